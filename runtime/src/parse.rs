@@ -1,0 +1,147 @@
+//! Parsing JSON into generated types: serde for structure, [`Validate`] for constraints, and one
+//! error type that says where (JSONPath, and line/column when parsing text) and what.
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+
+use crate::union::split_nested_path;
+use crate::validate::{JsonPath, PathSegment, Validate, ValidationError};
+
+/// Why a JSON document is not a valid instance of a generated type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParseError {
+    /// The text is not JSON.
+    Syntax {
+        /// What the JSON parser said.
+        message: String,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+    },
+    /// The JSON does not have the type's shape (missing field, wrong type, unknown field, ...).
+    Shape {
+        /// Where.
+        path: JsonPath,
+        /// What.
+        message: String,
+        /// 1-based line and column when parsing text.
+        position: Option<(usize, usize)>,
+    },
+    /// The shape is right but values break the spec's constraints.
+    Constraints(Vec<ValidationError>),
+}
+
+impl ParseError {
+    /// The JSONPath of the (first) offending value; `$` for syntax errors.
+    pub fn path(&self) -> JsonPath {
+        match self {
+            ParseError::Syntax { .. } => JsonPath::default(),
+            ParseError::Shape { path, .. } => path.clone(),
+            ParseError::Constraints(errors) => {
+                errors.first().map(|e| e.path.clone()).unwrap_or_default()
+            }
+        }
+    }
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::Syntax { message, line, column } => {
+                write!(f, "invalid JSON at line {line} column {column}: {message}")
+            }
+            ParseError::Shape { path, message, position } => {
+                write!(f, "{path}: {message}")?;
+                if let Some((line, column)) = position {
+                    write!(f, " (line {line} column {column})")?;
+                }
+                Ok(())
+            }
+            ParseError::Constraints(errors) => {
+                for (i, error) in errors.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str("; ")?;
+                    }
+                    write!(f, "{error}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses and validates JSON text.
+pub fn from_slice<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ParseError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer)
+        .map_err(|error| shape_error(error, true))?;
+    // Trailing garbage after the document is a syntax error too.
+    deserializer.end().map_err(|e| ParseError::Syntax {
+        message: strip_position(&e.to_string()),
+        line: e.line(),
+        column: e.column(),
+    })?;
+    check(value)
+}
+
+/// Parses and validates JSON text.
+pub fn from_str<T: DeserializeOwned + Validate>(text: &str) -> Result<T, ParseError> {
+    from_slice(text.as_bytes())
+}
+
+/// Converts and validates an already parsed JSON value.
+pub fn from_value<T: DeserializeOwned + Validate>(value: serde_json::Value) -> Result<T, ParseError> {
+    let value = serde_path_to_error::deserialize(value).map_err(|e| shape_error(e, false))?;
+    check(value)
+}
+
+fn check<T: Validate>(value: T) -> Result<T, ParseError> {
+    let errors = value.validation_errors();
+    if errors.is_empty() {
+        Ok(value)
+    } else {
+        Err(ParseError::Constraints(errors))
+    }
+}
+
+fn shape_error(error: serde_path_to_error::Error<serde_json::Error>, from_text: bool) -> ParseError {
+    let mut path = convert_path(error.path());
+    let inner = error.into_inner();
+    if from_text && inner.is_syntax() || inner.is_eof() {
+        return ParseError::Syntax {
+            message: strip_position(&inner.to_string()),
+            line: inner.line(),
+            column: inner.column(),
+        };
+    }
+    let (nested, message) = split_nested_path(&strip_position(&inner.to_string()));
+    path.0.extend(nested);
+    let position = (from_text && inner.line() > 0).then(|| (inner.line(), inner.column()));
+    ParseError::Shape { path, message, position }
+}
+
+fn convert_path(path: &serde_path_to_error::Path) -> JsonPath {
+    use serde_path_to_error::Segment;
+    JsonPath(
+        path.iter()
+            .filter_map(|segment| match segment {
+                Segment::Seq { index } => Some(PathSegment::Index(*index)),
+                Segment::Map { key } => Some(PathSegment::Key(key.clone())),
+                // Enum variants and unknown steps are not JSON locations.
+                Segment::Enum { .. } | Segment::Unknown => None,
+            })
+            .collect(),
+    )
+}
+
+/// serde_json appends " at line L column C"; we report the position separately.
+fn strip_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(at) if message[at..].contains(" column ") => message[..at].to_string(),
+        _ => message.to_string(),
+    }
+}

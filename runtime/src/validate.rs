@@ -1,0 +1,428 @@
+//! Constraint checks that serde cannot express (lengths, patterns, ranges, formats, uniqueness,
+//! conditional requirements), with the failing location as an RFC 9535 JSONPath.
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
+use serde::Serialize;
+
+use crate::{DateTime, Map, Nullable};
+
+/// One step of a path into a JSON document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathSegment {
+    /// An object member.
+    Key(String),
+    /// An array element.
+    Index(usize),
+}
+
+/// A location in a JSON document, printed as an RFC 9535 normalized JSONPath (`$.buyer.email`,
+/// `$.line_items[0]`, `$['odd key']`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct JsonPath(pub Vec<PathSegment>);
+
+impl JsonPath {
+    /// The path with one more member step.
+    pub fn key(mut self, key: impl Into<String>) -> Self {
+        self.0.push(PathSegment::Key(key.into()));
+        self
+    }
+
+    /// The path with one more element step.
+    pub fn index(mut self, index: usize) -> Self {
+        self.0.push(PathSegment::Index(index));
+        self
+    }
+}
+
+impl fmt::Display for JsonPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("$")?;
+        for segment in &self.0 {
+            match segment {
+                PathSegment::Index(i) => write!(f, "[{i}]")?,
+                PathSegment::Key(k) if is_shorthand_name(k) => write!(f, ".{k}")?,
+                PathSegment::Key(k) => {
+                    f.write_str("['")?;
+                    for c in k.chars() {
+                        match c {
+                            '\'' => f.write_str("\\'")?,
+                            '\\' => f.write_str("\\\\")?,
+                            c if (c as u32) < 0x20 => write!(f, "\\u{:04x}", c as u32)?,
+                            c => write!(f, "{c}")?,
+                        }
+                    }
+                    f.write_str("']")?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn is_shorthand_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_' || !c.is_ascii())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_' || !c.is_ascii())
+}
+
+/// A value that breaks a constraint of the spec.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidationError {
+    /// Where the value is.
+    pub path: JsonPath,
+    /// What is wrong with it, in words a person can act on.
+    pub message: String,
+}
+
+impl fmt::Display for ValidationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Value formats the generated code checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// No format check.
+    None,
+    /// RFC 5321 mailbox (`format: email`).
+    Email,
+    /// RFC 3986 URI (`format: uri`).
+    Uri,
+    /// RFC 3339 date-time (`format: date-time`) on a plain string.
+    DateTime,
+    /// RFC 3339 full-date (`format: date`).
+    Date,
+}
+
+/// String constraints of one schema.
+#[derive(Debug, Clone, Copy)]
+pub struct StringRules {
+    /// `minLength`, in Unicode code points.
+    pub min_length: Option<u64>,
+    /// `maxLength`, in Unicode code points.
+    pub max_length: Option<u64>,
+    /// `pattern`, unanchored as in JSON Schema.
+    pub pattern: Option<&'static LazyLock<Regex>>,
+    /// The pattern's source, for messages.
+    pub pattern_source: &'static str,
+    /// `format`.
+    pub format: Format,
+}
+
+/// Numeric constraints of one schema.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NumberRules {
+    /// `minimum`.
+    pub minimum: Option<f64>,
+    /// `maximum`.
+    pub maximum: Option<f64>,
+    /// `exclusiveMinimum` (2020-12 numeric form).
+    pub exclusive_minimum: Option<f64>,
+    /// `exclusiveMaximum` (2020-12 numeric form).
+    pub exclusive_maximum: Option<f64>,
+    /// `multipleOf`.
+    pub multiple_of: Option<f64>,
+}
+
+/// Array constraints of one schema.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ArrayRules {
+    /// `minItems`.
+    pub min_items: Option<u64>,
+    /// `maxItems`.
+    pub max_items: Option<u64>,
+    /// `uniqueItems`.
+    pub unique_items: bool,
+}
+
+/// Collects constraint violations while walking a value.
+#[derive(Debug, Default)]
+pub struct Validator {
+    path: JsonPath,
+    errors: Vec<ValidationError>,
+}
+
+impl Validator {
+    /// A validator positioned at the document root.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The violations found so far.
+    pub fn into_errors(self) -> Vec<ValidationError> {
+        self.errors
+    }
+
+    /// Records a violation at the current path.
+    pub fn error(&mut self, message: impl Into<String>) {
+        self.errors.push(ValidationError { path: self.path.clone(), message: message.into() });
+    }
+
+    /// Runs `check` one member deeper.
+    pub fn at_key(&mut self, key: &str, check: impl FnOnce(&mut Self)) {
+        self.path.0.push(PathSegment::Key(key.to_string()));
+        check(self);
+        self.path.0.pop();
+    }
+
+    /// Runs `check` one element deeper.
+    pub fn at_index(&mut self, index: usize, check: impl FnOnce(&mut Self)) {
+        self.path.0.push(PathSegment::Index(index));
+        check(self);
+        self.path.0.pop();
+    }
+
+    /// Checks a string against its rules.
+    pub fn string(&mut self, value: &str, rules: &StringRules) {
+        let length = value.chars().count() as u64;
+        if let Some(min) = rules.min_length.filter(|min| length < *min) {
+            self.error(format!("must be at least {min} characters long, got {length}"));
+        }
+        if let Some(max) = rules.max_length.filter(|max| length > *max) {
+            self.error(format!("must be at most {max} characters long, got {length}"));
+        }
+        if let Some(pattern) = rules.pattern {
+            if !pattern.is_match(value) {
+                self.error(format!("`{value}` does not match the pattern `{}`", rules.pattern_source));
+            }
+        }
+        let format_error = match rules.format {
+            Format::None => None,
+            Format::Email => email_address::EmailAddress::parse_with_options(
+                value,
+                email_address::Options::default(),
+            )
+            .err()
+            .map(|e| format!("`{value}` is not an email address ({e})")),
+            Format::Uri => fluent_uri::Uri::parse(value)
+                .err()
+                .map(|e| format!("`{value}` is not a URI ({e})")),
+            Format::DateTime => DateTime::parse(value).err().map(|e| e.to_string()),
+            Format::Date => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
+                .ok()
+                .filter(|_| value.len() == 10)
+                .is_none()
+                .then(|| format!("`{value}` is not an RFC 3339 full-date (YYYY-MM-DD)")),
+        };
+        if let Some(message) = format_error {
+            self.error(message);
+        }
+    }
+
+    /// Checks a number against its rules.
+    pub fn number(&mut self, value: f64, rules: &NumberRules) {
+        if let Some(min) = rules.minimum.filter(|min| value < *min) {
+            self.error(format!("must be at least {min}, got {value}"));
+        }
+        if let Some(max) = rules.maximum.filter(|max| value > *max) {
+            self.error(format!("must be at most {max}, got {value}"));
+        }
+        if let Some(min) = rules.exclusive_minimum.filter(|min| value <= *min) {
+            self.error(format!("must be greater than {min}, got {value}"));
+        }
+        if let Some(max) = rules.exclusive_maximum.filter(|max| value >= *max) {
+            self.error(format!("must be less than {max}, got {value}"));
+        }
+        if let Some(step) = rules.multiple_of {
+            let quotient = value / step;
+            if (quotient - quotient.round()).abs() > 1e-9 {
+                self.error(format!("must be a multiple of {step}, got {value}"));
+            }
+        }
+    }
+
+    /// Checks an integer against its rules (exact, without going through `f64` for the common
+    /// integral bounds).
+    pub fn integer(&mut self, value: i64, rules: &NumberRules) {
+        self.number(value as f64, rules);
+    }
+
+    /// Checks an array's length and, when asked, that its items are distinct.
+    pub fn array<T: Serialize>(&mut self, items: &[T], rules: &ArrayRules) {
+        let count = items.len() as u64;
+        if let Some(min) = rules.min_items.filter(|min| count < *min) {
+            self.error(format!("must have at least {min} items, got {count}"));
+        }
+        if let Some(max) = rules.max_items.filter(|max| count > *max) {
+            self.error(format!("must have at most {max} items, got {count}"));
+        }
+        if rules.unique_items {
+            // JSON equality is the spec's notion of "the same item", so compare serialized values.
+            let values: Vec<serde_json::Value> =
+                items.iter().filter_map(|item| serde_json::to_value(item).ok()).collect();
+            for (i, value) in values.iter().enumerate() {
+                if let Some(first) = values[..i].iter().position(|earlier| earlier == value) {
+                    self.error(format!("items must be unique: item {i} repeats item {first}"));
+                }
+            }
+        }
+    }
+
+    /// Checks that a `const` field holds exactly `expected` (compared as JSON text).
+    pub fn constant<T: Serialize>(&mut self, value: &T, expected_json: &str) {
+        if !json_is_one_of(value, &[expected_json]) {
+            self.error(format!("must be {expected_json}"));
+        }
+    }
+
+    /// Records `message` for each present-flag that is false: used for `required` lists in
+    /// `if`/`then`/`else` branches.
+    pub fn require(&mut self, present: &[(&str, bool)], because: &str) {
+        for (name, is_present) in present {
+            if !is_present {
+                self.error(format!("`{name}` is required {because}"));
+            }
+        }
+    }
+}
+
+/// Whether `value`, serialized, equals one of `candidates` (each a JSON text).
+pub fn json_is_one_of<T: Serialize + ?Sized>(value: &T, candidates: &[&str]) -> bool {
+    let Ok(value) = serde_json::to_value(value) else { return false };
+    candidates
+        .iter()
+        .any(|c| serde_json::from_str::<serde_json::Value>(c).is_ok_and(|c| json_equal(&c, &value)))
+}
+
+/// JSON Schema equality: numbers compare by value (`1.0 == 1`), objects ignore key order.
+fn json_equal(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_equal(x, y))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+        }
+        _ => a == b,
+    }
+}
+
+/// A value whose nested constraints can be checked.
+pub trait Validate {
+    /// Appends every violation inside `self` to `validator`.
+    fn validate(&self, validator: &mut Validator);
+
+    /// All violations, at paths relative to `self`.
+    fn validation_errors(&self) -> Vec<ValidationError> {
+        let mut validator = Validator::new();
+        self.validate(&mut validator);
+        validator.into_errors()
+    }
+}
+
+macro_rules! leaf {
+    ($($t:ty),*) => {$(
+        impl Validate for $t {
+            fn validate(&self, _: &mut Validator) {}
+        }
+    )*};
+}
+leaf!(String, i64, f64, bool, serde_json::Value, DateTime);
+
+impl Validate for serde_json::Map<String, serde_json::Value> {
+    fn validate(&self, _: &mut Validator) {}
+}
+
+impl<T: Validate> Validate for Option<T> {
+    fn validate(&self, validator: &mut Validator) {
+        if let Some(value) = self {
+            value.validate(validator);
+        }
+    }
+}
+
+impl<T: Validate> Validate for Nullable<T> {
+    fn validate(&self, validator: &mut Validator) {
+        if let Nullable::Value(value) = self {
+            value.validate(validator);
+        }
+    }
+}
+
+impl<T: Validate> Validate for Box<T> {
+    fn validate(&self, validator: &mut Validator) {
+        (**self).validate(validator);
+    }
+}
+
+impl<T: Validate> Validate for Vec<T> {
+    fn validate(&self, validator: &mut Validator) {
+        for (i, item) in self.iter().enumerate() {
+            validator.at_index(i, |v| item.validate(v));
+        }
+    }
+}
+
+impl<T: Validate> Validate for Map<T> {
+    fn validate(&self, validator: &mut Validator) {
+        for (key, item) in self {
+            validator.at_key(key, |v| item.validate(v));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static DIGITS: LazyLock<Regex> = LazyLock::new(|| Regex::new("^[0-9]+$").unwrap());
+
+    #[test]
+    fn jsonpath_is_normalized() {
+        let path = JsonPath::default().key("line_items").index(2).key("odd key's").key("id");
+        assert_eq!(path.to_string(), "$.line_items[2]['odd key\\'s'].id");
+    }
+
+    #[test]
+    fn string_rules_report_each_violation_at_its_path() {
+        let rules = StringRules {
+            min_length: Some(3),
+            max_length: Some(4),
+            pattern: Some(&DIGITS),
+            pattern_source: "^[0-9]+$",
+            format: Format::None,
+        };
+        let mut v = Validator::new();
+        v.at_key("code", |v| v.string("ab", &rules));
+        v.at_key("ok", |v| v.string("123", &rules));
+        let errors = v.into_errors();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors.iter().all(|e| e.path.to_string() == "$.code"));
+    }
+
+    #[test]
+    fn formats_are_checked() {
+        let mut v = Validator::new();
+        for (value, format) in [
+            ("not an email", Format::Email),
+            ("a@b.example", Format::Email),
+            ("http://x y", Format::Uri),
+            ("https://merchant.example.com/terms", Format::Uri),
+            ("2026-02-30", Format::Date),
+            ("2026-02-28", Format::Date),
+        ] {
+            let rules = StringRules { min_length: None, max_length: None, pattern: None, pattern_source: "", format };
+            v.string(value, &rules);
+        }
+        assert_eq!(v.into_errors().len(), 3);
+    }
+
+    #[test]
+    fn numbers_arrays_and_constants() {
+        let mut v = Validator::new();
+        v.number(0.0, &NumberRules { exclusive_minimum: Some(0.0), ..Default::default() });
+        v.integer(5, &NumberRules { minimum: Some(0.0), maximum: Some(10.0), ..Default::default() });
+        v.array(&["a", "b", "a"], &ArrayRules { unique_items: true, ..Default::default() });
+        v.constant(&"shipping", "\"shipping\"");
+        v.constant(&1.0, "1");
+        v.constant(&"digital", "\"shipping\"");
+        let messages: Vec<_> = v.into_errors().into_iter().map(|e| e.message).collect();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+    }
+}
