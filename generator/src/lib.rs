@@ -1,1 +1,363 @@
-//! placeholder
+//! acp-codegen: Rust code from the Agentic Commerce Protocol specification files.
+//!
+//! The pipeline is spec files → [`loader`] (parse, pin-check, resolve `$ref`s, with
+//! [`diagnostics`] that carry file, JSON pointer and line:column) → [`ir`] (via [`convert`]) →
+//! [`emit`] (formatted Rust). [`Generator`] runs it for the CLI, `build.rs` scripts and the proc
+//! macros alike.
+#![deny(missing_docs)]
+
+pub mod convert;
+pub mod diagnostics;
+pub mod emit;
+pub mod ir;
+pub mod lint;
+pub mod loader;
+pub mod naming;
+pub mod source;
+
+use std::path::{Path, PathBuf};
+
+use acp_specs::Pins;
+
+pub use diagnostics::{Diagnostic, Severity};
+pub use emit::crate_files::RuntimeSource;
+pub use emit::EmitOptions;
+pub use ir::Api;
+pub use loader::{LoadError, LoadOptions, SpecSet};
+
+/// Runs the pipeline. Configure with the builder methods, then call [`Generator::api`],
+/// [`Generator::version_code`] or [`Generator::write_crate`].
+#[derive(Debug, Clone)]
+pub struct Generator {
+    load: LoadOptions,
+    emit: EmitOptions,
+    specs: Vec<String>,
+}
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Input could not be loaded.
+    #[error(transparent)]
+    Load(#[from] LoadError),
+    /// The spec root could not be found or the pin file read.
+    #[error(transparent)]
+    Specs(#[from] acp_specs::Error),
+    /// The input has errors that make the output meaningless.
+    #[error("{} error(s) in the spec files:\n{}", .0.len(), .0.iter().map(|d| format!("  {d}")).collect::<Vec<_>>().join("\n"))]
+    Invalid(Vec<Diagnostic>),
+    /// The emitter produced tokens that do not parse: a generator bug.
+    #[error("generated code does not parse (a bug in acp-codegen): {0}")]
+    Emit(#[from] syn::Error),
+    /// Writing output failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A requested spec does not exist in a version.
+    #[error("version {version} has no spec `{spec}` (it has: {})", available.join(", "))]
+    UnknownSpec {
+        /// The version.
+        version: String,
+        /// What was asked for.
+        spec: String,
+        /// What exists.
+        available: Vec<String>,
+    },
+}
+
+/// One version's generated code and what was found on the way.
+#[derive(Debug, Clone)]
+pub struct VersionCode {
+    /// The version.
+    pub version: String,
+    /// The module body (`pub mod checkout { ... } ...`).
+    pub tokens: proc_macro2::TokenStream,
+    /// Warnings from loading and converting.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Generator {
+    /// A generator reading `spec_root`, checking files against the embedded pin file.
+    pub fn new(spec_root: impl Into<PathBuf>) -> Self {
+        Generator {
+            load: LoadOptions {
+                spec_root: spec_root.into(),
+                pins: Some(Pins::embedded()),
+                allow_unpinned: false,
+            },
+            emit: EmitOptions::default(),
+            specs: Vec::new(),
+        }
+    }
+
+    /// A generator for the spec root found the usual way (`ACP_SPEC_ROOT`, else
+    /// `../shared/acp-spec` next to the workspace).
+    pub fn from_env() -> Result<Self, Error> {
+        Ok(Generator::new(acp_specs::resolve_spec_root(None)?))
+    }
+
+    /// Checks hashes against `pins` (`None`: no check).
+    pub fn pins(mut self, pins: Option<Pins>) -> Self {
+        self.load.pins = pins;
+        self
+    }
+
+    /// Turns hash mismatches into warnings.
+    pub fn allow_unpinned(mut self, allow: bool) -> Self {
+        self.load.allow_unpinned = allow;
+        self
+    }
+
+    /// Emits code tolerant of unknown members and enum values.
+    pub fn tolerant(mut self, tolerant: bool) -> Self {
+        self.emit.tolerant = tolerant;
+        self
+    }
+
+    /// Restricts output to these specs (by file name, `agentic_checkout`, or module name,
+    /// `checkout`); empty means all. Types other specs need are still emitted.
+    pub fn specs(mut self, specs: Vec<String>) -> Self {
+        self.specs = specs;
+        self
+    }
+
+    /// The spec root.
+    pub fn spec_root(&self) -> &Path {
+        &self.load.spec_root
+    }
+
+    /// The versions on disk.
+    pub fn versions(&self) -> Result<Vec<String>, Error> {
+        Ok(acp_specs::spec_versions(&self.load.spec_root)?)
+    }
+
+    /// Loads and converts one version.
+    pub fn api(&self, version: &str) -> Result<Api, Error> {
+        let set = SpecSet::load(&self.load, version)?;
+        let mut api = convert::convert(&set);
+        if api
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
+        {
+            return Err(Error::Invalid(
+                api.diagnostics
+                    .into_iter()
+                    .filter(|d| d.severity == Severity::Error)
+                    .collect(),
+            ));
+        }
+        self.select_specs(&mut api)?;
+        Ok(api)
+    }
+
+    fn select_specs(&self, api: &mut Api) -> Result<(), Error> {
+        if self.specs.is_empty() {
+            return Ok(());
+        }
+        let available: Vec<String> = api.modules.iter().map(|m| m.spec.clone()).collect();
+        for wanted in &self.specs {
+            if !api
+                .modules
+                .iter()
+                .any(|m| &m.spec == wanted || &m.name == wanted)
+            {
+                return Err(Error::UnknownSpec {
+                    version: api.version.clone(),
+                    spec: wanted.clone(),
+                    available,
+                });
+            }
+        }
+        // Keep wanted modules, and any module whose types they use (e.g. checkout for webhooks).
+        let wanted: Vec<usize> = (0..api.modules.len())
+            .filter(|i| {
+                self.specs
+                    .iter()
+                    .any(|w| *w == api.modules[*i].spec || *w == api.modules[*i].name)
+            })
+            .collect();
+        let needed = ir_modules_needed(api, &wanted);
+        for (index, module) in api.modules.iter_mut().enumerate() {
+            if !needed.contains(&index) {
+                module.operations.clear();
+            }
+        }
+        let keep: Vec<bool> = api
+            .types
+            .iter()
+            .map(|t| needed.contains(&t.module))
+            .collect();
+        // Types of dropped modules are unreachable from kept ones, so filtering is safe, but ids
+        // shift: renumber.
+        let mut new_id = vec![usize::MAX; api.types.len()];
+        let mut next = 0;
+        for (old, kept) in keep.iter().enumerate() {
+            if *kept {
+                new_id[old] = next;
+                next += 1;
+            }
+        }
+        let mut types = Vec::new();
+        for (old, mut def) in std::mem::take(&mut api.types).into_iter().enumerate() {
+            if keep[old] {
+                remap_kind(&mut def.kind, &new_id);
+                types.push(def);
+            }
+        }
+        api.types = types;
+        api.examples.retain_mut(|e| remap_ref(&mut e.ty, &new_id));
+        let kept_modules: Vec<usize> = (0..api.modules.len())
+            .filter(|i| needed.contains(i))
+            .collect();
+        let module_index: std::collections::HashMap<usize, usize> = kept_modules
+            .iter()
+            .enumerate()
+            .map(|(new, old)| (*old, new))
+            .collect();
+        api.modules = kept_modules
+            .iter()
+            .map(|i| api.modules[*i].clone())
+            .collect();
+        for def in &mut api.types {
+            def.module = module_index[&def.module];
+        }
+        Ok(())
+    }
+
+    /// One version's generated code.
+    pub fn version_code(&self, version: &str) -> Result<VersionCode, Error> {
+        let api = self.api(version)?;
+        let tokens = emit::models::version_tokens(&api, self.emit);
+        Ok(VersionCode {
+            version: version.to_string(),
+            tokens,
+            diagnostics: api.diagnostics,
+        })
+    }
+
+    /// Formatted source of a crate root holding the given versions (for `build.rs`: write it to
+    /// `OUT_DIR` and `include!` it).
+    pub fn lib_source(&self, versions: &[String]) -> Result<(String, Vec<Diagnostic>), Error> {
+        let mut parts = Vec::new();
+        let mut diagnostics = Vec::new();
+        for version in versions {
+            let code = self.version_code(version)?;
+            diagnostics.extend(code.diagnostics);
+            parts.push((code.version, code.tokens));
+        }
+        let header = format!(
+            "ACP models generated by acp-codegen {} from the pinned specs. Do not edit.",
+            env!("CARGO_PKG_VERSION")
+        );
+        Ok((
+            emit::format(emit::crate_files::lib_tokens(&parts, &header))?,
+            diagnostics,
+        ))
+    }
+
+    /// Writes a standalone crate (`Cargo.toml`, `src/lib.rs`) for `versions` into `out`.
+    pub fn write_crate(
+        &self,
+        versions: &[String],
+        out: &Path,
+        crate_name: &str,
+        runtime: &RuntimeSource,
+    ) -> Result<Vec<Diagnostic>, Error> {
+        let (lib, diagnostics) = self.lib_source(versions)?;
+        let write = |path: PathBuf, text: &str| -> Result<(), Error> {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|source| Error::Write {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
+            }
+            std::fs::write(&path, text).map_err(|source| Error::Write { path, source })
+        };
+        write(
+            out.join("Cargo.toml"),
+            &emit::crate_files::cargo_toml(crate_name, runtime),
+        )?;
+        write(out.join("src/lib.rs"), &lib)?;
+        Ok(diagnostics)
+    }
+}
+
+fn ir_modules_needed(api: &Api, wanted: &[usize]) -> std::collections::HashSet<usize> {
+    use ir::{Shape, TypeKind, TypeRef};
+    fn refs(ty: &TypeRef, out: &mut Vec<usize>) {
+        match &ty.shape {
+            Shape::Named(id) => out.push(*id),
+            Shape::Array(item) | Shape::Map(item) => refs(item, out),
+            _ => {}
+        }
+    }
+    let mut needed: std::collections::HashSet<usize> = wanted.iter().copied().collect();
+    let mut stack: Vec<usize> = (0..api.types.len())
+        .filter(|t| needed.contains(&api.types[*t].module))
+        .collect();
+    let mut seen = std::collections::HashSet::new();
+    while let Some(id) = stack.pop() {
+        if !seen.insert(id) {
+            continue;
+        }
+        needed.insert(api.types[id].module);
+        let mut out = Vec::new();
+        match &api.types[id].kind {
+            TypeKind::Struct(s) => {
+                s.fields.iter().for_each(|f| refs(&f.ty, &mut out));
+                if let ir::Additional::Typed(t) = &s.additional {
+                    refs(t, &mut out);
+                }
+            }
+            TypeKind::Newtype(t) => refs(t, &mut out),
+            TypeKind::Untagged(v) => v.iter().for_each(|t| refs(t, &mut out)),
+            TypeKind::TaggedUnion(u) => out.extend(u.variants.iter().map(|(_, t)| *t)),
+            TypeKind::Enum(_) | TypeKind::Const(_) => {}
+        }
+        stack.extend(out);
+    }
+    needed
+}
+
+fn remap_ref(ty: &mut ir::TypeRef, new_id: &[usize]) -> bool {
+    match &mut ty.shape {
+        ir::Shape::Named(id) => {
+            *id = new_id[*id];
+            *id != usize::MAX
+        }
+        ir::Shape::Array(item) | ir::Shape::Map(item) => remap_ref(item, new_id),
+        _ => true,
+    }
+}
+
+fn remap_kind(kind: &mut ir::TypeKind, new_id: &[usize]) {
+    match kind {
+        ir::TypeKind::Struct(s) => {
+            for f in &mut s.fields {
+                remap_ref(&mut f.ty, new_id);
+            }
+            if let ir::Additional::Typed(t) = &mut s.additional {
+                remap_ref(t, new_id);
+            }
+        }
+        ir::TypeKind::Newtype(t) => {
+            remap_ref(t, new_id);
+        }
+        ir::TypeKind::Untagged(v) => {
+            for t in v {
+                remap_ref(t, new_id);
+            }
+        }
+        ir::TypeKind::TaggedUnion(u) => {
+            for (_, t) in &mut u.variants {
+                *t = new_id[*t];
+            }
+        }
+        ir::TypeKind::Enum(_) | ir::TypeKind::Const(_) => {}
+    }
+}

@@ -1,1 +1,205 @@
-fn main() {}
+//! The `acp-codegen` command line.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use acp_codegen::{Generator, RuntimeSource, Severity};
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "acp-codegen",
+    version,
+    about = "Rust code generator for the Agentic Commerce Protocol"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct SpecArgs {
+    /// Folder holding spec/<version>/... (default: $ACP_SPEC_ROOT, else ../shared/acp-spec next to the workspace).
+    #[arg(long, env = "ACP_SPEC_ROOT")]
+    spec_root: Option<PathBuf>,
+    /// Warn instead of failing when a spec file's hash differs from the pin file.
+    #[arg(long)]
+    allow_unpinned: bool,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate a standalone crate with typed models.
+    Generate {
+        #[command(flatten)]
+        specs: SpecArgs,
+        /// A version (2026-04-17) or `all`.
+        #[arg(long)]
+        version: String,
+        /// Only these specs (agentic_checkout or checkout, feed, ...); repeatable.
+        #[arg(long = "spec")]
+        spec: Vec<String>,
+        /// Output folder (gets Cargo.toml and src/lib.rs).
+        #[arg(long)]
+        out: PathBuf,
+        /// Crate name.
+        #[arg(long, default_value = "acp-models")]
+        name: String,
+        /// Accept unknown members and enum values (for clients).
+        #[arg(long)]
+        tolerant: bool,
+        /// acp-runtime as a registry version requirement instead of a path to this installation's runtime.
+        #[arg(long)]
+        runtime_version: Option<String>,
+    },
+    /// Print the spec defects of a version.
+    Lint {
+        #[command(flatten)]
+        specs: SpecArgs,
+        /// A version or `all`.
+        #[arg(long)]
+        version: String,
+    },
+    /// Manage the spec files and their pins.
+    #[command(subcommand)]
+    Specs(SpecsCommand),
+}
+
+#[derive(Subcommand)]
+enum SpecsCommand {
+    /// Copy spec/ and examples/ from a checkout or a git repository.
+    Sync {
+        /// A folder or a git URL.
+        #[arg(long)]
+        from: String,
+        /// A git revision.
+        #[arg(long)]
+        rev: Option<String>,
+        /// Destination spec root.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Rewrite the pin file from the files under the spec root.
+    Pin {
+        #[command(flatten)]
+        specs: SpecArgs,
+        /// The pin file to write (default: the workspace's specs/pins.toml).
+        #[arg(long)]
+        pins: Option<PathBuf>,
+        /// Upstream commit the files come from (default: keep the current one).
+        #[arg(long)]
+        commit: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn generator(args: &SpecArgs) -> Result<Generator, String> {
+    let root =
+        acp_specs::resolve_spec_root(args.spec_root.as_deref()).map_err(|e| e.to_string())?;
+    Ok(Generator::new(root).allow_unpinned(args.allow_unpinned))
+}
+
+fn versions(generator: &Generator, version: &str) -> Result<Vec<String>, String> {
+    if version == "all" {
+        generator.versions().map_err(|e| e.to_string())
+    } else {
+        Ok(vec![version.to_string()])
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, String> {
+    match cli.command {
+        Command::Generate {
+            specs,
+            version,
+            spec,
+            out,
+            name,
+            tolerant,
+            runtime_version,
+        } => {
+            let generator = generator(&specs)?.tolerant(tolerant).specs(spec);
+            let versions = versions(&generator, &version)?;
+            let runtime =
+                runtime_version.map_or_else(RuntimeSource::default, RuntimeSource::Version);
+            let diagnostics = generator
+                .write_crate(&versions, &out, &name, &runtime)
+                .map_err(|e| e.to_string())?;
+            let warnings = diagnostics
+                .iter()
+                .filter(|d| d.severity == Severity::Warning)
+                .count();
+            eprintln!(
+                "generated {} ({}) into {}; {warnings} spec warning(s), see `acp-codegen lint`",
+                name,
+                versions.join(", "),
+                out.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Lint { specs, version } => {
+            let generator = generator(&specs)?;
+            let mut findings = 0;
+            for version in versions(&generator, &version)? {
+                let report =
+                    acp_codegen::lint::lint(&generator, &version).map_err(|e| e.to_string())?;
+                for diagnostic in &report {
+                    println!("{diagnostic}");
+                }
+                findings += report.len();
+                eprintln!("{version}: {} finding(s)", report.len());
+            }
+            Ok(if findings == 0 {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Specs(SpecsCommand::Sync { from, rev, to }) => {
+            let report = acp_specs::sync(&from, rev.as_deref(), &to).map_err(|e| e.to_string())?;
+            eprintln!(
+                "synced {} file(s), versions {}{}",
+                report.files,
+                report.versions.join(", "),
+                report
+                    .commit
+                    .map(|c| format!(", commit {c}"))
+                    .unwrap_or_default()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Specs(SpecsCommand::Pin {
+            specs,
+            pins,
+            commit,
+        }) => {
+            let root = acp_specs::resolve_spec_root(specs.spec_root.as_deref())
+                .map_err(|e| e.to_string())?;
+            let path = pins.unwrap_or_else(acp_specs::pins_path);
+            let mut upstream = acp_specs::Pins::load(&path)
+                .map(|p| p.upstream)
+                .unwrap_or_else(|_| acp_specs::Pins::embedded().upstream);
+            if let Some(commit) = commit {
+                upstream.commit = commit;
+            }
+            let pinned = acp_specs::pin(&root, upstream).map_err(|e| e.to_string())?;
+            pinned.save(&path).map_err(|e| e.to_string())?;
+            let files: usize = pinned.versions.values().map(|v| v.files.len()).sum();
+            eprintln!(
+                "pinned {files} file(s) of {} version(s) in {}",
+                pinned.versions.len(),
+                path.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

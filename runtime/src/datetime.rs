@@ -16,7 +16,10 @@ impl DateTime {
         let text = text.into();
         match chrono::DateTime::parse_from_rfc3339(&text) {
             Ok(_) => Ok(DateTime(text)),
-            Err(reason) => Err(InvalidDateTime { text, reason: reason.to_string() }),
+            Err(reason) => Err(InvalidDateTime {
+                text,
+                reason: reason.to_string(),
+            }),
         }
     }
 
@@ -72,15 +75,27 @@ mod tests {
 
     #[test]
     fn keeps_original_text() {
-        for text in ["2025-10-09T07:20:50.52Z", "2026-01-01T00:00:00+05:30", "2026-03-01T00:00:00.000000Z"] {
+        for text in [
+            "2025-10-09T07:20:50.52Z",
+            "2026-01-01T00:00:00+05:30",
+            "2026-03-01T00:00:00.000000Z",
+        ] {
             let parsed: DateTime = serde_json::from_value(serde_json::json!(text)).unwrap();
-            assert_eq!(serde_json::to_value(&parsed).unwrap(), serde_json::json!(text));
+            assert_eq!(
+                serde_json::to_value(&parsed).unwrap(),
+                serde_json::json!(text)
+            );
         }
     }
 
     #[test]
     fn rejects_non_rfc3339() {
-        for text in ["2025-10-09", "yesterday", "2025-13-01T00:00:00Z", "2025-10-09 07:20:50"] {
+        for text in [
+            "2025-10-09",
+            "yesterday",
+            "2025-13-01T00:00:00Z",
+            "2025-10-09 07:20:50",
+        ] {
             assert!(DateTime::parse(text).is_err(), "{text} accepted");
         }
     }

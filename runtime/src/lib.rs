@@ -13,14 +13,53 @@ pub mod union;
 mod validate;
 
 pub use datetime::DateTime;
-pub use nullable::Nullable;
 #[doc(hidden)]
 pub use nullable::required_nullable;
-pub use parse::{from_slice, from_str, from_value, ParseError};
+pub use nullable::Nullable;
+pub use parse::{from_slice, from_str, from_value, roundtrip, ParseError};
 pub use validate::{
-    ArrayRules, Format, JsonPath, NumberRules, PathSegment, StringRules, Validate, ValidationError,
-    Validator,
+    ArrayRules, Format, JsonPath, MemberTest, NumberRules, PathSegment, StringRules, Validate,
+    ValidationError, Validator,
 };
+
+/// Defines a unit type that stands for one JSON string (a schema's `const`), so a value of the
+/// wrong constant cannot be built or parsed.
+#[macro_export]
+macro_rules! const_string {
+    ($(#[$attr:meta])* $name:ident = $value:literal) => {
+        $(#[$attr])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+        pub struct $name;
+
+        impl $name {
+            /// The only value.
+            pub const VALUE: &'static str = $value;
+        }
+
+        impl $crate::__private::serde::Serialize for $name {
+            fn serialize<S: $crate::__private::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str($value)
+            }
+        }
+
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $name {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let text = <String as $crate::__private::serde::Deserialize>::deserialize(deserializer)?;
+                if text == $value {
+                    Ok($name)
+                } else {
+                    Err(<D::Error as $crate::__private::serde::de::Error>::custom(format!(
+                        "expected `{}`, got `{}`", $value, text
+                    )))
+                }
+            }
+        }
+
+        impl $crate::Validate for $name {
+            fn validate(&self, _: &mut $crate::Validator) {}
+        }
+    };
+}
 
 /// A JSON object whose keys keep the order they arrived in.
 pub type Map<T> = indexmap::IndexMap<String, T>;

@@ -49,10 +49,18 @@ impl ParseError {
 impl fmt::Display for ParseError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ParseError::Syntax { message, line, column } => {
+            ParseError::Syntax {
+                message,
+                line,
+                column,
+            } => {
                 write!(f, "invalid JSON at line {line} column {column}: {message}")
             }
-            ParseError::Shape { path, message, position } => {
+            ParseError::Shape {
+                path,
+                message,
+                position,
+            } => {
                 write!(f, "{path}: {message}")?;
                 if let Some((line, column)) = position {
                     write!(f, " (line {line} column {column})")?;
@@ -94,9 +102,32 @@ pub fn from_str<T: DeserializeOwned + Validate>(text: &str) -> Result<T, ParseEr
 }
 
 /// Converts and validates an already parsed JSON value.
-pub fn from_value<T: DeserializeOwned + Validate>(value: serde_json::Value) -> Result<T, ParseError> {
+pub fn from_value<T: DeserializeOwned + Validate>(
+    value: serde_json::Value,
+) -> Result<T, ParseError> {
     let value = serde_path_to_error::deserialize(value).map_err(|e| shape_error(e, false))?;
     check(value)
+}
+
+/// Parses `value` as `T`, runs `T`'s own checks and `extra` (the constraints of the place the
+/// value is used at), and serializes it back: the round trip the example tests rely on.
+pub fn roundtrip<T, F>(value: serde_json::Value, extra: F) -> Result<serde_json::Value, ParseError>
+where
+    T: DeserializeOwned + serde::Serialize + Validate,
+    F: FnOnce(&T, &mut crate::Validator),
+{
+    let parsed: T = from_value(value)?;
+    let mut validator = crate::Validator::new();
+    extra(&parsed, &mut validator);
+    let errors = validator.into_errors();
+    if !errors.is_empty() {
+        return Err(ParseError::Constraints(errors));
+    }
+    serde_json::to_value(&parsed).map_err(|e| ParseError::Shape {
+        path: JsonPath::default(),
+        message: format!("cannot serialize: {e}"),
+        position: None,
+    })
 }
 
 fn check<T: Validate>(value: T) -> Result<T, ParseError> {
@@ -108,7 +139,10 @@ fn check<T: Validate>(value: T) -> Result<T, ParseError> {
     }
 }
 
-fn shape_error(error: serde_path_to_error::Error<serde_json::Error>, from_text: bool) -> ParseError {
+fn shape_error(
+    error: serde_path_to_error::Error<serde_json::Error>,
+    from_text: bool,
+) -> ParseError {
     let mut path = convert_path(error.path());
     let inner = error.into_inner();
     if from_text && inner.is_syntax() || inner.is_eof() {
@@ -121,7 +155,11 @@ fn shape_error(error: serde_path_to_error::Error<serde_json::Error>, from_text: 
     let (nested, message) = split_nested_path(&strip_position(&inner.to_string()));
     path.0.extend(nested);
     let position = (from_text && inner.line() > 0).then(|| (inner.line(), inner.column()));
-    ParseError::Shape { path, message, position }
+    ParseError::Shape {
+        path,
+        message,
+        position,
+    }
 }
 
 fn convert_path(path: &serde_path_to_error::Path) -> JsonPath {

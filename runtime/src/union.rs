@@ -54,12 +54,19 @@ pub fn variant<T: DeserializeOwned, E: de::Error>(body: Value) -> Result<T, E> {
 pub fn unknown_tag<E: de::Error>(tag: &str, value: &str, expected: &[&str]) -> E {
     nested_error(
         &[PathSegment::Key(tag.to_string())],
-        &format!("unknown variant `{value}`, expected one of {}", quoted_list(expected)),
+        &format!(
+            "unknown variant `{value}`, expected one of {}",
+            quoted_list(expected)
+        ),
     )
 }
 
 fn quoted_list(items: &[&str]) -> String {
-    items.iter().map(|i| format!("`{i}`")).collect::<Vec<_>>().join(", ")
+    items
+        .iter()
+        .map(|i| format!("`{i}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn nested_error<E: de::Error>(path: &[PathSegment], message: &str) -> E {
@@ -73,7 +80,10 @@ fn nested_error<E: de::Error>(path: &[PathSegment], message: &str) -> E {
             PathSegment::Index(index) => Value::from(*index),
         })
         .collect();
-    E::custom(format!("{PATH_MARK}{}{PATH_MARK}{message}", Value::Array(encoded)))
+    E::custom(format!(
+        "{PATH_MARK}{}{PATH_MARK}{message}",
+        Value::Array(encoded)
+    ))
 }
 
 /// Splits a message produced by [`nested_error`] into its relative path and text.

@@ -159,7 +159,10 @@ impl Validator {
 
     /// Records a violation at the current path.
     pub fn error(&mut self, message: impl Into<String>) {
-        self.errors.push(ValidationError { path: self.path.clone(), message: message.into() });
+        self.errors.push(ValidationError {
+            path: self.path.clone(),
+            message: message.into(),
+        });
     }
 
     /// Runs `check` one member deeper.
@@ -180,14 +183,21 @@ impl Validator {
     pub fn string(&mut self, value: &str, rules: &StringRules) {
         let length = value.chars().count() as u64;
         if let Some(min) = rules.min_length.filter(|min| length < *min) {
-            self.error(format!("must be at least {min} characters long, got {length}"));
+            self.error(format!(
+                "must be at least {min} characters long, got {length}"
+            ));
         }
         if let Some(max) = rules.max_length.filter(|max| length > *max) {
-            self.error(format!("must be at most {max} characters long, got {length}"));
+            self.error(format!(
+                "must be at most {max} characters long, got {length}"
+            ));
         }
         if let Some(pattern) = rules.pattern {
             if !pattern.is_match(value) {
-                self.error(format!("`{value}` does not match the pattern `{}`", rules.pattern_source));
+                self.error(format!(
+                    "`{value}` does not match the pattern `{}`",
+                    rules.pattern_source
+                ));
             }
         }
         let format_error = match rules.format {
@@ -252,11 +262,15 @@ impl Validator {
         }
         if rules.unique_items {
             // JSON equality is the spec's notion of "the same item", so compare serialized values.
-            let values: Vec<serde_json::Value> =
-                items.iter().filter_map(|item| serde_json::to_value(item).ok()).collect();
+            let values: Vec<serde_json::Value> = items
+                .iter()
+                .filter_map(|item| serde_json::to_value(item).ok())
+                .collect();
             for (i, value) in values.iter().enumerate() {
                 if let Some(first) = values[..i].iter().position(|earlier| earlier == value) {
-                    self.error(format!("items must be unique: item {i} repeats item {first}"));
+                    self.error(format!(
+                        "items must be unique: item {i} repeats item {first}"
+                    ));
                 }
             }
         }
@@ -269,20 +283,163 @@ impl Validator {
         }
     }
 
-    /// Records `message` for each present-flag that is false: used for `required` lists in
-    /// `if`/`then`/`else` branches.
-    pub fn require(&mut self, present: &[(&str, bool)], because: &str) {
-        for (name, is_present) in present {
-            if !is_present {
-                self.error(format!("`{name}` is required {because}"));
-            }
+    /// Checks that a value is one of the allowed JSON values (`enum`/`const` on a value without
+    /// a type of its own).
+    pub fn one_of<T: Serialize + ?Sized>(&mut self, value: &T, allowed_json: &[&str]) {
+        if !json_is_one_of(value, allowed_json) {
+            self.error(format!("must be one of {}", allowed_json.join(", ")));
+        }
+    }
+
+    /// `if`/`then`/`else` on an object, evaluated on its JSON form with JSON Schema semantics.
+    pub fn condition<T: Serialize + ?Sized>(
+        &mut self,
+        object: &T,
+        when: &MemberTest,
+        then: &MemberTest,
+        otherwise: &MemberTest,
+    ) {
+        let Ok(json) = serde_json::to_value(object) else {
+            return;
+        };
+        let (branch, because) = if when.holds(&json) {
+            (then, "the spec's `if`/`then` applies")
+        } else {
+            (otherwise, "the spec's `if`/`else` applies")
+        };
+        for (path, message) in branch.failures(&json) {
+            let depth = self.path.0.len();
+            self.path.0.extend(path.0);
+            self.error(format!("{message} ({because})"));
+            self.path.0.truncate(depth);
+        }
+    }
+
+    /// `oneOf` (`exclusive`) or `anyOf` over member tests of an object.
+    pub fn alternatives<T: Serialize + ?Sized>(
+        &mut self,
+        object: &T,
+        exclusive: bool,
+        branches: &[MemberTest],
+    ) {
+        let Ok(json) = serde_json::to_value(object) else {
+            return;
+        };
+        let holding = branches.iter().filter(|b| b.holds(&json)).count();
+        let described: Vec<String> = branches.iter().map(MemberTest::describe).collect();
+        if holding == 0 {
+            self.error(format!(
+                "must satisfy {} of: {}",
+                if exclusive {
+                    "exactly one"
+                } else {
+                    "at least one"
+                },
+                described.join("; or ")
+            ));
+        } else if exclusive && holding > 1 {
+            self.error(format!(
+                "must satisfy exactly one of: {} (it satisfies {holding})",
+                described.join("; or ")
+            ));
+        }
+    }
+
+    /// `minProperties`/`maxProperties` on the serialized object.
+    pub fn property_count<T: Serialize + ?Sized>(
+        &mut self,
+        object: &T,
+        min: Option<u64>,
+        max: Option<u64>,
+    ) {
+        let Ok(serde_json::Value::Object(members)) = serde_json::to_value(object) else {
+            return;
+        };
+        let count = members.len() as u64;
+        if let Some(min) = min.filter(|min| count < *min) {
+            self.error(format!("must have at least {min} members, got {count}"));
+        }
+        if let Some(max) = max.filter(|max| count > *max) {
+            self.error(format!("must have at most {max} members, got {count}"));
         }
     }
 }
 
+/// A test on members of an object, by path (generated from `if`/`then`/`else` and from
+/// `oneOf`/`anyOf` branches that only constrain members). Absent parents make a test hold.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberTest {
+    /// Member path and the JSON texts of the values that satisfy it.
+    pub values: &'static [(&'static [&'static str], &'static [&'static str])],
+    /// Object path and the members it must have.
+    pub required: &'static [(&'static [&'static str], &'static [&'static str])],
+}
+
+impl MemberTest {
+    fn holds(&self, root: &serde_json::Value) -> bool {
+        self.failures(root).is_empty()
+    }
+
+    fn failures(&self, root: &serde_json::Value) -> Vec<(JsonPath, String)> {
+        let mut out = Vec::new();
+        for (path, allowed) in self.values {
+            if let Some(value) = lookup(root, path) {
+                if !json_is_one_of(value, allowed) {
+                    out.push((
+                        path_of(path),
+                        format!("must be one of {}", allowed.join(", ")),
+                    ));
+                }
+            }
+        }
+        for (path, members) in self.required {
+            if let Some(serde_json::Value::Object(object)) = lookup(root, path) {
+                for member in members.iter().filter(|m| !object.contains_key(**m)) {
+                    out.push((path_of(path), format!("`{member}` is required")));
+                }
+            }
+        }
+        out
+    }
+
+    fn describe(&self) -> String {
+        let values = self
+            .values
+            .iter()
+            .map(|(path, allowed)| format!("`{}` is {}", path.join("."), allowed.join(" or ")));
+        let required = self.required.iter().flat_map(|(path, members)| {
+            members.iter().map(move |m| {
+                let mut full = path.to_vec();
+                full.push(m);
+                format!("`{}` present", full.join("."))
+            })
+        });
+        let parts: Vec<String> = values.chain(required).collect();
+        if parts.is_empty() {
+            "anything".to_string()
+        } else {
+            parts.join(" and ")
+        }
+    }
+}
+
+fn lookup<'v>(root: &'v serde_json::Value, path: &[&str]) -> Option<&'v serde_json::Value> {
+    path.iter().try_fold(root, |value, key| value.get(*key))
+}
+
+fn path_of(path: &[&str]) -> JsonPath {
+    JsonPath(
+        path.iter()
+            .map(|k| PathSegment::Key(k.to_string()))
+            .collect(),
+    )
+}
+
 /// Whether `value`, serialized, equals one of `candidates` (each a JSON text).
 pub fn json_is_one_of<T: Serialize + ?Sized>(value: &T, candidates: &[&str]) -> bool {
-    let Ok(value) = serde_json::to_value(value) else { return false };
+    let Ok(value) = serde_json::to_value(value) else {
+        return false;
+    };
     candidates
         .iter()
         .any(|c| serde_json::from_str::<serde_json::Value>(c).is_ok_and(|c| json_equal(&c, &value)))
@@ -297,7 +454,9 @@ fn json_equal(a: &serde_json::Value, b: &serde_json::Value) -> bool {
             x.len() == y.len() && x.iter().zip(y).all(|(x, y)| json_equal(x, y))
         }
         (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_equal(v, w)))
         }
         _ => a == b,
     }
@@ -323,7 +482,7 @@ macro_rules! leaf {
         }
     )*};
 }
-leaf!(String, i64, f64, bool, serde_json::Value, DateTime);
+leaf!(String, i64, f64, bool, (), serde_json::Value, DateTime);
 
 impl Validate for serde_json::Map<String, serde_json::Value> {
     fn validate(&self, _: &mut Validator) {}
@@ -375,7 +534,11 @@ mod tests {
 
     #[test]
     fn jsonpath_is_normalized() {
-        let path = JsonPath::default().key("line_items").index(2).key("odd key's").key("id");
+        let path = JsonPath::default()
+            .key("line_items")
+            .index(2)
+            .key("odd key's")
+            .key("id");
         assert_eq!(path.to_string(), "$.line_items[2]['odd key\\'s'].id");
     }
 
@@ -407,18 +570,93 @@ mod tests {
             ("2026-02-30", Format::Date),
             ("2026-02-28", Format::Date),
         ] {
-            let rules = StringRules { min_length: None, max_length: None, pattern: None, pattern_source: "", format };
+            let rules = StringRules {
+                min_length: None,
+                max_length: None,
+                pattern: None,
+                pattern_source: "",
+                format,
+            };
             v.string(value, &rules);
         }
         assert_eq!(v.into_errors().len(), 3);
     }
 
     #[test]
+    fn conditions_and_alternatives_follow_json_schema() {
+        let json = serde_json::json!({"channel": {"browser": {"javascript_enabled": true}}, "type": "challenge"});
+        let when = MemberTest {
+            values: &[(&["channel", "browser", "javascript_enabled"], &["true"])],
+            required: &[],
+        };
+        let then = MemberTest {
+            values: &[],
+            required: &[(&["channel", "browser"], &["color_depth"])],
+        };
+        let none = MemberTest {
+            values: &[],
+            required: &[],
+        };
+        let mut v = Validator::new();
+        v.condition(&json, &when, &then, &none);
+        let errors = v.into_errors();
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].path.to_string(), "$.channel.browser");
+        // An absent member makes the `if` hold vacuously; an absent parent makes `then` hold.
+        let mut v = Validator::new();
+        v.condition(&serde_json::json!({}), &when, &then, &none);
+        assert!(v.into_errors().is_empty());
+        let branches = [
+            MemberTest {
+                values: &[(&["type"], &["\"fingerprint\""])],
+                required: &[(&[], &["fingerprint"])],
+            },
+            MemberTest {
+                values: &[(&["type"], &["\"challenge\""])],
+                required: &[(&[], &["challenge"])],
+            },
+        ];
+        let mut v = Validator::new();
+        v.alternatives(&json, true, &branches);
+        assert_eq!(
+            v.into_errors().len(),
+            1,
+            "no branch holds without `challenge`"
+        );
+        let mut v = Validator::new();
+        v.alternatives(
+            &serde_json::json!({"type": "challenge", "challenge": {}}),
+            true,
+            &branches,
+        );
+        assert!(v.into_errors().is_empty());
+    }
+
+    #[test]
     fn numbers_arrays_and_constants() {
         let mut v = Validator::new();
-        v.number(0.0, &NumberRules { exclusive_minimum: Some(0.0), ..Default::default() });
-        v.integer(5, &NumberRules { minimum: Some(0.0), maximum: Some(10.0), ..Default::default() });
-        v.array(&["a", "b", "a"], &ArrayRules { unique_items: true, ..Default::default() });
+        v.number(
+            0.0,
+            &NumberRules {
+                exclusive_minimum: Some(0.0),
+                ..Default::default()
+            },
+        );
+        v.integer(
+            5,
+            &NumberRules {
+                minimum: Some(0.0),
+                maximum: Some(10.0),
+                ..Default::default()
+            },
+        );
+        v.array(
+            &["a", "b", "a"],
+            &ArrayRules {
+                unique_items: true,
+                ..Default::default()
+            },
+        );
         v.constant(&"shipping", "\"shipping\"");
         v.constant(&1.0, "1");
         v.constant(&"digital", "\"shipping\"");

@@ -1,0 +1,272 @@
+//! OpenAPI components that mirror JSON Schema definitions: report where the two files disagree,
+//! and keep members that only the OpenAPI file declares (as optional) so no data is lost.
+
+use indexmap::{IndexMap, IndexSet};
+use serde_json::Value;
+
+use super::Converter;
+use crate::ir::{Field, TypeKind};
+use crate::naming;
+
+/// Members of an object schema, following `$ref` and `allOf`: name → (file, pointer).
+struct Members {
+    properties: IndexMap<String, (usize, String)>,
+    required: IndexSet<String>,
+}
+
+impl Converter<'_> {
+    pub(crate) fn compare_aliases(&mut self) {
+        for id in 0..self.types.len() {
+            let aliases = self.types[id].aliases.clone();
+            let origin = self.types[id].origin.clone();
+            let Some(json_file) = self.set.file_index(&origin.file) else {
+                continue;
+            };
+            for alias in aliases {
+                let Some(openapi_file) = self.set.file_index(&alias.file) else {
+                    continue;
+                };
+                if self.set.files[openapi_file].path == self.set.files[json_file].path {
+                    continue;
+                }
+                self.compare_pair(
+                    id,
+                    (json_file, &origin.pointer),
+                    (openapi_file, &alias.pointer),
+                );
+            }
+        }
+    }
+
+    /// Reports unknown keywords in a schema that is not converted itself (an OpenAPI component
+    /// standing for a JSON Schema definition), walking its subschemas.
+    fn audit_keywords(&mut self, file: usize, pointer: &str, depth: usize) {
+        let Some(Value::Object(object)) = self.node(file, pointer) else {
+            return;
+        };
+        if depth > 32 {
+            return;
+        }
+        let mut keys = super::keys::Keys::new(object);
+        keys.take_annotations();
+        for keyword in super::keys::SCHEMA_KEYWORDS {
+            keys.take(keyword);
+        }
+        self.report_leftovers(file, pointer, &keys);
+        let mut children = Vec::new();
+        for keyword in ["items", "additionalProperties", "if", "then", "else", "not"] {
+            if object.get(keyword).is_some_and(Value::is_object) {
+                children.push(format!("{pointer}/{keyword}"));
+            }
+        }
+        for keyword in ["allOf", "oneOf", "anyOf"] {
+            let count = object
+                .get(keyword)
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            children.extend((0..count).map(|i| format!("{pointer}/{keyword}/{i}")));
+        }
+        for name in object
+            .get("properties")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+            .map(|(k, _)| k)
+        {
+            children.push(format!(
+                "{pointer}/properties/{}",
+                crate::source::escape_token(name)
+            ));
+        }
+        for child in children {
+            self.audit_keywords(file, &child, depth + 1);
+        }
+    }
+
+    fn compare_pair(&mut self, id: usize, json: (usize, &str), openapi: (usize, &str)) {
+        self.audit_keywords(openapi.0, openapi.1, 0);
+        let type_name = self.types[id].name.clone();
+        let (Some(json_members), Some(openapi_members)) = (
+            self.members(json.0, json.1),
+            self.members(openapi.0, openapi.1),
+        ) else {
+            return;
+        };
+        let json_file = self.set.files[json.0].path.clone();
+        for (name, (file, pointer)) in &openapi_members.properties {
+            if json_members.properties.contains_key(name) {
+                continue;
+            }
+            self.diags.warn(
+                "openapi-jsonschema-mismatch",
+                self.locate(*file, pointer),
+                format!("`{type_name}.{name}` is only in the OpenAPI file, not in {json_file}; generated as an optional field"),
+            );
+            let hint = format!("{type_name}{}", naming::type_name(name));
+            let ty = self.schema(*file, pointer, &hint);
+            let docs = self
+                .node(*file, pointer)
+                .map(super::docs_of)
+                .unwrap_or_default();
+            let origin = self.origin(*file, pointer);
+            if let TypeKind::Struct(structure) = &mut self.types[id].kind {
+                structure.fields.push(Field {
+                    name: name.clone(),
+                    docs,
+                    ty,
+                    required: false,
+                    origin,
+                });
+            }
+        }
+        let openapi_file = self.set.files[openapi.0].path.clone();
+        for (name, (file, pointer)) in &json_members.properties {
+            match openapi_members.properties.get(name) {
+                None => self.diags.warn(
+                    "openapi-jsonschema-mismatch",
+                    self.locate(*file, pointer),
+                    format!(
+                        "`{type_name}.{name}` is only in the JSON Schema, not in {openapi_file}"
+                    ),
+                ),
+                Some((ofile, opointer)) => {
+                    for difference in self.differences((*file, pointer), (*ofile, opointer)) {
+                        self.diags.warn(
+                            "openapi-jsonschema-mismatch",
+                            self.locate(*ofile, opointer),
+                            format!("`{type_name}.{name}`: {difference} (the JSON Schema wins)"),
+                        );
+                    }
+                }
+            }
+        }
+        let only = |a: &Members, b: &Members| -> Vec<String> {
+            a.required
+                .iter()
+                .filter(|r| !b.required.contains(*r))
+                .cloned()
+                .collect()
+        };
+        for (name, side) in only(&json_members, &openapi_members)
+            .into_iter()
+            .map(|n| (n, "JSON Schema"))
+            .chain(
+                only(&openapi_members, &json_members)
+                    .into_iter()
+                    .map(|n| (n, "OpenAPI file")),
+            )
+        {
+            self.diags.warn(
+                "openapi-jsonschema-mismatch",
+                self.locate(openapi.0, openapi.1),
+                format!("`{type_name}.{name}` is required only in the {side}"),
+            );
+        }
+    }
+
+    fn members(&self, file: usize, pointer: &str) -> Option<Members> {
+        let mut members = Members {
+            properties: IndexMap::new(),
+            required: IndexSet::new(),
+        };
+        let mut stack = vec![(file, pointer.to_string())];
+        let mut steps = 0;
+        while let Some((f, p)) = stack.pop() {
+            steps += 1;
+            if steps > 64 {
+                return None;
+            }
+            let node = self.node(f, &p)?.as_object()?;
+            if let Some(Value::String(reference)) = node.get("$ref") {
+                let target = self.set.resolve(f, reference).ok()?;
+                stack.push((target.file, target.pointer));
+            }
+            if let Some(Value::Array(parts)) = node.get("allOf") {
+                for i in (0..parts.len()).rev() {
+                    stack.push((f, format!("{p}/allOf/{i}")));
+                }
+            }
+            for name in node
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+                .map(|(k, _)| k)
+            {
+                let at = format!("{p}/properties/{}", crate::source::escape_token(name));
+                members.properties.entry(name.clone()).or_insert((f, at));
+            }
+            members.required.extend(
+                node.get("required")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string),
+            );
+        }
+        Some(members)
+    }
+
+    /// Keyword-level differences between two property schemas.
+    fn differences(&self, json: (usize, &str), openapi: (usize, &str)) -> Vec<String> {
+        let (Some(a), Some(b)) = (self.node(json.0, json.1), self.node(openapi.0, openapi.1))
+        else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for keyword in [
+            "type",
+            "enum",
+            "const",
+            "format",
+            "pattern",
+            "minimum",
+            "maximum",
+            "minLength",
+            "maxLength",
+            "minItems",
+            "maxItems",
+        ] {
+            let (x, y) = (a.get(keyword), b.get(keyword));
+            if x != y {
+                out.push(format!(
+                    "`{keyword}` is {} in the JSON Schema but {} in the OpenAPI file",
+                    show(x),
+                    show(y)
+                ));
+            }
+        }
+        let target = |v: &Value| {
+            v.get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.rsplit('/').next())
+                .map(str::to_string)
+        };
+        if target(a) != target(b) {
+            out.push(format!(
+                "refers to {} in the JSON Schema but {} in the OpenAPI file",
+                show_name(target(a)),
+                show_name(target(b))
+            ));
+        }
+        let items = |v: &Value| v.get("items").cloned();
+        if let (Some(x), Some(y)) = (items(a), items(b)) {
+            if target(&x) != target(&y)
+                || x.get("type") != y.get("type")
+                || x.get("enum") != y.get("enum")
+            {
+                out.push("array items differ".to_string());
+            }
+        }
+        out
+    }
+}
+
+fn show(value: Option<&Value>) -> String {
+    value.map_or_else(|| "absent".to_string(), |v| format!("`{v}`"))
+}
+
+fn show_name(name: Option<String>) -> String {
+    name.map_or_else(|| "no `$ref`".to_string(), |n| format!("`{n}`"))
+}

@@ -1,0 +1,68 @@
+//! IR → Rust source. [`models`] writes the types; [`crate_files`] wraps them into a crate.
+
+pub mod crate_files;
+pub mod models;
+
+/// Options that change the emitted code.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EmitOptions {
+    /// Accept members and enum values the spec does not know (for clients that must keep working
+    /// when a server adds optional fields). Strict code rejects unknown members where the spec
+    /// says `additionalProperties: false`.
+    pub tolerant: bool,
+}
+
+/// Formats generated tokens as a Rust file.
+pub fn format(tokens: proc_macro2::TokenStream) -> Result<String, syn::Error> {
+    let file: syn::File = syn::parse2(tokens)?;
+    Ok(prettyplease::unparse(&file))
+}
+
+/// Rewrites an ECMA-262 pattern (what JSON Schema uses) for the `regex` crate: `\d`, `\w` and
+/// `\s` are ASCII-only in ECMA-262 but Unicode-aware in `regex`.
+pub fn translate_pattern(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut chars = pattern.chars();
+    let mut in_class = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('d') => out.push_str(if in_class { "0-9" } else { "[0-9]" }),
+                Some('w') => out.push_str(if in_class {
+                    "A-Za-z0-9_"
+                } else {
+                    "[A-Za-z0-9_]"
+                }),
+                Some(other) => {
+                    out.push('\\');
+                    out.push(other);
+                }
+                None => out.push('\\'),
+            },
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::translate_pattern;
+
+    #[test]
+    fn ecma_classes_become_ascii() {
+        assert_eq!(translate_pattern(r"^\d{4}-\d{2}$"), "^[0-9]{4}-[0-9]{2}$");
+        assert_eq!(translate_pattern(r"^[\d.]+$"), "^[0-9.]+$");
+        assert_eq!(translate_pattern(r"^\\d$"), r"^\\d$");
+        let re = regex::Regex::new(&translate_pattern(r"^\d+$")).unwrap();
+        assert!(!re.is_match("٣"), "Arabic-Indic digit must not match \\d");
+    }
+}

@@ -1,0 +1,896 @@
+//! Serde models and their `Validate` impls, one module per spec.
+
+use std::collections::HashSet;
+
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
+use serde_json::Value;
+
+use super::{translate_pattern, EmitOptions};
+use crate::ir::{Additional, Api, Docs, Field, Shape, Struct, TypeDef, TypeId, TypeKind, TypeRef};
+use crate::naming;
+
+/// The code of one version: `pub mod <spec> { ... }` for each spec, plus the example registry.
+pub fn version_tokens(api: &Api, options: EmitOptions) -> TokenStream {
+    let emitter = Emitter::new(api, options);
+    let modules = api.modules.iter().enumerate().map(|(index, module)| {
+        let name = ident(&module.name);
+        let mut doc = String::new();
+        if let Some(title) = &module.title {
+            doc.push_str(title);
+            doc.push_str("\n\n");
+        }
+        if let Some(description) = &module.description {
+            doc.push_str(description.trim());
+            doc.push_str("\n\n");
+        }
+        doc.push_str(&format!(
+            "Generated from {}.",
+            module
+                .files
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ));
+        let doc = doc_attrs(&doc, true);
+        let items = api
+            .types
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.module == index)
+            .map(|(id, _)| emitter.type_def(id));
+        quote! {
+            pub mod #name {
+                #doc
+                #(#items)*
+            }
+        }
+    });
+    let registry = emitter.registry();
+    quote! {
+        #(#modules)*
+        #registry
+    }
+}
+
+struct Emitter<'a> {
+    api: &'a Api,
+    options: EmitOptions,
+    /// Types a value of each type contains directly (not behind `Vec`/map), for boxing.
+    direct: Vec<HashSet<TypeId>>,
+}
+
+impl<'a> Emitter<'a> {
+    fn new(api: &'a Api, options: EmitOptions) -> Self {
+        let mut direct = vec![HashSet::new(); api.types.len()];
+        for (id, def) in api.types.iter().enumerate() {
+            let mut add = |ty: &TypeRef| {
+                if let Shape::Named(target) = ty.shape {
+                    direct[id].insert(target);
+                }
+            };
+            match &def.kind {
+                TypeKind::Struct(s) => s.fields.iter().for_each(|f| add(&f.ty)),
+                TypeKind::Newtype(ty) => add(ty),
+                TypeKind::Untagged(variants) => variants.iter().for_each(&mut add),
+                TypeKind::TaggedUnion(u) => u
+                    .variants
+                    .iter()
+                    .for_each(|(_, t)| add(&TypeRef::plain(Shape::Named(*t)))),
+                TypeKind::Enum(_) | TypeKind::Const(_) => {}
+            }
+        }
+        Emitter {
+            api,
+            options,
+            direct,
+        }
+    }
+
+    /// Whether `from` is reachable from `to` through direct containment (so `to` inside
+    /// `from` needs a `Box`).
+    fn is_recursive(&self, from: TypeId, to: TypeId) -> bool {
+        let mut stack = vec![to];
+        let mut seen = HashSet::new();
+        while let Some(current) = stack.pop() {
+            if current == from {
+                return true;
+            }
+            if seen.insert(current) {
+                stack.extend(self.direct[current].iter().copied());
+            }
+        }
+        false
+    }
+
+    fn path_to(&self, from_module: usize, id: TypeId) -> TokenStream {
+        let def = &self.api.types[id];
+        let name = ident(&def.name);
+        if def.module == from_module {
+            quote!(#name)
+        } else {
+            let module = ident(&self.api.modules[def.module].name);
+            quote!(super::#module::#name)
+        }
+    }
+
+    /// The Rust type of a value of `ty`, ignoring nullability.
+    fn base_type(&self, module: usize, owner: Option<TypeId>, ty: &TypeRef) -> TokenStream {
+        match &ty.shape {
+            Shape::Any => quote!(serde_json::Value),
+            Shape::Null => quote!(()),
+            Shape::String => quote!(String),
+            Shape::DateTime => quote!(acp_runtime::DateTime),
+            Shape::Integer => quote!(i64),
+            Shape::Number => quote!(f64),
+            Shape::Boolean => quote!(bool),
+            Shape::Object => quote!(serde_json::Map<String, serde_json::Value>),
+            Shape::Array(item) => {
+                let item = self.element_type(module, item);
+                quote!(Vec<#item>)
+            }
+            Shape::Map(item) => {
+                let item = self.element_type(module, item);
+                quote!(acp_runtime::Map<#item>)
+            }
+            Shape::Named(id) => {
+                let path = self.path_to(module, *id);
+                match owner {
+                    Some(owner) if self.is_recursive(owner, *id) => quote!(Box<#path>),
+                    _ => path,
+                }
+            }
+        }
+    }
+
+    /// The type of an array item or map value (nullable items are `Option`).
+    fn element_type(&self, module: usize, ty: &TypeRef) -> TokenStream {
+        let base = self.base_type(module, None, ty);
+        if ty.nullable && ty.shape != Shape::Null {
+            quote!(Option<#base>)
+        } else {
+            base
+        }
+    }
+
+    fn type_def(&self, id: TypeId) -> TokenStream {
+        let def = &self.api.types[id];
+        let docs = doc_attrs(&type_doc(def), false);
+        let name = ident(&def.name);
+        match &def.kind {
+            TypeKind::Struct(s) => self.structure(id, def, s, docs),
+            TypeKind::Enum(values) => self.string_enum(def, values, docs),
+            TypeKind::Const(value) => {
+                let text = value.as_str().unwrap_or_default();
+                quote! {
+                    acp_runtime::const_string! { #docs #name = #text }
+                }
+            }
+            TypeKind::TaggedUnion(union) => self.tagged_union(id, def, union, docs),
+            TypeKind::Untagged(variants) => self.untagged(id, def, variants, docs),
+            TypeKind::Newtype(inner) => {
+                let inner_ty = self.element_type(def.module, inner);
+                let checks = self.checks(def.module, inner, quote!(value));
+                let checks = if inner.nullable && !checks.is_empty() {
+                    quote!(if let Some(value) = value { #checks })
+                } else {
+                    checks
+                };
+                if checks.is_empty()
+                    || matches!(inner.shape, Shape::Named(_)) && inner.rules.is_empty()
+                {
+                    // Nothing of its own to check: an alias keeps the type easy to use.
+                    return quote! { #docs pub type #name = #inner_ty; };
+                }
+                quote! {
+                    #docs
+                    #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+                    #[serde(transparent)]
+                    pub struct #name(pub #inner_ty);
+
+                    impl acp_runtime::Validate for #name {
+                        fn validate(&self, v: &mut acp_runtime::Validator) {
+                            let value = &self.0;
+                            #checks
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn structure(&self, id: TypeId, def: &TypeDef, s: &Struct, docs: TokenStream) -> TokenStream {
+        let name = ident(&def.name);
+        let mut used_names = HashSet::new();
+        let mut fields = Vec::new();
+        let mut validations = Vec::new();
+        for field in &s.fields {
+            let rust_name = unique_field_name(&field.name, &mut used_names);
+            let member = ident(&rust_name);
+            let rename = (rust_name != field.name).then(|| {
+                let json = &field.name;
+                quote!(#[serde(rename = #json)])
+            });
+            let field_docs = doc_attrs(&field_doc(field), false);
+            let base = self.base_type(def.module, Some(id), &field.ty);
+            let (ty, attrs) = self.field_type(field, base);
+            fields.push(quote! { #field_docs #rename #attrs pub #member: #ty });
+            let checks = self.checks(def.module, &field.ty, quote!(value));
+            if !checks.is_empty() {
+                let json = &field.name;
+                let access = match (
+                    field.required,
+                    field.ty.nullable && field.ty.shape != Shape::Null,
+                ) {
+                    (true, false) => {
+                        quote!(let value = &self.#member; v.at_key(#json, |v| { #checks });)
+                    }
+                    (true, true) | (false, false) => {
+                        quote!(if let Some(value) = &self.#member { v.at_key(#json, |v| { #checks }); })
+                    }
+                    (false, true) => {
+                        quote!(if let acp_runtime::Nullable::Value(value) = &self.#member { v.at_key(#json, |v| { #checks }); })
+                    }
+                };
+                validations.push(access);
+            }
+        }
+        let deny = match (&s.additional, self.options.tolerant) {
+            (Additional::Forbidden, false) => quote!(#[serde(deny_unknown_fields)]),
+            _ => quote!(),
+        };
+        match &s.additional {
+            Additional::Forbidden if !self.options.tolerant => {}
+            Additional::Typed(item) => {
+                let item_ty = self.element_type(def.module, item);
+                let member = ident(&unique_field_name("additional_properties", &mut used_names));
+                fields.push(quote! {
+                    /// Members not declared by the spec (`additionalProperties`).
+                    #[serde(flatten)]
+                    pub #member: acp_runtime::Map<#item_ty>
+                });
+                let checks = self.checks(def.module, item, quote!(value));
+                if !checks.is_empty() {
+                    let value = if item.nullable {
+                        quote!(if let Some(value) = value { #checks })
+                    } else {
+                        checks
+                    };
+                    validations.push(quote! {
+                        for (key, value) in &self.#member { v.at_key(key, |v| { #value }); }
+                    });
+                }
+            }
+            _ => {
+                let member = ident(&unique_field_name("additional_properties", &mut used_names));
+                fields.push(quote! {
+                    /// Members the spec does not declare, kept so nothing is lost on a round trip.
+                    #[serde(flatten)]
+                    pub #member: serde_json::Map<String, serde_json::Value>
+                });
+            }
+        }
+        for condition in &s.conditions {
+            let (when, then, otherwise) = (
+                member_test(&condition.when),
+                member_test(&condition.then),
+                member_test(&condition.otherwise),
+            );
+            validations.push(quote!(v.condition(self, &#when, &#then, &#otherwise);));
+        }
+        for alternatives in &s.alternatives {
+            let exclusive = alternatives.exclusive;
+            let branches = alternatives.branches.iter().map(member_test);
+            validations.push(quote!(v.alternatives(self, #exclusive, &[#(#branches),*]);));
+        }
+        let (min, max) = s.property_count;
+        if min.is_some() || max.is_some() {
+            let (min, max) = (option_tokens(min), option_tokens(max));
+            validations.push(quote!(v.property_count(self, #min, #max);));
+        }
+        let validator = if validations.is_empty() {
+            quote!(_v)
+        } else {
+            quote!(v)
+        };
+        quote! {
+            #docs
+            #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+            #deny
+            pub struct #name {
+                #(#fields,)*
+            }
+
+            impl acp_runtime::Validate for #name {
+                fn validate(&self, #validator: &mut acp_runtime::Validator) {
+                    #(#validations)*
+                }
+            }
+        }
+    }
+
+    /// The field's Rust type and serde attributes, by required-ness and nullability.
+    fn field_type(&self, field: &Field, base: TokenStream) -> (TokenStream, TokenStream) {
+        let nullable = field.ty.nullable && field.ty.shape != Shape::Null;
+        match (field.required, nullable) {
+            (true, false) => (base, quote!()),
+            (true, true) => (
+                quote!(Option<#base>),
+                quote!(#[serde(deserialize_with = "acp_runtime::required_nullable")]),
+            ),
+            (false, false) => (
+                quote!(Option<#base>),
+                quote!(#[serde(default, skip_serializing_if = "Option::is_none")]),
+            ),
+            (false, true) => (
+                quote!(acp_runtime::Nullable<#base>),
+                quote!(#[serde(default, skip_serializing_if = "acp_runtime::Nullable::is_absent")]),
+            ),
+        }
+    }
+
+    fn string_enum(
+        &self,
+        def: &TypeDef,
+        values: &[crate::ir::EnumValue],
+        docs: TokenStream,
+    ) -> TokenStream {
+        let name = ident(&def.name);
+        let mut used = HashSet::new();
+        let variants: Vec<(Ident, &str)> = values
+            .iter()
+            .map(|v| {
+                let mut variant = naming::variant_name(&v.value);
+                while !used.insert(variant.clone()) {
+                    variant.push('_');
+                }
+                (ident(&variant), v.value.as_str())
+            })
+            .collect();
+        let declared = variants
+            .iter()
+            .map(|(variant, json)| quote!(#[serde(rename = #json)] #variant));
+        let as_str = variants
+            .iter()
+            .map(|(variant, json)| quote!(Self::#variant => #json));
+        let (unknown_decl, unknown_str, copy) = if self.options.tolerant {
+            (
+                quote!(
+                    /// A value this version of the spec does not list.
+                    #[serde(untagged)]
+                    Unknown(String),
+                ),
+                quote!(Self::Unknown(other) => other.as_str(),),
+                quote!(),
+            )
+        } else {
+            (quote!(), quote!(), quote!(Copy, Eq, Hash,))
+        };
+        quote! {
+            #docs
+            #[derive(Debug, Clone, #copy PartialEq, serde::Serialize, serde::Deserialize)]
+            pub enum #name {
+                #(#declared,)*
+                #unknown_decl
+            }
+
+            impl #name {
+                /// The JSON string of this value.
+                pub fn as_str(&self) -> &str {
+                    match self {
+                        #(#as_str,)*
+                        #unknown_str
+                    }
+                }
+            }
+
+            impl std::fmt::Display for #name {
+                fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str(self.as_str())
+                }
+            }
+
+            impl acp_runtime::Validate for #name {
+                fn validate(&self, _: &mut acp_runtime::Validator) {}
+            }
+        }
+    }
+
+    fn tagged_union(
+        &self,
+        id: TypeId,
+        def: &TypeDef,
+        union: &crate::ir::TaggedUnion,
+        docs: TokenStream,
+    ) -> TokenStream {
+        let name = ident(&def.name);
+        let tag = &union.tag;
+        let mut used = HashSet::new();
+        let variants: Vec<(Ident, &str, TokenStream)> = union
+            .variants
+            .iter()
+            .map(|(value, target)| {
+                let mut variant = naming::variant_name(value);
+                while !used.insert(variant.clone()) {
+                    variant.push('_');
+                }
+                let ty =
+                    self.base_type(def.module, Some(id), &TypeRef::plain(Shape::Named(*target)));
+                (ident(&variant), value.as_str(), ty)
+            })
+            .collect();
+        let declared = variants.iter().map(|(variant, value, ty)| {
+            let doc = format!("`{tag}` is `{value}`.");
+            quote!(#[doc = #doc] #variant(#ty))
+        });
+        let arms = variants.iter().map(|(variant, value, _)| {
+            quote!(#value => acp_runtime::union::variant(body).map(Self::#variant))
+        });
+        let tags: Vec<&str> = variants.iter().map(|(_, value, _)| *value).collect();
+        let validate_arms = variants
+            .iter()
+            .map(|(variant, _, _)| quote!(Self::#variant(inner) => inner.validate(v)));
+        let (unknown_decl, unknown_arm, unknown_validate) = if self.options.tolerant {
+            (
+                quote!(
+                    /// A variant this version of the spec does not list, kept as JSON.
+                    Unknown(serde_json::Value),
+                ),
+                quote!(_ => Ok(Self::Unknown(body))),
+                quote!(Self::Unknown(_) => {}),
+            )
+        } else {
+            (
+                quote!(),
+                quote!(other => Err(acp_runtime::union::unknown_tag(#tag, other, &[#(#tags),*]))),
+                quote!(),
+            )
+        };
+        quote! {
+            #docs
+            #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+            #[serde(untagged)]
+            pub enum #name {
+                #(#declared,)*
+                #unknown_decl
+            }
+
+            impl<'de> serde::Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    let (tag, body) = acp_runtime::union::take_tagged(deserializer, #tag)?;
+                    match tag.as_str() {
+                        #(#arms,)*
+                        #unknown_arm
+                    }
+                }
+            }
+
+            impl acp_runtime::Validate for #name {
+                fn validate(&self, v: &mut acp_runtime::Validator) {
+                    match self {
+                        #(#validate_arms,)*
+                        #unknown_validate
+                    }
+                }
+            }
+        }
+    }
+
+    fn untagged(
+        &self,
+        id: TypeId,
+        def: &TypeDef,
+        variants: &[TypeRef],
+        docs: TokenStream,
+    ) -> TokenStream {
+        let name = ident(&def.name);
+        let mut used = HashSet::new();
+        let mut declared = Vec::new();
+        let mut validate_arms = Vec::new();
+        for ty in variants {
+            let mut variant = match &ty.shape {
+                Shape::Named(target) => self.api.types[*target].name.clone(),
+                Shape::Any => "Any".into(),
+                Shape::Null => "Null".into(),
+                Shape::String => "String".into(),
+                Shape::DateTime => "DateTime".into(),
+                Shape::Integer => "Integer".into(),
+                Shape::Number => "Number".into(),
+                Shape::Boolean => "Boolean".into(),
+                Shape::Object => "Object".into(),
+                Shape::Array(_) => "Array".into(),
+                Shape::Map(_) => "Map".into(),
+            };
+            while !used.insert(variant.clone()) {
+                variant.push('_');
+            }
+            let variant = ident(&variant);
+            let rust = self.base_type(def.module, Some(id), ty);
+            declared.push(quote!(#variant(#rust)));
+            let checks = self.checks(def.module, ty, quote!(value));
+            validate_arms.push(quote!(Self::#variant(value) => { #checks }));
+        }
+        quote! {
+            #docs
+            #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+            #[serde(untagged)]
+            pub enum #name {
+                #(#declared,)*
+            }
+
+            impl acp_runtime::Validate for #name {
+                #[allow(unused_variables)]
+                fn validate(&self, v: &mut acp_runtime::Validator) {
+                    match self {
+                        #(#validate_arms)*
+                    }
+                }
+            }
+        }
+    }
+
+    /// Statements checking `value` (a reference to a non-null value of `ty`) against the rules
+    /// of `ty`; `v` is the validator. Empty when there is nothing to check.
+    fn checks(&self, module: usize, ty: &TypeRef, value: TokenStream) -> TokenStream {
+        let rules = &ty.rules;
+        let mut out = Vec::new();
+        match &ty.shape {
+            Shape::String | Shape::DateTime => {
+                let format = match rules.format.as_deref() {
+                    Some("email") => Some(quote!(Email)),
+                    Some("uri") => Some(quote!(Uri)),
+                    Some("date") => Some(quote!(Date)),
+                    Some("date-time") => Some(quote!(DateTime)),
+                    _ => None,
+                };
+                if rules.min_length.is_some()
+                    || rules.max_length.is_some()
+                    || rules.pattern.is_some()
+                    || format.is_some()
+                {
+                    let min = option_tokens(rules.min_length);
+                    let max = option_tokens(rules.max_length);
+                    let format = format.unwrap_or(quote!(None));
+                    let (pattern_static, pattern, source) = match &rules.pattern {
+                        Some(source) => {
+                            let translated = translate_pattern(source);
+                            (
+                                quote! {
+                                    static PATTERN: acp_runtime::__private::LazyLock<acp_runtime::__private::Regex> =
+                                        acp_runtime::__private::LazyLock::new(|| acp_runtime::__private::Regex::new(#translated).expect("checked when generated"));
+                                },
+                                quote!(Some(&PATTERN)),
+                                source.clone(),
+                            )
+                        }
+                        None => (quote!(), quote!(None), String::new()),
+                    };
+                    let as_str = if ty.shape == Shape::DateTime {
+                        quote!(#value.as_str())
+                    } else {
+                        quote!(#value)
+                    };
+                    out.push(quote! {
+                        #pattern_static
+                        v.string(#as_str, &acp_runtime::StringRules {
+                            min_length: #min,
+                            max_length: #max,
+                            pattern: #pattern,
+                            pattern_source: #source,
+                            format: acp_runtime::Format::#format,
+                        });
+                    });
+                }
+            }
+            Shape::Integer | Shape::Number => {
+                if rules.minimum.is_some()
+                    || rules.maximum.is_some()
+                    || rules.exclusive_minimum.is_some()
+                    || rules.exclusive_maximum.is_some()
+                    || rules.multiple_of.is_some()
+                {
+                    let [minimum, maximum, exclusive_minimum, exclusive_maximum, multiple_of] = [
+                        rules.minimum,
+                        rules.maximum,
+                        rules.exclusive_minimum,
+                        rules.exclusive_maximum,
+                        rules.multiple_of,
+                    ]
+                    .map(float_option);
+                    let method = if ty.shape == Shape::Integer {
+                        quote!(integer)
+                    } else {
+                        quote!(number)
+                    };
+                    out.push(quote! {
+                        v.#method(*#value, &acp_runtime::NumberRules {
+                            minimum: #minimum,
+                            maximum: #maximum,
+                            exclusive_minimum: #exclusive_minimum,
+                            exclusive_maximum: #exclusive_maximum,
+                            multiple_of: #multiple_of,
+                        });
+                    });
+                }
+            }
+            Shape::Array(item) => {
+                if rules.min_items.is_some() || rules.max_items.is_some() || rules.unique_items {
+                    let min = option_tokens(rules.min_items);
+                    let max = option_tokens(rules.max_items);
+                    let unique = rules.unique_items;
+                    out.push(quote! {
+                        v.array(#value, &acp_runtime::ArrayRules { min_items: #min, max_items: #max, unique_items: #unique });
+                    });
+                }
+                let inner = self.checks(module, item, quote!(item));
+                if !inner.is_empty() {
+                    let inner = if item.nullable && item.shape != Shape::Null {
+                        quote!(if let Some(item) = item { #inner })
+                    } else {
+                        inner
+                    };
+                    out.push(quote! {
+                        for (index, item) in #value.iter().enumerate() {
+                            v.at_index(index, |v| { #inner });
+                        }
+                    });
+                }
+            }
+            Shape::Map(item) => {
+                let inner = self.checks(module, item, quote!(item));
+                if !inner.is_empty() {
+                    let inner = if item.nullable && item.shape != Shape::Null {
+                        quote!(if let Some(item) = item { #inner })
+                    } else {
+                        inner
+                    };
+                    out.push(quote! {
+                        for (key, item) in #value.iter() {
+                            v.at_key(key, |v| { #inner });
+                        }
+                    });
+                }
+            }
+            Shape::Named(_) => out.push(quote!(acp_runtime::Validate::validate(#value, v);)),
+            Shape::Any | Shape::Null | Shape::Boolean | Shape::Object => {}
+        }
+        if let Some(allowed) = &rules.allowed {
+            let texts: Vec<String> = allowed.iter().map(Value::to_string).collect();
+            out.push(quote!(v.one_of(#value, &[#(#texts),*]);));
+        }
+        quote!(#(#out)*)
+    }
+
+    /// `__roundtrip(schema, value)`: parse `value` as the type generated for the schema at
+    /// `schema` (`file#pointer`), check it, and serialize it back. The example tests use it to
+    /// check every example of the spec against the generated types.
+    fn registry(&self) -> TokenStream {
+        let mut entries: Vec<(String, TokenStream)> = Vec::new();
+        let mut seen = HashSet::new();
+        for (id, def) in self.api.types.iter().enumerate() {
+            let ty = TypeRef {
+                shape: Shape::Named(id),
+                nullable: def.nullable,
+                rules: Default::default(),
+            };
+            for origin in std::iter::once(&def.origin).chain(&def.aliases) {
+                let key = origin.to_string();
+                if seen.insert(key.clone()) {
+                    entries.push((key, self.roundtrip_call(&ty)));
+                }
+            }
+        }
+        for example in &self.api.examples {
+            let key = example.schema.to_string();
+            if seen.insert(key.clone()) {
+                entries.push((key, self.roundtrip_call(&example.ty)));
+            }
+        }
+        let arms = entries.iter().map(|(key, call)| quote!(#key => #call));
+        quote! {
+            /// Parses `value` as the type generated for the schema at `schema` (`file#pointer`,
+            /// relative to the spec root), validates it, and serializes it back. `None` when no
+            /// type was generated for that schema.
+            #[doc(hidden)]
+            pub fn __roundtrip(schema: &str, value: serde_json::Value) -> Option<Result<serde_json::Value, acp_runtime::ParseError>> {
+                Some(match schema {
+                    #(#arms,)*
+                    _ => return None,
+                })
+            }
+        }
+    }
+
+    fn roundtrip_call(&self, ty: &TypeRef) -> TokenStream {
+        // Registry code lives at the version root, one level above the spec modules.
+        let module = usize::MAX;
+        let rust = self.registry_type(module, ty);
+        let checks = self.checks(module, ty, quote!(value));
+        let nullable = ty.nullable && ty.shape != Shape::Null;
+        let body = if checks.is_empty() {
+            quote!(|_, _| {})
+        } else if nullable {
+            quote!(|value: &#rust, v: &mut acp_runtime::Validator| { if let Some(value) = value { #checks } })
+        } else {
+            quote!(|value: &#rust, v: &mut acp_runtime::Validator| { #checks })
+        };
+        quote!(acp_runtime::roundtrip::<#rust, _>(value, #body))
+    }
+
+    fn registry_type(&self, module: usize, ty: &TypeRef) -> TokenStream {
+        let base = self.registry_base(module, ty);
+        if ty.nullable && ty.shape != Shape::Null {
+            quote!(Option<#base>)
+        } else {
+            base
+        }
+    }
+
+    fn registry_base(&self, module: usize, ty: &TypeRef) -> TokenStream {
+        match &ty.shape {
+            Shape::Named(id) => {
+                let def = &self.api.types[*id];
+                let module_name = ident(&self.api.modules[def.module].name);
+                let name = ident(&def.name);
+                quote!(#module_name::#name)
+            }
+            Shape::Array(item) => {
+                let item = self.registry_type(module, item);
+                quote!(Vec<#item>)
+            }
+            Shape::Map(item) => {
+                let item = self.registry_type(module, item);
+                quote!(acp_runtime::Map<#item>)
+            }
+            _ => self.base_type(module, None, ty),
+        }
+    }
+}
+
+fn member_test(test: &crate::ir::MemberTest) -> TokenStream {
+    let values = test.values.iter().map(|(path, allowed)| {
+        let texts: Vec<String> = allowed.iter().map(Value::to_string).collect();
+        quote!((&[#(#path),*], &[#(#texts),*]))
+    });
+    let required = test
+        .required
+        .iter()
+        .map(|(path, members)| quote!((&[#(#path),*], &[#(#members),*])));
+    quote!(acp_runtime::MemberTest { values: &[#(#values),*], required: &[#(#required),*] })
+}
+
+fn option_tokens(value: Option<u64>) -> TokenStream {
+    match value {
+        Some(n) => quote!(Some(#n)),
+        None => quote!(None),
+    }
+}
+
+fn float_option(value: Option<f64>) -> TokenStream {
+    match value {
+        Some(n) => {
+            let literal = Literal::f64_suffixed(n);
+            quote!(Some(#literal))
+        }
+        None => quote!(None),
+    }
+}
+
+/// An identifier, raw when it is a keyword.
+pub(crate) fn ident(name: &str) -> Ident {
+    if naming::is_keyword(name) && !matches!(name, "self" | "Self" | "super" | "crate") {
+        Ident::new_raw(name, Span::call_site())
+    } else {
+        format_ident!("{}", name)
+    }
+}
+
+fn unique_field_name(json: &str, used: &mut HashSet<String>) -> String {
+    let mut name = naming::field_name(json);
+    if matches!(name.as_str(), "self" | "super" | "crate") {
+        name.push('_');
+    }
+    while !used.insert(name.clone()) {
+        name.push('_');
+    }
+    name
+}
+
+fn type_doc(def: &TypeDef) -> String {
+    let mut doc = docs_text(&def.docs);
+    if !doc.is_empty() {
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!("Schema: `{}`", def.origin));
+    for alias in &def.aliases {
+        doc.push_str(&format!(", `{alias}`"));
+    }
+    doc.push('.');
+    doc
+}
+
+fn field_doc(field: &Field) -> String {
+    let mut doc = docs_text(&field.docs);
+    let mut notes = Vec::new();
+    if let Some(formatted) = describe_rules(&field.ty) {
+        notes.push(formatted);
+    }
+    if !notes.is_empty() {
+        if !doc.is_empty() {
+            doc.push_str("\n\n");
+        }
+        doc.push_str(&notes.join(" "));
+    }
+    doc
+}
+
+fn describe_rules(ty: &TypeRef) -> Option<String> {
+    let r = &ty.rules;
+    let mut parts = Vec::new();
+    if let Some(format) = &r.format {
+        parts.push(format!("format `{format}`"));
+    }
+    if let Some(n) = r.min_length {
+        parts.push(format!("at least {n} characters"));
+    }
+    if let Some(n) = r.max_length {
+        parts.push(format!("at most {n} characters"));
+    }
+    if let Some(p) = &r.pattern {
+        parts.push(format!("matches `{p}`"));
+    }
+    if let Some(n) = r.minimum {
+        parts.push(format!("≥ {n}"));
+    }
+    if let Some(n) = r.maximum {
+        parts.push(format!("≤ {n}"));
+    }
+    if let Some(n) = r.exclusive_minimum {
+        parts.push(format!("> {n}"));
+    }
+    if let Some(n) = r.exclusive_maximum {
+        parts.push(format!("< {n}"));
+    }
+    (!parts.is_empty()).then(|| format!("Constraints: {}.", parts.join(", ")))
+}
+
+fn docs_text(docs: &Docs) -> String {
+    let mut out = String::new();
+    if let Some(title) = &docs.title {
+        out.push_str(title.trim());
+    }
+    if let Some(description) = &docs.description {
+        if !out.is_empty() {
+            out.push_str("\n\n");
+        }
+        out.push_str(description.trim());
+    }
+    if docs.deprecated {
+        out.push_str("\n\n**Deprecated** in the spec.");
+    }
+    if let Some(access) = docs.access {
+        out.push_str(&format!("\n\nThe spec marks this {access}."));
+    }
+    if let Some(default) = &docs.default {
+        out.push_str(&format!("\n\nDefault: `{default}`."));
+    }
+    out
+}
+
+/// `#[doc]` attributes (inner ones with `inner`), one per line so the output reads as `///`.
+fn doc_attrs(text: &str, inner: bool) -> TokenStream {
+    let lines = text.trim().lines().map(|line| {
+        // Square brackets in spec prose would be read as intra-doc links by rustdoc.
+        let line = format!(
+            " {}",
+            line.trim_end().replace('[', "\\[").replace(']', "\\]")
+        );
+        if inner {
+            quote!(#![doc = #line])
+        } else {
+            quote!(#[doc = #line])
+        }
+    });
+    quote!(#(#lines)*)
+}

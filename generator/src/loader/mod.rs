@@ -1,0 +1,237 @@
+//! Finding, reading and pin-checking the files of one version, and resolving `$ref`s between
+//! them.
+
+mod refs;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use acp_specs::Pins;
+
+use crate::diagnostics::Diagnostics;
+use crate::source::{SourceError, SourceFile};
+
+pub use refs::{RefError, Target};
+
+/// How files are found and trusted.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// Folder holding `spec/<version>/...`.
+    pub spec_root: PathBuf,
+    /// Expected hashes; `None` skips the check entirely (fixtures in tests).
+    pub pins: Option<Pins>,
+    /// Downgrade hash mismatches and unpinned files to warnings.
+    pub allow_unpinned: bool,
+}
+
+/// The files of one spec (`agentic_checkout`): its OpenAPI document and its JSON Schema bundle.
+#[derive(Debug, Clone)]
+pub struct SpecFiles {
+    /// Name as in the file names (`agentic_checkout`).
+    pub name: String,
+    /// Index of `openapi/openapi.<name>.yaml` in [`SpecSet::files`].
+    pub openapi: Option<usize>,
+    /// Index of `json-schema/schema.<name>.json` in [`SpecSet::files`].
+    pub json_schema: Option<usize>,
+}
+
+/// All files of one version, parsed.
+#[derive(Debug, Clone)]
+pub struct SpecSet {
+    /// The version.
+    pub version: String,
+    /// Parsed files.
+    pub files: Vec<SourceFile>,
+    /// The specs, sorted by name.
+    pub specs: Vec<SpecFiles>,
+    /// Warnings from loading (unpinned files when allowed).
+    pub diagnostics: Diagnostics,
+    by_path: HashMap<String, usize>,
+    by_id: HashMap<String, usize>,
+}
+
+/// Why a version could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The version folder does not exist.
+    #[error("no version `{version}` under {root}/spec (found: {})", available.join(", "))]
+    UnknownVersion {
+        /// Asked for.
+        version: String,
+        /// The spec root.
+        root: String,
+        /// What exists.
+        available: Vec<String>,
+    },
+    /// A file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The OS error.
+        source: std::io::Error,
+    },
+    /// A file is not valid YAML/JSON.
+    #[error(transparent)]
+    Syntax(#[from] SourceError),
+    /// A file's content is not the pinned one.
+    #[error(transparent)]
+    Pin(#[from] acp_specs::PinError),
+}
+
+impl SpecSet {
+    /// Loads every OpenAPI and JSON Schema file of `version`.
+    pub fn load(options: &LoadOptions, version: &str) -> Result<SpecSet, LoadError> {
+        let version_dir = options.spec_root.join("spec").join(version);
+        if !version_dir.is_dir() {
+            return Err(LoadError::UnknownVersion {
+                version: version.to_string(),
+                root: options.spec_root.display().to_string(),
+                available: acp_specs::spec_versions(&options.spec_root).unwrap_or_default(),
+            });
+        }
+        let mut set = SpecSet {
+            version: version.to_string(),
+            files: Vec::new(),
+            specs: Vec::new(),
+            diagnostics: Diagnostics::default(),
+            by_path: HashMap::new(),
+            by_id: HashMap::new(),
+        };
+        let mut specs: std::collections::BTreeMap<String, SpecFiles> = Default::default();
+        for (folder, prefix, suffix) in [
+            ("openapi", "openapi.", ".yaml"),
+            ("json-schema", "schema.", ".json"),
+        ] {
+            for name in sorted_file_names(&version_dir.join(folder))? {
+                let Some(spec) = name
+                    .strip_prefix(prefix)
+                    .and_then(|n| n.strip_suffix(suffix))
+                else {
+                    continue;
+                };
+                let rel = format!("spec/{version}/{folder}/{name}");
+                let index = set.read(options, version, &rel)?;
+                let entry = specs.entry(spec.to_string()).or_insert_with(|| SpecFiles {
+                    name: spec.to_string(),
+                    openapi: None,
+                    json_schema: None,
+                });
+                if folder == "openapi" {
+                    entry.openapi = Some(index);
+                } else {
+                    entry.json_schema = Some(index);
+                }
+            }
+        }
+        set.specs = specs.into_values().collect();
+        Ok(set)
+    }
+
+    /// Builds a set from in-memory documents (for tests and the proc macros' fixtures).
+    pub fn from_sources(version: &str, sources: &[(&str, &str)]) -> Result<SpecSet, LoadError> {
+        let mut set = SpecSet {
+            version: version.to_string(),
+            files: Vec::new(),
+            specs: Vec::new(),
+            diagnostics: Diagnostics::default(),
+            by_path: HashMap::new(),
+            by_id: HashMap::new(),
+        };
+        let mut specs: std::collections::BTreeMap<String, SpecFiles> = Default::default();
+        for (path, text) in sources {
+            let index = set.insert(SourceFile::parse(path, text)?);
+            let file_name = path.rsplit('/').next().unwrap_or(path);
+            let (spec, is_openapi) = if let Some(rest) = file_name.strip_prefix("openapi.") {
+                (
+                    rest.trim_end_matches(".yaml").trim_end_matches(".json"),
+                    true,
+                )
+            } else if let Some(rest) = file_name.strip_prefix("schema.") {
+                (rest.trim_end_matches(".json"), false)
+            } else {
+                continue;
+            };
+            let entry = specs.entry(spec.to_string()).or_insert_with(|| SpecFiles {
+                name: spec.to_string(),
+                openapi: None,
+                json_schema: None,
+            });
+            if is_openapi {
+                entry.openapi = Some(index);
+            } else {
+                entry.json_schema = Some(index);
+            }
+        }
+        set.specs = specs.into_values().collect();
+        Ok(set)
+    }
+
+    fn read(
+        &mut self,
+        options: &LoadOptions,
+        version: &str,
+        rel: &str,
+    ) -> Result<usize, LoadError> {
+        let path = options.spec_root.join(rel);
+        let bytes = std::fs::read(&path).map_err(|source| LoadError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
+        if let Some(pins) = &options.pins {
+            if let Err(problem) = pins.check(version, rel, &bytes) {
+                if !options.allow_unpinned {
+                    return Err(problem.into());
+                }
+                let location = crate::diagnostics::Location {
+                    file: rel.to_string(),
+                    pointer: String::new(),
+                    line_col: None,
+                };
+                self.diagnostics
+                    .warn("unpinned", location, problem.to_string());
+            }
+        }
+        let text = String::from_utf8(bytes).map_err(|e| SourceError {
+            path: rel.to_string(),
+            line_col: None,
+            message: format!("not UTF-8: {e}"),
+        })?;
+        Ok(self.insert(SourceFile::parse(rel, &text)?))
+    }
+
+    fn insert(&mut self, file: SourceFile) -> usize {
+        let index = self.files.len();
+        if let Some(id) = file.value.get("$id").and_then(|v| v.as_str()) {
+            self.by_id
+                .insert(id.trim_end_matches('#').to_string(), index);
+        }
+        self.by_path.insert(file.path.clone(), index);
+        self.files.push(file);
+        index
+    }
+
+    /// The index of a file by its path relative to the spec root.
+    pub fn file_index(&self, path: &str) -> Option<usize> {
+        self.by_path.get(path).copied()
+    }
+}
+
+fn sorted_file_names(dir: &Path) -> Result<Vec<String>, LoadError> {
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let io = |source| LoadError::Io {
+        path: dir.display().to_string(),
+        source,
+    };
+    let mut names = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        if entry.file_type().map_err(io)?.is_file() {
+            names.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    names.sort();
+    Ok(names)
+}
