@@ -139,7 +139,7 @@ pub enum Additional {
     #[default]
     Any,
     /// A schema: kept, typed.
-    Typed(TypeRef),
+    Typed(Box<TypeRef>),
 }
 
 /// A member of an object.

@@ -28,6 +28,8 @@ struct ObjectParts {
     typed_additional: Option<(usize, String)>,
     conditions: Vec<(usize, String)>,
     alternatives: Vec<(usize, String, bool)>,
+    /// Parts that forbid additional properties: (file, pointer, members they declare).
+    closed_parts: Vec<(usize, String, Vec<String>)>,
     min_properties: Option<u64>,
     max_properties: Option<u64>,
 }
@@ -411,7 +413,15 @@ impl Converter<'_> {
             );
         }
         match keys.take("additionalProperties") {
-            Some(Value::Bool(false)) => parts.forbid_additional = true,
+            Some(Value::Bool(false)) => {
+                parts.forbid_additional = true;
+                let own = self
+                    .node(file, pointer)
+                    .and_then(|n| n.get("properties"))
+                    .and_then(Value::as_object);
+                let own = own.map(|o| o.keys().cloned().collect()).unwrap_or_default();
+                parts.closed_parts.push((file, pointer.to_string(), own));
+            }
             Some(Value::Bool(true)) | None => {}
             Some(_) => {
                 parts.typed_additional = Some((file, format!("{pointer}/additionalProperties")))
@@ -438,6 +448,28 @@ impl Converter<'_> {
     }
 
     fn build_struct(&mut self, file: usize, pointer: &str, parts: ObjectParts) -> Struct {
+        for (part_file, part_pointer, own) in &parts.closed_parts {
+            let foreign: Vec<&String> = parts
+                .properties
+                .keys()
+                .filter(|p| !own.contains(p))
+                .collect();
+            if (*part_file, part_pointer.as_str()) != (file, pointer) && !foreign.is_empty() {
+                let names = foreign
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                self.diags.warn(
+                    "allof-closed-part",
+                    self.locate(file, pointer),
+                    format!(
+                        "the `allOf` part {}#{part_pointer} forbids additional properties, so {names} (declared by another part) make every instance invalid under JSON Schema; the generated type merges the parts as intended",
+                        self.set.files[*part_file].path
+                    ),
+                );
+            }
+        }
         let mut fields = Vec::new();
         for (name, (pfile, ppointer, prefix)) in &parts.properties {
             let hint = format!("{prefix}{}", naming::type_name(name));
@@ -479,7 +511,7 @@ impl Converter<'_> {
         let additional = if parts.forbid_additional {
             Additional::Forbidden
         } else if let Some((afile, apointer)) = parts.typed_additional {
-            Additional::Typed(self.schema(afile, &apointer, "Additional"))
+            Additional::Typed(Box::new(self.schema(afile, &apointer, "Additional")))
         } else {
             Additional::Any
         };

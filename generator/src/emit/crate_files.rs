@@ -51,22 +51,28 @@ fn toml_string(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// `src/lib.rs` tokens: `pub mod v<version> { ... }` for each generated version.
-pub fn lib_tokens(versions: &[(String, TokenStream)], header: &str) -> TokenStream {
+/// `pub mod v<version> { ... }` for each generated version. With `header`, the tokens form a
+/// crate root (`src/lib.rs`, with a crate doc comment); without, they can be `include!`d.
+pub fn lib_tokens(versions: &[(String, TokenStream)], header: Option<&str>) -> TokenStream {
     let modules = versions.iter().map(|(version, tokens)| {
         let name = crate::emit::models::ident(&naming::version_module(version));
         let doc = format!(" ACP API version `{version}`.");
         quote! {
             #[doc = #doc]
+            #[allow(clippy::large_enum_variant, clippy::derive_partial_eq_without_eq)]
             pub mod #name {
+                /// The `API-Version` header value of this version.
+                pub const API_VERSION: &str = #version;
                 #tokens
             }
         }
     });
-    let header = format!(" {header}");
+    let header = header.map(|text| {
+        let text = format!(" {text}");
+        quote!(#![doc = #text])
+    });
     quote! {
-        #![doc = #header]
-        #![allow(clippy::large_enum_variant, clippy::derive_partial_eq_without_eq)]
+        #header
         #(#modules)*
     }
 }

@@ -171,7 +171,7 @@ impl<'a> Emitter<'a> {
             TypeKind::Untagged(variants) => self.untagged(id, def, variants, docs),
             TypeKind::Newtype(inner) => {
                 let inner_ty = self.element_type(def.module, inner);
-                let checks = self.checks(def.module, inner, quote!(value));
+                let checks = self.checks(inner, quote!(value));
                 let checks = if inner.nullable && !checks.is_empty() {
                     quote!(if let Some(value) = value { #checks })
                 } else {
@@ -216,7 +216,7 @@ impl<'a> Emitter<'a> {
             let base = self.base_type(def.module, Some(id), &field.ty);
             let (ty, attrs) = self.field_type(field, base);
             fields.push(quote! { #field_docs #rename #attrs pub #member: #ty });
-            let checks = self.checks(def.module, &field.ty, quote!(value));
+            let checks = self.checks(&field.ty, quote!(value));
             if !checks.is_empty() {
                 let json = &field.name;
                 let access = match (
@@ -250,7 +250,7 @@ impl<'a> Emitter<'a> {
                     #[serde(flatten)]
                     pub #member: acp_runtime::Map<#item_ty>
                 });
-                let checks = self.checks(def.module, item, quote!(value));
+                let checks = self.checks(item, quote!(value));
                 if !checks.is_empty() {
                     let value = if item.nullable {
                         quote!(if let Some(value) = value { #checks })
@@ -508,7 +508,7 @@ impl<'a> Emitter<'a> {
             let variant = ident(&variant);
             let rust = self.base_type(def.module, Some(id), ty);
             declared.push(quote!(#variant(#rust)));
-            let checks = self.checks(def.module, ty, quote!(value));
+            let checks = self.checks(ty, quote!(value));
             validate_arms.push(quote!(Self::#variant(value) => { #checks }));
         }
         quote! {
@@ -532,7 +532,7 @@ impl<'a> Emitter<'a> {
 
     /// Statements checking `value` (a reference to a non-null value of `ty`) against the rules
     /// of `ty`; `v` is the validator. Empty when there is nothing to check.
-    fn checks(&self, module: usize, ty: &TypeRef, value: TokenStream) -> TokenStream {
+    fn checks(&self, ty: &TypeRef, value: TokenStream) -> TokenStream {
         let rules = &ty.rules;
         let mut out = Vec::new();
         match &ty.shape {
@@ -623,7 +623,7 @@ impl<'a> Emitter<'a> {
                         v.array(#value, &acp_runtime::ArrayRules { min_items: #min, max_items: #max, unique_items: #unique });
                     });
                 }
-                let inner = self.checks(module, item, quote!(item));
+                let inner = self.checks(item, quote!(item));
                 if !inner.is_empty() {
                     let inner = if item.nullable && item.shape != Shape::Null {
                         quote!(if let Some(item) = item { #inner })
@@ -638,7 +638,7 @@ impl<'a> Emitter<'a> {
                 }
             }
             Shape::Map(item) => {
-                let inner = self.checks(module, item, quote!(item));
+                let inner = self.checks(item, quote!(item));
                 if !inner.is_empty() {
                     let inner = if item.nullable && item.shape != Shape::Null {
                         quote!(if let Some(item) = item { #inner })
@@ -706,7 +706,7 @@ impl<'a> Emitter<'a> {
         // Registry code lives at the version root, one level above the spec modules.
         let module = usize::MAX;
         let rust = self.registry_type(module, ty);
-        let checks = self.checks(module, ty, quote!(value));
+        let checks = self.checks(ty, quote!(value));
         let nullable = ty.nullable && ty.shape != Shape::Null;
         let body = if checks.is_empty() {
             quote!(|_, _| {})
