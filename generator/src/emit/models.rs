@@ -354,14 +354,15 @@ impl<'a> Emitter<'a> {
         let as_str = variants
             .iter()
             .map(|(variant, json)| quote!(Self::#variant => #json));
+        let unknown = catch_all_name(&used);
         let (unknown_decl, unknown_str, copy) = if self.options.tolerant {
             (
                 quote!(
                     /// A value this version of the spec does not list.
                     #[serde(untagged)]
-                    Unknown(String),
+                    #unknown(String),
                 ),
-                quote!(Self::Unknown(other) => other.as_str(),),
+                quote!(Self::#unknown(other) => other.as_str(),),
                 quote!(),
             )
         } else {
@@ -431,14 +432,15 @@ impl<'a> Emitter<'a> {
         let validate_arms = variants
             .iter()
             .map(|(variant, _, _)| quote!(Self::#variant(inner) => inner.validate(v)));
+        let unknown = catch_all_name(&used);
         let (unknown_decl, unknown_arm, unknown_validate) = if self.options.tolerant {
             (
                 quote!(
                     /// A variant this version of the spec does not list, kept as JSON.
-                    Unknown(serde_json::Value),
+                    #unknown(serde_json::Value),
                 ),
-                quote!(_ => Ok(Self::Unknown(body))),
-                quote!(Self::Unknown(_) => {}),
+                quote!(_ => Ok(Self::#unknown(body))),
+                quote!(Self::#unknown(_) => {}),
             )
         } else {
             (
@@ -746,6 +748,15 @@ impl<'a> Emitter<'a> {
             _ => self.base_type(module, None, ty),
         }
     }
+}
+
+/// The catch-all variant of a tolerant enum: `Unknown`, unless the spec has that value.
+fn catch_all_name(used: &HashSet<String>) -> Ident {
+    let mut name = "Unknown".to_string();
+    while used.contains(&name) {
+        name.push_str("Value");
+    }
+    ident(&name)
 }
 
 fn member_test(test: &crate::ir::MemberTest) -> TokenStream {
