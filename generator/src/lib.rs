@@ -137,8 +137,17 @@ impl Generator {
 
     /// Loads and converts one version.
     pub fn api(&self, version: &str) -> Result<Api, Error> {
-        let set = SpecSet::load(&self.load, version)?;
-        let mut api = convert::convert(&set);
+        self.api_of(&self.spec_set(version)?)
+    }
+
+    /// Loads (and pin-checks) the files of one version.
+    pub fn spec_set(&self, version: &str) -> Result<SpecSet, Error> {
+        Ok(SpecSet::load(&self.load, version)?)
+    }
+
+    /// Converts loaded files; spec errors (not warnings) fail.
+    pub fn api_of(&self, set: &SpecSet) -> Result<Api, Error> {
+        let mut api = convert::convert(set);
         if api
             .diagnostics
             .iter()

@@ -1,8 +1,218 @@
 //! Spec defects: invalid examples, OpenAPI vs JSON Schema differences, bad keywords.
+//!
+//! Keyword and consistency findings come from the converter. With the `lint` feature, every
+//! example in the spec files is also validated against its schema by an independent validator
+//! (the `jsonschema` crate), so a wrong example is reported where it is written.
 
 use crate::{Diagnostic, Error, Generator};
 
 /// Every finding for one version, sorted by location.
 pub fn lint(generator: &Generator, version: &str) -> Result<Vec<Diagnostic>, Error> {
-    Ok(generator.api(version)?.diagnostics)
+    let set = generator.spec_set(version)?;
+    let api = generator.api_of(&set)?;
+    #[allow(unused_mut)]
+    let mut findings = api.diagnostics.clone();
+    #[cfg(feature = "lint")]
+    {
+        let mut oracle = Oracle::new(&set).map_err(|message| {
+            Error::Invalid(vec![Diagnostic {
+                severity: crate::Severity::Error,
+                code: "validator",
+                location: crate::diagnostics::Location {
+                    file: format!("spec/{version}"),
+                    pointer: String::new(),
+                    line_col: None,
+                },
+                message,
+            }])
+        })?;
+        for example in &api.examples {
+            let errors = oracle.errors(&example.schema.to_string(), &example.value);
+            if errors.is_empty() {
+                continue;
+            }
+            let Some(file) = set.files.iter().find(|f| f.path == example.origin.file) else {
+                continue;
+            };
+            let shown: Vec<&str> = errors.iter().take(3).map(String::as_str).collect();
+            findings.push(Diagnostic {
+                severity: crate::Severity::Warning,
+                code: "invalid-example",
+                location: file.locate(&example.origin.pointer),
+                message: format!(
+                    "example is not valid against {}: {}{}",
+                    example.schema,
+                    shown.join("; "),
+                    if errors.len() > 3 {
+                        format!(" (+{} more)", errors.len() - 3)
+                    } else {
+                        String::new()
+                    }
+                ),
+            });
+        }
+    }
+    findings.sort();
+    Ok(findings)
+}
+
+#[cfg(feature = "lint")]
+pub use oracle::Oracle;
+
+#[cfg(feature = "lint")]
+mod oracle {
+    use std::collections::HashMap;
+
+    use serde_json::{json, Value};
+
+    use crate::loader::SpecSet;
+
+    /// An independent validator (the `jsonschema` crate) over all files of one version.
+    pub struct Oracle {
+        registry: jsonschema::Registry<'static>,
+        validators: HashMap<String, jsonschema::Validator>,
+    }
+
+    /// URI under which a spec file is registered.
+    fn file_uri(path: &str) -> String {
+        format!("https://spec.acp.invalid/{path}")
+    }
+
+    impl Oracle {
+        /// Registers every file of the set. Each file is known by its path URI and its `$id`;
+        /// and because cart/discount refer to `schema.agentic_checkout.json` relative to `$id`s
+        /// that are not the checkout bundle's, every bundle is also registered where such
+        /// references land (the reading the converter reports as `ref-by-path`). OpenAPI 3.0
+        /// leftovers are rewritten into 3.1 first, as the converter reads them
+        /// (`openapi-3.0-keyword`); without that the validator refuses the 2025-09-29 checkout
+        /// bundle outright.
+        pub fn new(set: &SpecSet) -> Result<Oracle, String> {
+            let documents: Vec<(String, Value)> = set
+                .files
+                .iter()
+                .map(|file| {
+                    let mut value = file.value.clone();
+                    normalize_openapi_30(&mut value);
+                    (file.path.clone(), value)
+                })
+                .collect();
+            let ids: Vec<String> = documents
+                .iter()
+                .filter_map(|(_, v)| v.get("$id").and_then(Value::as_str))
+                .map(str::to_string)
+                .collect();
+            let mut resources: Vec<(String, Value)> = Vec::new();
+            for (path, value) in &documents {
+                let file_name = path.rsplit('/').next().unwrap_or(path);
+                match value.get("$id").and_then(Value::as_str) {
+                    Some(id) => {
+                        resources.push((id.to_string(), value.clone()));
+                        // Without `$id`, the registration URI is the document's base.
+                        let mut anonymous = value.clone();
+                        if let Some(map) = anonymous.as_object_mut() {
+                            map.remove("$id");
+                        }
+                        resources.push((file_uri(path), anonymous.clone()));
+                        for other in &ids {
+                            let base = &other[..other.rfind('/').map_or(0, |i| i + 1)];
+                            resources.push((format!("{base}{file_name}"), anonymous.clone()));
+                        }
+                    }
+                    None => resources.push((file_uri(path), value.clone())),
+                }
+            }
+            let registry = jsonschema::Registry::new()
+                .extend(resources)
+                .and_then(|builder| builder.prepare())
+                .map_err(|e| format!("cannot register the spec files with the validator: {e}"))?;
+            Ok(Oracle {
+                registry,
+                validators: HashMap::new(),
+            })
+        }
+
+        /// The compiled validator for the schema at `schema` (`file#pointer`).
+        pub fn validator(&mut self, schema: &str) -> Result<&jsonschema::Validator, String> {
+            if !self.validators.contains_key(schema) {
+                let (file, pointer) = schema.split_once('#').unwrap_or((schema, ""));
+                let reference =
+                    json!({ "$ref": format!("{}#{}", file_uri(file), encode_fragment(pointer)) });
+                let validator = jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft202012)
+                    .with_registry(&self.registry)
+                    .should_validate_formats(true)
+                    .build(&reference)
+                    .map_err(|e| format!("cannot build a validator for {schema}: {e}"))?;
+                self.validators.insert(schema.to_string(), validator);
+            }
+            Ok(&self.validators[schema])
+        }
+
+        /// Validation errors of `value` against the schema at `schema` (`file#pointer`), as
+        /// `instance path: message`; empty when valid. A schema the validator cannot compile
+        /// is one error saying so.
+        pub fn errors(&mut self, schema: &str, value: &Value) -> Vec<String> {
+            match self.validator(schema) {
+                Ok(validator) => validator
+                    .iter_errors(value)
+                    .map(|e| {
+                        let at = e.instance_path().to_string();
+                        format!(
+                            "{}: {e}",
+                            if at.is_empty() { "(root)" } else { at.as_str() }
+                        )
+                    })
+                    .collect(),
+                Err(problem) => vec![problem],
+            }
+        }
+    }
+
+    fn encode_fragment(pointer: &str) -> String {
+        pointer
+            .replace('%', "%25")
+            .replace(' ', "%20")
+            .replace('{', "%7B")
+            .replace('}', "%7D")
+    }
+
+    /// Boolean `exclusiveMinimum`/`exclusiveMaximum` and `nullable: true` in their 3.1 form.
+    fn normalize_openapi_30(value: &mut Value) {
+        match value {
+            Value::Object(map) => {
+                for (bound, limit) in [
+                    ("exclusiveMinimum", "minimum"),
+                    ("exclusiveMaximum", "maximum"),
+                ] {
+                    if let Some(Value::Bool(flag)) = map.get(bound).cloned() {
+                        map.remove(bound);
+                        if flag {
+                            if let Some(n) = map.remove(limit) {
+                                map.insert(bound.to_string(), n);
+                            }
+                        }
+                    }
+                }
+                if map.get("nullable") == Some(&Value::Bool(true)) {
+                    map.remove("nullable");
+                    if let Some(kind) = map.remove("type") {
+                        let types = match kind {
+                            Value::Array(mut types) => {
+                                types.push(json!("null"));
+                                types
+                            }
+                            single => vec![single, json!("null")],
+                        };
+                        map.insert("type".into(), Value::Array(types));
+                    }
+                    if let Some(Value::Array(values)) = map.get_mut("enum") {
+                        values.push(Value::Null);
+                    }
+                }
+                map.values_mut().for_each(normalize_openapi_30);
+            }
+            Value::Array(items) => items.iter_mut().for_each(normalize_openapi_30),
+            _ => {}
+        }
+    }
 }
