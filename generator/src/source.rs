@@ -128,7 +128,7 @@ fn map_positions(text: &str) -> HashMap<String, (usize, usize)> {
         match event {
             Event::Scalar(value, ..) => match child_pointer(&mut stack) {
                 Some(pointer) => {
-                    positions.insert(pointer, at);
+                    positions.entry(pointer).or_insert(at);
                 }
                 None => {
                     if let Some(Frame::Mapping { pointer, key }) = stack.last_mut() {
