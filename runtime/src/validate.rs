@@ -482,7 +482,16 @@ macro_rules! leaf {
         }
     )*};
 }
-leaf!(String, i64, f64, bool, (), serde_json::Value, DateTime);
+leaf!(
+    String,
+    i64,
+    f64,
+    bool,
+    (),
+    serde_json::Value,
+    serde_json::Number,
+    DateTime
+);
 
 impl Validate for serde_json::Map<String, serde_json::Value> {
     fn validate(&self, _: &mut Validator) {}

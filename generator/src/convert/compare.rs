@@ -53,6 +53,13 @@ impl Converter<'_> {
             keys.take(keyword);
         }
         self.report_leftovers(file, pointer, &keys);
+        if object.contains_key("nullable") {
+            self.diags.warn(
+                "openapi-3.0-keyword",
+                self.locate(file, &format!("{pointer}/nullable")),
+                "`nullable` is OpenAPI 3.0 syntax; in 3.1 write `type: [..., \"null\"]` (this schema mirrors a JSON Schema definition, which the types follow)",
+            );
+        }
         let mut children = Vec::new();
         for keyword in ["items", "additionalProperties", "if", "then", "else", "not"] {
             if object.get(keyword).is_some_and(Value::is_object) {
@@ -217,6 +224,7 @@ impl Converter<'_> {
         let mut out = Vec::new();
         for keyword in [
             "type",
+            "nullable",
             "enum",
             "const",
             "format",

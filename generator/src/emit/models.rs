@@ -123,7 +123,8 @@ impl<'a> Emitter<'a> {
             Shape::String => quote!(String),
             Shape::DateTime => quote!(acp_runtime::DateTime),
             Shape::Integer => quote!(i64),
-            Shape::Number => quote!(f64),
+            // `serde_json::Number` keeps `5` as `5` and `5.0` as `5.0`: no rewrite of the text.
+            Shape::Number => quote!(serde_json::Number),
             Shape::Boolean => quote!(bool),
             Shape::Object => quote!(serde_json::Map<String, serde_json::Value>),
             Shape::Array(item) => {
@@ -422,7 +423,7 @@ impl<'a> Emitter<'a> {
             })
             .collect();
         let declared = variants.iter().map(|(variant, value, ty)| {
-            let doc = format!("`{tag}` is `{value}`.");
+            let doc = format!(" `{tag}` is `{value}`.");
             quote!(#[doc = #doc] #variant(#ty))
         });
         let arms = variants.iter().map(|(variant, value, _)| {
@@ -600,13 +601,13 @@ impl<'a> Emitter<'a> {
                         rules.multiple_of,
                     ]
                     .map(float_option);
-                    let method = if ty.shape == Shape::Integer {
-                        quote!(integer)
+                    let (method, argument) = if ty.shape == Shape::Integer {
+                        (quote!(integer), quote!(*#value))
                     } else {
-                        quote!(number)
+                        (quote!(number), quote!(#value.as_f64().unwrap_or(f64::NAN)))
                     };
                     out.push(quote! {
-                        v.#method(*#value, &acp_runtime::NumberRules {
+                        v.#method(#argument, &acp_runtime::NumberRules {
                             minimum: #minimum,
                             maximum: #maximum,
                             exclusive_minimum: #exclusive_minimum,
