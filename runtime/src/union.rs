@@ -107,3 +107,89 @@ pub(crate) fn split_nested_path(message: &str) -> (Vec<PathSegment>, String) {
         .collect();
     (path, text.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use serde::{Deserialize, Serialize};
+
+    use crate::{from_str, Validate, Validator};
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Fee {
+        r#type: String,
+        amount: i64,
+    }
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    #[serde(deny_unknown_fields)]
+    struct Note {
+        r#type: String,
+        text: String,
+    }
+
+    #[derive(Debug, Serialize, PartialEq)]
+    #[serde(untagged)]
+    enum Entry {
+        Fee(Fee),
+        Note(Note),
+    }
+
+    impl<'de> Deserialize<'de> for Entry {
+        fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+            let (tag, body) = super::take_tagged(deserializer, "type")?;
+            match tag.as_str() {
+                "fee" => super::variant(body).map(Entry::Fee),
+                "note" => super::variant(body).map(Entry::Note),
+                other => Err(super::unknown_tag("type", other, &["fee", "note"])),
+            }
+        }
+    }
+
+    #[derive(Debug, Deserialize, Serialize, PartialEq)]
+    struct Ledger {
+        entries: Vec<Entry>,
+    }
+
+    impl Validate for Ledger {
+        fn validate(&self, _: &mut Validator) {}
+    }
+
+    #[test]
+    fn the_tag_picks_the_variant_and_errors_point_inside_it() {
+        let ok: Ledger =
+            from_str(r#"{"entries":[{"type":"note","text":"hi"},{"type":"fee","amount":5}]}"#)
+                .unwrap();
+        assert_eq!(
+            ok.entries[1],
+            Entry::Fee(Fee {
+                r#type: "fee".into(),
+                amount: 5
+            })
+        );
+        let cases = [
+            (
+                r#"{"entries":[{"type":"note","text":"hi"},{"type":"fee","amount":"5"}]}"#,
+                "$.entries[1].amount",
+            ),
+            (
+                r#"{"entries":[{"type":"fee","amount":1,"extra":true}]}"#,
+                "$.entries[0].extra",
+            ),
+            (r#"{"entries":[{"type":"refund"}]}"#, "$.entries[0].type"),
+            (r#"{"entries":[{"type":7}]}"#, "$.entries[0].type"),
+            (r#"{"entries":[{"amount":1}]}"#, "$.entries[0]"),
+        ];
+        for (text, path) in cases {
+            let error = from_str::<Ledger>(text).unwrap_err();
+            assert_eq!(error.path().to_string(), path, "{text}: {error}");
+        }
+        let error = from_str::<Ledger>(r#"{"entries":[{"type":"refund"}]}"#).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("unknown variant `refund`, expected one of `fee`, `note`"),
+            "{error}"
+        );
+    }
+}
