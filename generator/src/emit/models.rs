@@ -59,6 +59,9 @@ struct Emitter<'a> {
     options: EmitOptions,
     /// Types a value of each type contains directly (not behind `Vec`/map), for boxing.
     direct: Vec<HashSet<TypeId>>,
+    /// Types whose values have constraints to check (directly or inside); others get a no-op
+    /// `Validate` impl and are not visited.
+    checked: Vec<bool>,
 }
 
 impl<'a> Emitter<'a> {
@@ -81,11 +84,74 @@ impl<'a> Emitter<'a> {
                 TypeKind::Enum(_) | TypeKind::Const(_) => {}
             }
         }
-        Emitter {
+        let mut emitter = Emitter {
             api,
             options,
             direct,
+            checked: vec![false; api.types.len()],
+        };
+        // Fixpoint: a type needs checking if anything it holds does (recursion settles).
+        loop {
+            let next: Vec<bool> = (0..api.types.len())
+                .map(|id| emitter.type_has_checks(id))
+                .collect();
+            if next == emitter.checked {
+                break;
+            }
+            emitter.checked = next;
         }
+        emitter
+    }
+
+    fn type_has_checks(&self, id: TypeId) -> bool {
+        match &self.api.types[id].kind {
+            TypeKind::Struct(s) => {
+                s.fields.iter().any(|f| self.ref_has_checks(&f.ty))
+                    || matches!(&s.additional, Additional::Typed(t) if self.ref_has_checks(t))
+                    || !s.conditions.is_empty()
+                    || !s.alternatives.is_empty()
+                    || s.property_count != (None, None)
+            }
+            TypeKind::Newtype(ty) => self.ref_has_checks(ty),
+            TypeKind::Untagged(variants) => variants.iter().any(|t| self.ref_has_checks(t)),
+            TypeKind::TaggedUnion(u) => u.variants.iter().any(|(_, t)| self.checked[*t]),
+            TypeKind::Enum(_) | TypeKind::Const(_) => false,
+        }
+    }
+
+    fn ref_has_checks(&self, ty: &TypeRef) -> bool {
+        let own = match &ty.shape {
+            // A date-time's text is validated when it is parsed.
+            Shape::String => {
+                ty.rules.min_length.is_some()
+                    || ty.rules.max_length.is_some()
+                    || ty.rules.pattern.is_some()
+                    || ty.rules.format.is_some()
+            }
+            Shape::DateTime => {
+                ty.rules.min_length.is_some()
+                    || ty.rules.max_length.is_some()
+                    || ty.rules.pattern.is_some()
+            }
+            Shape::Integer | Shape::Number => {
+                let r = &ty.rules;
+                r.minimum.is_some()
+                    || r.maximum.is_some()
+                    || r.exclusive_minimum.is_some()
+                    || r.exclusive_maximum.is_some()
+                    || r.multiple_of.is_some()
+            }
+            Shape::Array(item) => {
+                ty.rules.min_items.is_some()
+                    || ty.rules.max_items.is_some()
+                    || ty.rules.unique_items
+                    || self.ref_has_checks(item)
+            }
+            Shape::Map(item) => self.ref_has_checks(item),
+            Shape::Named(id) => self.checked[*id],
+            Shape::Any | Shape::Null | Shape::Boolean | Shape::Object => false,
+        };
+        own || ty.rules.allowed.is_some()
     }
 
     /// Whether `from` is reachable from `to` through direct containment (so `to` inside
@@ -655,7 +721,10 @@ impl<'a> Emitter<'a> {
                     });
                 }
             }
-            Shape::Named(_) => out.push(quote!(acp_runtime::Validate::validate(#value, v);)),
+            Shape::Named(id) if self.checked[*id] => {
+                out.push(quote!(acp_runtime::Validate::validate(#value, v);))
+            }
+            Shape::Named(_) => {}
             Shape::Any | Shape::Null | Shape::Boolean | Shape::Object => {}
         }
         if let Some(allowed) = &rules.allowed {
