@@ -21,9 +21,6 @@ pub const ANNOTATIONS: &[&str] = &[
     "$id",
     "$defs",
     "definitions",
-    "xml",
-    "contentMediaType",
-    "contentEncoding",
 ];
 
 /// Validation and structure keywords the converter reads.

@@ -133,7 +133,6 @@ impl Converter<'_> {
             "externalDocs",
             "deprecated",
             "servers",
-            "callbacks",
         ] {
             keys.take(annotation);
         }
