@@ -124,6 +124,14 @@ impl Oracle {
     /// The validation errors of `value` against the schema at `schema` (`file#pointer`), as
     /// `instance path: message` lines; empty when valid.
     pub fn errors(&mut self, schema: &str, value: &Value) -> Vec<String> {
+        self.validator(schema)
+            .iter_errors(value)
+            .map(|e| format!("{}: {}", e.instance_path(), e))
+            .collect()
+    }
+
+    /// The validator of the schema at `schema` (`file#pointer`), built on first use and kept.
+    pub fn validator(&mut self, schema: &str) -> &jsonschema::Validator {
         if !self.validators.contains_key(schema) {
             let (file, pointer) = schema.split_once('#').unwrap();
             let reference =
@@ -136,10 +144,7 @@ impl Oracle {
                 .unwrap_or_else(|e| panic!("cannot build a validator for {schema}: {e}"));
             self.validators.insert(schema.to_string(), validator);
         }
-        self.validators[schema]
-            .iter_errors(value)
-            .map(|e| format!("{}: {}", e.instance_path(), e))
-            .collect()
+        &self.validators[schema]
     }
 }
 
@@ -243,4 +248,103 @@ pub fn first_difference(a: &Value, b: &Value, at: &str) -> Option<String> {
         _ if json_eq(a, b) => None,
         _ => Some(format!("{at}: {a} vs {b}")),
     }
+}
+
+/// Whether every validator error is explained by a spec defect the generator reported: an
+/// `allOf` that merges a part closed with `additionalProperties: false` with members of other
+/// parts (`allof-closed-part`), which no instance can satisfy under JSON Schema while the
+/// generated type merges the parts as the authors meant. The defect counts when it was reported
+/// for the type of `schema` (`file#pointer`) or for a type reachable from it (the instance may
+/// hold the broken type deeper down); every error must then be "Additional properties are not
+/// allowed" for members that such a report names.
+pub fn explained_by_closed_allof(api: &acp_codegen::Api, schema: &str, errors: &[String]) -> bool {
+    use acp_codegen::ir::Shape;
+    let (file, pointer) = schema.split_once('#').unwrap();
+    // The schema itself, or the named type it refers to.
+    let target = api.types.iter().position(|t| {
+        std::iter::once(&t.origin)
+            .chain(&t.aliases)
+            .any(|o| o.file == file && o.pointer == pointer)
+    });
+    let target = target.or_else(|| {
+        let example = api
+            .examples
+            .iter()
+            .find(|e| e.schema.file == file && e.schema.pointer == pointer)?;
+        match example.ty.shape {
+            Shape::Named(id) => Some(id),
+            _ => None,
+        }
+    });
+    let Some(target) = target else { return false };
+    let reachable = reachable_types(api, target);
+    let reports: Vec<&str> = api
+        .diagnostics
+        .iter()
+        .filter(|d| {
+            d.code == "allof-closed-part"
+                && reachable.iter().any(|&id| {
+                    let origin = &api.types[id].origin;
+                    d.location.file == origin.file && d.location.pointer == origin.pointer
+                })
+        })
+        .map(|d| d.message.as_str())
+        .collect();
+    !errors.is_empty()
+        && errors.iter().all(|e| {
+            let Some(list) = e
+                .split("Additional properties are not allowed (")
+                .nth(1)
+                .and_then(|rest| rest.split(')').next())
+            else {
+                return false;
+            };
+            // `'a' was unexpected` or `'a', 'b' were unexpected`: the quoted parts.
+            let members: Vec<&str> = list.split('\'').skip(1).step_by(2).collect();
+            !members.is_empty()
+                && members
+                    .iter()
+                    .all(|member| reports.iter().any(|r| r.contains(&format!("`{member}`"))))
+        })
+}
+
+/// The named types an instance of `root` can contain, `root` included.
+fn reachable_types(api: &acp_codegen::Api, root: acp_codegen::ir::TypeId) -> Vec<usize> {
+    use acp_codegen::ir::{Additional, Shape, TypeKind, TypeRef};
+    fn refs<'a>(ty: &'a TypeRef, out: &mut Vec<&'a TypeRef>) {
+        out.push(ty);
+        match &ty.shape {
+            Shape::Array(item) | Shape::Map(item) => refs(item, out),
+            _ => {}
+        }
+    }
+    let mut seen = vec![false; api.types.len()];
+    let mut stack = vec![root];
+    let mut out = Vec::new();
+    while let Some(id) = stack.pop() {
+        if std::mem::replace(&mut seen[id], true) {
+            continue;
+        }
+        out.push(id);
+        let mut uses = Vec::new();
+        match &api.types[id].kind {
+            TypeKind::Struct(s) => {
+                for field in &s.fields {
+                    refs(&field.ty, &mut uses);
+                }
+                if let Additional::Typed(ty) = &s.additional {
+                    refs(ty, &mut uses);
+                }
+            }
+            TypeKind::TaggedUnion(u) => stack.extend(u.variants.iter().map(|(_, v)| *v)),
+            TypeKind::Untagged(variants) => variants.iter().for_each(|v| refs(v, &mut uses)),
+            TypeKind::Newtype(inner) => refs(inner, &mut uses),
+            TypeKind::Enum(_) | TypeKind::Const(_) => {}
+        }
+        stack.extend(uses.iter().filter_map(|ty| match ty.shape {
+            Shape::Named(next) => Some(next),
+            _ => None,
+        }));
+    }
+    out
 }

@@ -9,55 +9,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use acp_e2e::{api, first_difference, json_eq, roundtrip, spec_root, versions, Oracle};
+use acp_e2e::{
+    api, explained_by_closed_allof, first_difference, json_eq, roundtrip, spec_root, versions,
+    Oracle,
+};
 use serde_json::Value;
-
-/// Whether every validator error is explained by a spec defect the generator reported for this
-/// schema: an `allOf` that merges a part closed with `additionalProperties: false` with members
-/// of other parts (`allof-closed-part`), which no instance can satisfy under JSON Schema while
-/// the generated type merges the parts as the authors meant.
-fn explained_by_closed_allof(api: &acp_codegen::Api, schema: &str, errors: &[String]) -> bool {
-    let (file, pointer) = schema.split_once('#').unwrap();
-    // The schema itself, or the named type it refers to.
-    let target = api.types.iter().find(|t| {
-        std::iter::once(&t.origin)
-            .chain(&t.aliases)
-            .any(|o| o.file == file && o.pointer == pointer)
-    });
-    let target = target.or_else(|| {
-        let example = api
-            .examples
-            .iter()
-            .find(|e| e.schema.file == file && e.schema.pointer == pointer)?;
-        match example.ty.shape {
-            acp_codegen::ir::Shape::Named(id) => api.types.get(id),
-            _ => None,
-        }
-    });
-    let Some(target) = target else { return false };
-    let reports: Vec<&str> = api
-        .diagnostics
-        .iter()
-        .filter(|d| {
-            d.code == "allof-closed-part"
-                && d.location.file == target.origin.file
-                && d.location.pointer == target.origin.pointer
-        })
-        .map(|d| d.message.as_str())
-        .collect();
-    !errors.is_empty()
-        && errors.iter().all(|e| {
-            let Some(member) = e
-                .split("('")
-                .nth(1)
-                .and_then(|rest| rest.split('\'').next())
-            else {
-                return false;
-            };
-            e.contains("Additional properties are not allowed")
-                && reports.iter().any(|r| r.contains(&format!("`{member}`")))
-        })
-}
 
 /// A rule: spec of the schemas, key pattern, pointer of the instance, candidate schema names.
 type Rule = (

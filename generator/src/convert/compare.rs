@@ -222,52 +222,112 @@ impl Converter<'_> {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for keyword in [
-            "type",
-            "nullable",
-            "enum",
-            "const",
-            "format",
-            "pattern",
-            "minimum",
-            "maximum",
-            "minLength",
-            "maxLength",
-            "minItems",
-            "maxItems",
-        ] {
-            let (x, y) = (a.get(keyword), b.get(keyword));
-            if x != y {
-                out.push(format!(
-                    "`{keyword}` is {} in the JSON Schema but {} in the OpenAPI file",
-                    show(x),
-                    show(y)
-                ));
-            }
-        }
-        let target = |v: &Value| {
-            v.get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.rsplit('/').next())
-                .map(str::to_string)
-        };
-        if target(a) != target(b) {
-            out.push(format!(
-                "refers to {} in the JSON Schema but {} in the OpenAPI file",
-                show_name(target(a)),
-                show_name(target(b))
-            ));
-        }
-        let items = |v: &Value| v.get("items").cloned();
-        if let (Some(x), Some(y)) = (items(a), items(b)) {
-            if target(&x) != target(&y)
-                || x.get("type") != y.get("type")
-                || x.get("enum") != y.get("enum")
-            {
-                out.push("array items differ".to_string());
-            }
-        }
+        schema_differences(a, b, "", &mut out, 0);
         out
+    }
+}
+
+/// Keyword-level differences between two schemas, descending into inline members and items
+/// (a `$ref` is compared by the name it points at).
+fn schema_differences(a: &Value, b: &Value, at: &str, out: &mut Vec<String>, depth: usize) {
+    let place = |what: String| {
+        if at.is_empty() {
+            what
+        } else {
+            format!("at `{at}`, {what}")
+        }
+    };
+    for keyword in [
+        "type",
+        "nullable",
+        "enum",
+        "const",
+        "format",
+        "pattern",
+        "minimum",
+        "maximum",
+        "minLength",
+        "maxLength",
+        "minItems",
+        "maxItems",
+        "additionalProperties",
+    ] {
+        let (x, y) = (a.get(keyword), b.get(keyword));
+        // Schema-valued additionalProperties is compared structurally below.
+        if x != y
+            && !(keyword == "additionalProperties"
+                && x.is_some_and(Value::is_object)
+                && y.is_some_and(Value::is_object))
+        {
+            out.push(place(format!(
+                "`{keyword}` is {} in the JSON Schema but {} in the OpenAPI file",
+                show(x),
+                show(y)
+            )));
+        }
+    }
+    let target = |v: &Value| {
+        v.get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.rsplit('/').next())
+            .map(str::to_string)
+    };
+    if target(a) != target(b) {
+        out.push(place(format!(
+            "refers to {} in the JSON Schema but {} in the OpenAPI file",
+            show_name(target(a)),
+            show_name(target(b))
+        )));
+        return;
+    }
+    if depth > 8 || target(a).is_some() {
+        return;
+    }
+    let members = |v: &Value| {
+        v.get("properties")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let (ma, mb) = (members(a), members(b));
+    let child = |name: &str| {
+        if at.is_empty() {
+            name.to_string()
+        } else {
+            format!("{at}.{name}")
+        }
+    };
+    for name in ma.keys().filter(|k| !mb.contains_key(*k)) {
+        out.push(format!("`{}` is only in the JSON Schema", child(name)));
+    }
+    for name in mb.keys().filter(|k| !ma.contains_key(*k)) {
+        out.push(format!("`{}` is only in the OpenAPI file", child(name)));
+    }
+    for (name, x) in &ma {
+        if let Some(y) = mb.get(name) {
+            schema_differences(x, y, &child(name), out, depth + 1);
+        }
+    }
+    let required = |v: &Value| v.get("required").cloned();
+    if required(a) != required(b) && !at.is_empty() {
+        out.push(place(format!(
+            "`required` is {} in the JSON Schema but {} in the OpenAPI file",
+            show(required(a).as_ref()),
+            show(required(b).as_ref())
+        )));
+    }
+    for keyword in ["items", "additionalProperties"] {
+        if let (Some(x), Some(y)) = (a.get(keyword), b.get(keyword)) {
+            if x.is_object() && y.is_object() {
+                schema_differences(
+                    x,
+                    y,
+                    &format!("{}[{keyword}]", if at.is_empty() { "" } else { at }),
+                    out,
+                    depth + 1,
+                );
+            }
+        }
     }
 }
 

@@ -110,14 +110,119 @@ impl<'a> Keys<'a> {
         }
     }
 
-    /// Keywords present but not used, with a reason for each.
+    /// Keywords present but not used, and keywords used whose value has a JSON type the
+    /// converter cannot read (it ignores them: `properties: []`, `required: "x"`), with a
+    /// reason for each.
     pub fn leftovers(&self) -> Vec<(String, String)> {
         self.object
             .iter()
-            .filter(|(key, _)| !self.used.contains(key.as_str()))
-            .map(|(key, value)| (key.clone(), explain_unused(key, value)))
+            .filter_map(|(key, value)| {
+                if !self.used.contains(key.as_str()) {
+                    Some((key.clone(), explain_unused(key, value)))
+                } else {
+                    misused(key, value).map(|reason| (key.clone(), reason))
+                }
+            })
             .collect()
     }
+}
+
+/// JSON types a keyword's value may have.
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Object,
+    Array,
+    String,
+    Bool,
+    Number,
+    Count,
+}
+
+/// Keywords whose value the converter reads only when it has one of these types, and which it
+/// does not report itself otherwise (`type`, `enum`, `allOf`, `items`, ... are reported where
+/// they are read). In OpenAPI objects `required` is a boolean, in schemas an array.
+const VALUE_KINDS: &[(&str, &[Kind])] = &[
+    ("$ref", &[Kind::String]),
+    ("properties", &[Kind::Object]),
+    ("required", &[Kind::Array, Kind::Bool]),
+    ("$defs", &[Kind::Object]),
+    ("definitions", &[Kind::Object]),
+    ("title", &[Kind::String]),
+    ("description", &[Kind::String]),
+    ("deprecated", &[Kind::Bool]),
+    ("readOnly", &[Kind::Bool]),
+    ("writeOnly", &[Kind::Bool]),
+    ("format", &[Kind::String]),
+    ("pattern", &[Kind::String]),
+    ("minLength", &[Kind::Count]),
+    ("maxLength", &[Kind::Count]),
+    ("minItems", &[Kind::Count]),
+    ("maxItems", &[Kind::Count]),
+    ("minProperties", &[Kind::Count]),
+    ("maxProperties", &[Kind::Count]),
+    ("minimum", &[Kind::Number]),
+    ("maximum", &[Kind::Number]),
+    ("exclusiveMinimum", &[Kind::Number, Kind::Bool]),
+    ("exclusiveMaximum", &[Kind::Number, Kind::Bool]),
+    ("multipleOf", &[Kind::Number]),
+    ("uniqueItems", &[Kind::Bool]),
+    ("discriminator", &[Kind::Object]),
+    ("openapi", &[Kind::String]),
+    ("operationId", &[Kind::String]),
+    ("name", &[Kind::String]),
+    ("paths", &[Kind::Object]),
+    ("components", &[Kind::Object]),
+    ("content", &[Kind::Object]),
+    ("headers", &[Kind::Object]),
+    ("security", &[Kind::Array]),
+    ("requestBody", &[Kind::Object]),
+    ("get", &[Kind::Object]),
+    ("put", &[Kind::Object]),
+    ("post", &[Kind::Object]),
+    ("delete", &[Kind::Object]),
+    ("options", &[Kind::Object]),
+    ("head", &[Kind::Object]),
+    ("patch", &[Kind::Object]),
+    ("trace", &[Kind::Object]),
+];
+
+/// Why a used keyword's value is ignored, if it is of a type the converter cannot read.
+fn misused(key: &str, value: &Value) -> Option<String> {
+    let (_, kinds) = VALUE_KINDS.iter().find(|(k, _)| *k == key)?;
+    let fits = |kind: &Kind| match kind {
+        Kind::Object => value.is_object(),
+        Kind::Array => value.is_array(),
+        Kind::String => value.is_string(),
+        Kind::Bool => value.is_boolean(),
+        Kind::Number => value.is_number(),
+        Kind::Count => value.is_u64(),
+    };
+    if kinds.iter().any(fits) {
+        return None;
+    }
+    let wanted: Vec<&str> = kinds
+        .iter()
+        .map(|kind| match kind {
+            Kind::Object => "an object",
+            Kind::Array => "an array",
+            Kind::String => "a string",
+            Kind::Bool => "a boolean",
+            Kind::Number => "a number",
+            Kind::Count => "a non-negative integer",
+        })
+        .collect();
+    let found = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    };
+    Some(format!(
+        "`{key}` must be {}, found {found}; it is ignored",
+        wanted.join(" or ")
+    ))
 }
 
 fn explain_unused(key: &str, value: &Value) -> String {

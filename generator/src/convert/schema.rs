@@ -22,7 +22,8 @@ enum Lowered {
 #[derive(Default)]
 struct ObjectParts {
     /// Property name → (file, pointer of its schema, name prefix for inline types).
-    properties: IndexMap<String, (usize, String, String)>,
+    /// A member declared by several `allOf` parts has several schemas; all of them apply.
+    properties: IndexMap<String, Vec<(usize, String, String)>>,
     required: IndexSet<String>,
     forbid_additional: bool,
     typed_additional: Option<(usize, String)>,
@@ -398,10 +399,11 @@ impl Converter<'_> {
         if let Some(Value::Object(properties)) = keys.take("properties") {
             for name in properties.keys() {
                 let at = format!("{pointer}/properties/{}", escape_token(name));
-                parts
-                    .properties
-                    .entry(name.clone())
-                    .or_insert((file, at, prefix.to_string()));
+                parts.properties.entry(name.clone()).or_default().push((
+                    file,
+                    at,
+                    prefix.to_string(),
+                ));
             }
         }
         if let Some(Value::Array(required)) = keys.take("required") {
@@ -471,9 +473,15 @@ impl Converter<'_> {
             }
         }
         let mut fields = Vec::new();
-        for (name, (pfile, ppointer, prefix)) in &parts.properties {
+        for (name, schemas) in &parts.properties {
+            let (pfile, ppointer, prefix) = &schemas[0];
             let hint = format!("{prefix}{}", naming::type_name(name));
-            let ty = self.schema(*pfile, ppointer, &hint);
+            let mut ty = self.schema(*pfile, ppointer, &hint);
+            for (other_file, other_pointer, other_prefix) in &schemas[1..] {
+                let hint = format!("{other_prefix}{}", naming::type_name(name));
+                let other = self.schema(*other_file, other_pointer, &hint);
+                ty = self.intersect(ty, other, (*other_file, other_pointer), name);
+            }
             let docs = self
                 .node(*pfile, ppointer)
                 .map(super::docs_of)
@@ -534,6 +542,56 @@ impl Converter<'_> {
             alternatives,
             property_count: (parts.min_properties, parts.max_properties),
         }
+    }
+
+    /// The type of a member two `allOf` parts both constrain: the narrower one (a constant or
+    /// enum over a plain string, a named type over an untyped value), with the rules of both.
+    fn intersect(
+        &mut self,
+        first: TypeRef,
+        second: TypeRef,
+        at: (usize, &str),
+        member: &str,
+    ) -> TypeRef {
+        let types = &self.types;
+        let specific = |ty: &TypeRef| match &ty.shape {
+            Shape::Any => 0,
+            Shape::String
+            | Shape::Integer
+            | Shape::Number
+            | Shape::Boolean
+            | Shape::Object
+            | Shape::DateTime
+            | Shape::Null => 1,
+            Shape::Array(_) | Shape::Map(_) => 2,
+            Shape::Named(id) => match types[*id].kind {
+                TypeKind::Const(_) => 5,
+                TypeKind::Enum(_) => 4,
+                _ => 3,
+            },
+        };
+        let compatible = first.shape == second.shape
+            || specific(&first) != specific(&second)
+            || matches!(
+                (&first.shape, &second.shape),
+                (Shape::Array(_), Shape::Array(_))
+            );
+        if !compatible {
+            self.diags.warn(
+                "allof-conflict",
+                self.locate(at.0, at.1),
+                format!("`allOf` parts give `{member}` different types; the first one is used"),
+            );
+            return first;
+        }
+        let (mut keep, other) = if specific(&second) > specific(&first) {
+            (second, first)
+        } else {
+            (first, second)
+        };
+        merge_rules(&mut keep.rules, other.rules);
+        keep.nullable &= other.nullable;
+        keep
     }
 
     /// `if`/`then`/`else` whose parts only test members against constants and require
@@ -905,9 +963,15 @@ impl Converter<'_> {
         };
         let ty = match kind.as_str() {
             "object" => {
-                let has_members = ["properties", "required", "if", "oneOf", "anyOf"]
-                    .iter()
-                    .any(|k| keys.has(k));
+                // A closed object without members allows only `{}`: a struct, not a map.
+                let closed = self
+                    .node(file, pointer)
+                    .and_then(|n| n.get("additionalProperties"))
+                    == Some(&Value::Bool(false));
+                let has_members = closed
+                    || ["properties", "required", "if", "oneOf", "anyOf"]
+                        .iter()
+                        .any(|k| keys.has(k));
                 if has_members {
                     let mut parts = ObjectParts::default();
                     let mut visited = Vec::new();
