@@ -36,7 +36,8 @@ impl SourceFile {
         let value: Value = if path.ends_with(".json") {
             serde_json::from_str(text).map_err(|e| SourceError {
                 path: path.to_string(),
-                line_col: Some((e.line(), e.column())),
+                // serde_json reports column 0 at the end of input; columns here are 1-based.
+                line_col: Some((e.line(), e.column().max(1))),
                 message: strip_serde_position(&e.to_string()),
             })?
         } else {

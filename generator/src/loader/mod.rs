@@ -53,6 +53,12 @@ pub struct SpecSet {
 /// Why a version could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The spec root has no `spec/` folder at all.
+    #[error("{root} has no spec/ folder, so it is not a spec root (one holds spec/<version>/openapi/openapi.<name>.yaml and spec/<version>/json-schema/schema.<name>.json)")]
+    NoSpecFolder {
+        /// The spec root.
+        root: String,
+    },
     /// The version folder does not exist.
     #[error("no version `{version}` under {root}/spec (found: {})", available.join(", "))]
     UnknownVersion {
@@ -83,6 +89,11 @@ impl SpecSet {
     /// Loads every OpenAPI and JSON Schema file of `version`.
     pub fn load(options: &LoadOptions, version: &str) -> Result<SpecSet, LoadError> {
         let version_dir = options.spec_root.join("spec").join(version);
+        if !options.spec_root.join("spec").is_dir() {
+            return Err(LoadError::NoSpecFolder {
+                root: options.spec_root.display().to_string(),
+            });
+        }
         if !version_dir.is_dir() {
             return Err(LoadError::UnknownVersion {
                 version: version.to_string(),

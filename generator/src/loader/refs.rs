@@ -124,12 +124,15 @@ fn percent_decode(text: &str) -> String {
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Ok(byte) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(byte);
-                i += 3;
-                continue;
-            }
+        // Bytes, not `&text[..]`: the two after `%` may be part of a multi-byte character.
+        if let (b'%', Some(high), Some(low)) = (
+            bytes[i],
+            bytes.get(i + 1).and_then(|b| (*b as char).to_digit(16)),
+            bytes.get(i + 2).and_then(|b| (*b as char).to_digit(16)),
+        ) {
+            out.push((high * 16 + low) as u8);
+            i += 3;
+            continue;
         }
         out.push(bytes[i]);
         i += 1;
@@ -158,6 +161,13 @@ mod tests {
             join_path("https://x.com/schemas/cart/bundle.json", "schema.c.json"),
             "https://x.com/schemas/cart/schema.c.json"
         );
+    }
+
+    #[test]
+    fn percent_decoding_is_byte_safe() {
+        assert_eq!(percent_decode("/%24defs/A%20B"), "/$defs/A B");
+        assert_eq!(percent_decode("/%aé/%zz/%2"), "/%aé/%zz/%2");
+        assert_eq!(percent_decode("/%C3%A9"), "/é");
     }
 
     #[test]
