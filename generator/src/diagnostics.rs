@@ -93,7 +93,7 @@ impl Diagnostics {
 
     /// The findings, sorted by file and position, without repeats.
     pub fn into_sorted(mut self) -> Vec<Diagnostic> {
-        self.items.sort();
+        sort_by_location(&mut self.items);
         self.items.dedup();
         self.items
     }
@@ -102,4 +102,21 @@ impl Diagnostics {
     pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
         self.items.iter()
     }
+}
+
+/// Sorts findings by file, line:column and pointer (then code and message), as a reader scans
+/// them.
+pub fn sort_by_location(items: &mut [Diagnostic]) {
+    items.sort_by(|a, b| {
+        let key = |d: &Diagnostic| {
+            (
+                d.location.file.clone(),
+                d.location.line_col,
+                d.location.pointer.clone(),
+                d.code,
+                d.message.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
 }

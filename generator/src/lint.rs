@@ -52,7 +52,7 @@ pub fn lint(generator: &Generator, version: &str) -> Result<Vec<Diagnostic>, Err
             });
         }
     }
-    findings.sort();
+    crate::diagnostics::sort_by_location(&mut findings);
     Ok(findings)
 }
 

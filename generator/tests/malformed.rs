@@ -296,16 +296,16 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#"{"type": "object", "properties": []}"#,
-            "unsupported-keyword",
-            Severity::Warning,
+            "bad-keyword",
+            Severity::Error,
             "/properties",
             "\"properties\"",
             "`properties` must be an object, found an array",
         ),
         (
             r#"{"type": "object", "properties": {"x": {}}, "required": "x"}"#,
-            "unsupported-keyword",
-            Severity::Warning,
+            "bad-keyword",
+            Severity::Error,
             "/required",
             "\"required\"",
             "`required` must be an array or a boolean, found a string",
@@ -352,16 +352,16 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#"{"$ref": 5}"#,
-            "unsupported-keyword",
-            Severity::Warning,
+            "bad-keyword",
+            Severity::Error,
             "/$ref",
             "\"$ref\"",
             "`$ref` must be a string, found a number",
         ),
         (
             r#"{"type": "string", "minLength": "3"}"#,
-            "unsupported-keyword",
-            Severity::Warning,
+            "bad-keyword",
+            Severity::Error,
             "/minLength",
             "\"minLength\"",
             "`minLength` must be a non-negative integer, found a string",
@@ -416,8 +416,8 @@ fn documents_of_the_wrong_shape_are_reported() {
     let found = diagnostics(SCHEMA, text);
     expect(
         &found,
-        Severity::Warning,
-        "unknown-keyword",
+        Severity::Error,
+        "bad-keyword",
         (SCHEMA, text),
         "/$defs",
         "\"$defs\"",
@@ -450,8 +450,8 @@ fn documents_of_the_wrong_shape_are_reported() {
     let found = diagnostics(OPENAPI, text);
     let d = expect(
         &found,
-        Severity::Warning,
-        "unsupported-keyword",
+        Severity::Error,
+        "bad-keyword",
         (OPENAPI, text),
         "/openapi",
         "openapi",
@@ -465,8 +465,8 @@ fn documents_of_the_wrong_shape_are_reported() {
     let found = diagnostics(OPENAPI, text);
     expect(
         &found,
-        Severity::Warning,
-        "unsupported-keyword",
+        Severity::Error,
+        "bad-keyword",
         (OPENAPI, text),
         "/paths",
         "paths",
@@ -476,8 +476,8 @@ fn documents_of_the_wrong_shape_are_reported() {
     let found = diagnostics(OPENAPI, text);
     expect(
         &found,
-        Severity::Warning,
-        "unsupported-keyword",
+        Severity::Error,
+        "bad-keyword",
         (OPENAPI, text),
         "/paths/~1a/get",
         "get",

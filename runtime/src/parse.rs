@@ -84,16 +84,36 @@ impl std::error::Error for ParseError {}
 
 /// Parses and validates JSON text.
 pub fn from_slice<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ParseError> {
+    // Path tracking costs about a third of the parse, so only a failed parse pays for it: the
+    // input is parsed again to say where the problem is.
+    match serde_json::from_slice::<T>(bytes) {
+        Ok(value) => check(value),
+        Err(fast) => Err(locate_error::<T>(bytes).unwrap_or_else(|| plain_error(&fast))),
+    }
+}
+
+fn locate_error<T: DeserializeOwned>(bytes: &[u8]) -> Option<ParseError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer)
-        .map_err(|error| shape_error(error, true))?;
-    // Trailing garbage after the document is a syntax error too.
-    deserializer.end().map_err(|e| ParseError::Syntax {
-        message: strip_position(&e.to_string()),
-        line: e.line(),
-        column: e.column(),
-    })?;
-    check(value)
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(error) => Some(shape_error(error, true)),
+        Ok(_) => deserializer.end().err().map(|e| plain_error(&e)),
+    }
+}
+
+fn plain_error(error: &serde_json::Error) -> ParseError {
+    if error.is_syntax() || error.is_eof() {
+        ParseError::Syntax {
+            message: strip_position(&error.to_string()),
+            line: error.line(),
+            column: error.column(),
+        }
+    } else {
+        ParseError::Shape {
+            path: JsonPath::default(),
+            message: strip_position(&error.to_string()),
+            position: Some((error.line(), error.column())),
+        }
+    }
 }
 
 /// Parses and validates JSON text.

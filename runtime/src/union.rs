@@ -34,7 +34,11 @@ pub fn take_tagged<'de, D: Deserializer<'de>>(
 
 /// Deserializes the buffered body as the variant the tag picked.
 pub fn variant<T: DeserializeOwned, E: de::Error>(body: Value) -> Result<T, E> {
-    serde_path_to_error::deserialize(body).map_err(|error| {
+    // Fast path without path tracking; a failure is replayed with it to say where.
+    if let Ok(value) = T::deserialize(&body) {
+        return Ok(value);
+    }
+    serde_path_to_error::deserialize(&body).map_err(|error| {
         let mut path: Vec<PathSegment> = error
             .path()
             .iter()

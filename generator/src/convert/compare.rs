@@ -280,7 +280,8 @@ fn schema_differences(a: &Value, b: &Value, at: &str, out: &mut Vec<String>, dep
         )));
         return;
     }
-    if depth > 8 || target(a).is_some() {
+    // A `$ref` with siblings (members, `required`) is compared on the siblings too.
+    if depth > 8 {
         return;
     }
     let members = |v: &Value| {
@@ -309,7 +310,7 @@ fn schema_differences(a: &Value, b: &Value, at: &str, out: &mut Vec<String>, dep
         }
     }
     let required = |v: &Value| v.get("required").cloned();
-    if required(a) != required(b) && !at.is_empty() {
+    if required(a) != required(b) {
         out.push(place(format!(
             "`required` is {} in the JSON Schema but {} in the OpenAPI file",
             show(required(a).as_ref()),

@@ -110,21 +110,39 @@ impl<'a> Keys<'a> {
         }
     }
 
-    /// Keywords present but not used, and keywords used whose value has a JSON type the
-    /// converter cannot read (it ignores them: `properties: []`, `required: "x"`), with a
-    /// reason for each.
-    pub fn leftovers(&self) -> Vec<(String, String)> {
+    /// Keywords present but not used (`Leftover::misused` false), and keywords used whose value
+    /// has a JSON type the converter cannot read (`properties: []`, `required: "x"`: misused),
+    /// with a reason for each.
+    pub fn leftovers(&self) -> Vec<Leftover> {
         self.object
             .iter()
             .filter_map(|(key, value)| {
                 if !self.used.contains(key.as_str()) {
-                    Some((key.clone(), explain_unused(key, value)))
+                    Some(Leftover {
+                        key: key.clone(),
+                        reason: explain_unused(key, value),
+                        misused: false,
+                    })
                 } else {
-                    misused(key, value).map(|reason| (key.clone(), reason))
+                    misused(key, value).map(|reason| Leftover {
+                        key: key.clone(),
+                        reason,
+                        misused: true,
+                    })
                 }
             })
             .collect()
     }
+}
+
+/// A keyword the converter did not use, or could not read.
+pub struct Leftover {
+    /// The keyword.
+    pub key: String,
+    /// Why it had no effect.
+    pub reason: String,
+    /// The keyword is known but its value has the wrong JSON type: the input is broken.
+    pub misused: bool,
 }
 
 /// JSON types a keyword's value may have.

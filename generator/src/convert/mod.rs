@@ -161,11 +161,7 @@ impl<'a> Converter<'a> {
             }
         }
         // A bundle's root is a container of `$defs`, not a schema of its own.
-        for (key, reason) in keys.leftovers() {
-            let pointer = format!("/{}", escape_token(&key));
-            self.diags
-                .warn("unknown-keyword", self.locate(file, &pointer), reason);
-        }
+        self.report_leftovers(file, "", &keys);
     }
 
     pub(crate) fn locate(&self, file: usize, pointer: &str) -> Location {

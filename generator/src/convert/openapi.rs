@@ -23,12 +23,17 @@ impl Converter<'_> {
             return Vec::new();
         };
         let mut keys = Keys::new(root);
-        match keys.take("openapi").and_then(Value::as_str) {
-            Some(v) if v.starts_with("3.1") => {}
-            Some(v) => self.diags.warn(
+        match keys.take("openapi") {
+            Some(Value::String(v)) if v.starts_with("3.1") => {}
+            Some(Value::String(v)) => self.diags.warn(
                 "openapi-version",
                 self.locate(file, "/openapi"),
                 format!("OpenAPI {v} is read as 3.1"),
+            ),
+            Some(other) => self.diags.error(
+                "bad-keyword",
+                self.locate(file, "/openapi"),
+                format!("`openapi` must be a version string such as \"3.1.0\", found {other}"),
             ),
             None => self.diags.error(
                 "not-openapi",
@@ -47,6 +52,15 @@ impl Converter<'_> {
         }
         let default_security = security_names(keys.take("security"));
         if let Some(Value::Object(components)) = keys.take("components") {
+            for (kind, value) in components {
+                if !value.is_object() {
+                    self.diags.error(
+                        "bad-keyword",
+                        self.locate(file, &format!("/components/{}", escape_token(kind))),
+                        format!("`components.{kind}` must be an object"),
+                    );
+                }
+            }
             let known = [
                 "schemas",
                 "parameters",
@@ -190,6 +204,12 @@ impl Converter<'_> {
                 let hint = format!("{type_prefix}Response{}", naming::type_name(status));
                 responses.push(self.response(file, &response_at, status, &hint));
             }
+        } else if object.contains_key("responses") {
+            self.diags.error(
+                "bad-keyword",
+                self.locate(file, &format!("{at}/responses")),
+                "`responses` must be an object keyed by status code",
+            );
         } else {
             self.diags.warn(
                 "bad-keyword",
@@ -274,7 +294,15 @@ impl Converter<'_> {
     }
 
     fn parameter(&mut self, file: usize, at: &str, prefix: &str) -> Option<Parameter> {
-        let object: &Map<String, Value> = self.node(file, at)?.as_object()?;
+        let Some(object) = self.node(file, at).and_then(Value::as_object) else {
+            self.diags.error(
+                "bad-parameter",
+                self.locate(file, at),
+                "a parameter must be an object (or a `$ref` to one)",
+            );
+            return None;
+        };
+        let object: &Map<String, Value> = object;
         let mut keys = Keys::new(object);
         for annotation in [
             "description",
@@ -374,11 +402,17 @@ impl Converter<'_> {
                 body: None,
             };
         };
-        let object = self
-            .node(file, &at)
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
+        let object = match self.node(file, &at) {
+            Some(Value::Object(object)) => object.clone(),
+            _ => {
+                self.diags.error(
+                    "bad-keyword",
+                    self.locate(file, &at),
+                    format!("response `{status}` must be an object"),
+                );
+                Default::default()
+            }
+        };
         let mut keys = Keys::new(&object);
         keys.take("description");
         keys.take("links");
@@ -390,6 +424,14 @@ impl Converter<'_> {
                     continue;
                 };
                 let header = self.node(hfile, &hat).cloned().unwrap_or_default();
+                if !header.is_object() {
+                    self.diags.error(
+                        "bad-keyword",
+                        self.locate(hfile, &hat),
+                        format!("header `{name}` must be an object"),
+                    );
+                    continue;
+                }
                 let ty = match header.get("schema") {
                     Some(_) => self.schema(
                         hfile,
@@ -446,6 +488,11 @@ impl Converter<'_> {
                 continue;
             }
             let Some(media) = self.node(file, &media_at).and_then(Value::as_object) else {
+                self.diags.error(
+                    "bad-keyword",
+                    self.locate(file, &media_at),
+                    format!("the `{media_type}` media type object must be an object"),
+                );
                 continue;
             };
             let mut keys = Keys::new(media);

@@ -204,23 +204,27 @@ impl Converter<'_> {
     }
 
     pub(crate) fn report_leftovers(&mut self, file: usize, pointer: &str, keys: &Keys) {
-        for (key, reason) in keys.leftovers() {
-            let at = format!("{pointer}/{}", escape_token(&key));
-            let code = if key.starts_with("x-") {
-                "extension-ignored"
+        for leftover in keys.leftovers() {
+            let at = self.locate(file, &format!("{pointer}/{}", escape_token(&leftover.key)));
+            if leftover.misused {
+                self.diags.error("bad-keyword", at, leftover.reason);
+            } else if leftover.key.starts_with("x-") {
+                self.diags.warn("extension-ignored", at, leftover.reason);
             } else {
-                "unsupported-keyword"
-            };
-            self.diags.warn(code, self.locate(file, &at), reason);
+                self.diags.warn("unsupported-keyword", at, leftover.reason);
+            }
         }
     }
 
     fn lower_ref(&mut self, file: usize, pointer: &str, name: &str, keys: &mut Keys) -> Lowered {
-        let reference = keys
+        let Some(reference) = keys
             .take("$ref")
             .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string();
+            .map(str::to_string)
+        else {
+            // Reported as a misused keyword; resolving "" would mean the whole document.
+            return Lowered::Ref(TypeRef::plain(Shape::Any));
+        };
         let structural = [
             "properties",
             "required",
@@ -457,6 +461,7 @@ impl Converter<'_> {
                 .filter(|p| !own.contains(p))
                 .collect();
             if (*part_file, part_pointer.as_str()) != (file, pointer) && !foreign.is_empty() {
+                let verb = if foreign.len() == 1 { "makes" } else { "make" };
                 let names = foreign
                     .iter()
                     .map(|n| format!("`{n}`"))
@@ -466,7 +471,7 @@ impl Converter<'_> {
                     "allof-closed-part",
                     self.locate(file, pointer),
                     format!(
-                        "the `allOf` part {}#{part_pointer} forbids additional properties, so {names} (declared by another part) make every instance invalid under JSON Schema; the generated type merges the parts as intended",
+                        "the `allOf` part {}#{part_pointer} forbids additional properties, so {names} (declared by another part) {verb} every instance invalid under JSON Schema; the generated type merges the parts as intended",
                         self.set.files[*part_file].path
                     ),
                 );

@@ -913,10 +913,16 @@ fn describe_rules(ty: &TypeRef) -> Option<String> {
         parts.push(format!("format `{format}`"));
     }
     if let Some(n) = r.min_length {
-        parts.push(format!("at least {n} characters"));
+        parts.push(format!(
+            "at least {n} character{}",
+            if n == 1 { "" } else { "s" }
+        ));
     }
     if let Some(n) = r.max_length {
-        parts.push(format!("at most {n} characters"));
+        parts.push(format!(
+            "at most {n} character{}",
+            if n == 1 { "" } else { "s" }
+        ));
     }
     if let Some(p) = &r.pattern {
         parts.push(format!("matches `{p}`"));
