@@ -2,10 +2,9 @@
 //! validator over a version's files, dispatch into the generated `acp` crate, and JSON equality
 //! with JSON Schema's notion of numbers.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// The spec root the tests read (`ACP_SPEC_ROOT`, else `../shared/acp-spec`). Missing specs fail
 /// the tests: nothing here skips.
@@ -45,164 +44,29 @@ pub fn roundtrip(
     }
 }
 
-/// URI under which a spec file is registered with the independent validator.
-pub fn file_uri(path: &str) -> String {
-    format!("https://spec.acp.test/{path}")
-}
-
-/// An independent validator (the `jsonschema` crate) over all files of one version.
-pub struct Oracle {
-    registry: jsonschema::Registry<'static>,
-    validators: HashMap<String, jsonschema::Validator>,
-}
+/// An independent validator (the `jsonschema` crate) over all files of one version: the one
+/// `acp-codegen lint` uses, built from the same pin-checked files.
+pub struct Oracle(acp_codegen::lint::Oracle);
 
 impl Oracle {
-    /// Registers every OpenAPI and JSON Schema file of `version`. Each file is known by its
-    /// path URI and its `$id`; and because cart/discount refer to `schema.agentic_checkout.json`
-    /// relative to `$id`s that are not the checkout bundle's, every JSON Schema file is also
-    /// registered where those references land (the same workaround the generator reports as
-    /// `ref-by-path`).
+    /// Registers every OpenAPI and JSON Schema file of `version`.
     pub fn new(version: &str) -> Oracle {
-        let root = spec_root();
-        let mut documents: Vec<(String, Value)> = Vec::new();
-        for folder in ["json-schema", "openapi"] {
-            let dir = root.join("spec").join(version).join(folder);
-            let Ok(entries) = std::fs::read_dir(&dir) else {
-                continue;
-            };
-            let mut names: Vec<String> = entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect();
-            names.sort();
-            for name in names {
-                let path = format!("spec/{version}/{folder}/{name}");
-                let text = std::fs::read_to_string(root.join(&path)).unwrap();
-                let mut value: Value = if name.ends_with(".json") {
-                    serde_json::from_str(&text).unwrap()
-                } else {
-                    yaml_value(&text)
-                };
-                normalize_openapi_30(&mut value);
-                documents.push((path, value));
-            }
-        }
-        let ids: Vec<String> = documents
-            .iter()
-            .filter_map(|(_, v)| v.get("$id").and_then(Value::as_str))
-            .map(str::to_string)
-            .collect();
-        let mut resources: Vec<(String, Value)> = Vec::new();
-        for (path, value) in &documents {
-            let file_name = path.rsplit('/').next().unwrap();
-            match value.get("$id").and_then(Value::as_str) {
-                Some(id) => {
-                    resources.push((id.to_string(), value.clone()));
-                    // Same document under its path URI and next to every other bundle's `$id`,
-                    // with `$id` removed so the registration URI is its base.
-                    let mut anonymous = value.clone();
-                    anonymous.as_object_mut().unwrap().remove("$id");
-                    resources.push((file_uri(path), anonymous.clone()));
-                    for other in &ids {
-                        let base = &other[..other.rfind('/').unwrap() + 1];
-                        resources.push((format!("{base}{file_name}"), anonymous.clone()));
-                    }
-                }
-                None => resources.push((file_uri(path), value.clone())),
-            }
-        }
-        let registry = jsonschema::Registry::new()
-            .extend(resources)
-            .and_then(|builder| builder.prepare())
-            .unwrap_or_else(|e| panic!("{version}: cannot register the spec files: {e}"));
-        Oracle {
-            registry,
-            validators: HashMap::new(),
-        }
+        let set = acp_codegen::Generator::new(spec_root())
+            .spec_set(version)
+            .unwrap_or_else(|e| panic!("{version}: {e}"));
+        Oracle(acp_codegen::lint::Oracle::new(&set).unwrap_or_else(|e| panic!("{version}: {e}")))
     }
 
     /// The validation errors of `value` against the schema at `schema` (`file#pointer`), as
     /// `instance path: message` lines; empty when valid.
     pub fn errors(&mut self, schema: &str, value: &Value) -> Vec<String> {
-        self.validator(schema)
-            .iter_errors(value)
-            .map(|e| format!("{}: {}", e.instance_path(), e))
-            .collect()
+        self.0.errors(schema, value)
     }
 
     /// The validator of the schema at `schema` (`file#pointer`), built on first use and kept.
     pub fn validator(&mut self, schema: &str) -> &jsonschema::Validator {
-        if !self.validators.contains_key(schema) {
-            let (file, pointer) = schema.split_once('#').unwrap();
-            let reference =
-                json!({ "$ref": format!("{}#{}", file_uri(file), encode_fragment(pointer)) });
-            let validator = jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft202012)
-                .with_registry(&self.registry)
-                .should_validate_formats(true)
-                .build(&reference)
-                .unwrap_or_else(|e| panic!("cannot build a validator for {schema}: {e}"));
-            self.validators.insert(schema.to_string(), validator);
-        }
-        &self.validators[schema]
+        self.0.validator(schema).unwrap_or_else(|e| panic!("{e}"))
     }
-}
-
-/// Rewrites the OpenAPI 3.0 keywords found in the 3.1 files (boolean `exclusiveMinimum`/
-/// `exclusiveMaximum`, `nullable`) into their 3.1 spelling, the reading the generator takes and
-/// reports (`openapi-3.0-keyword`). Without it the validator refuses to compile the 2025-09-29
-/// checkout schema at all (`true is not of type "number"`).
-fn normalize_openapi_30(value: &mut Value) {
-    match value {
-        Value::Object(map) => {
-            for (bound, limit) in [
-                ("exclusiveMinimum", "minimum"),
-                ("exclusiveMaximum", "maximum"),
-            ] {
-                if let Some(Value::Bool(flag)) = map.get(bound).cloned() {
-                    map.remove(bound);
-                    if flag {
-                        if let Some(n) = map.remove(limit) {
-                            map.insert(bound.to_string(), n);
-                        }
-                    }
-                }
-            }
-            if map.get("nullable") == Some(&Value::Bool(true)) && map.contains_key("type") {
-                map.remove("nullable");
-                let types = match map.remove("type") {
-                    Some(Value::Array(mut types)) => {
-                        types.push(json!("null"));
-                        types
-                    }
-                    Some(single) => vec![single, json!("null")],
-                    None => unreachable!("checked above"),
-                };
-                map.insert("type".into(), Value::Array(types));
-                if let Some(Value::Array(values)) = map.get_mut("enum") {
-                    values.push(Value::Null);
-                }
-            }
-            map.values_mut().for_each(normalize_openapi_30);
-        }
-        Value::Array(items) => items.iter_mut().for_each(normalize_openapi_30),
-        _ => {}
-    }
-}
-
-fn encode_fragment(pointer: &str) -> String {
-    pointer
-        .replace('%', "%25")
-        .replace(' ', "%20")
-        .replace('{', "%7B")
-        .replace('}', "%7D")
-}
-
-/// Reads YAML the way the generator does.
-pub fn yaml_value(text: &str) -> Value {
-    acp_codegen::source::SourceFile::parse("x.yaml", text)
-        .unwrap()
-        .value
 }
 
 /// JSON equality where numbers compare by value (`5` equals `5.0`), as JSON Schema has it.
