@@ -176,23 +176,8 @@ impl Converter<'_> {
             properties: IndexMap::new(),
             required: IndexSet::new(),
         };
-        let mut stack = vec![(file, pointer.to_string())];
-        let mut steps = 0;
-        while let Some((f, p)) = stack.pop() {
-            steps += 1;
-            if steps > 64 {
-                return None;
-            }
+        for (f, p) in self.object_nodes(file, pointer)? {
             let node = self.node(f, &p)?.as_object()?;
-            if let Some(Value::String(reference)) = node.get("$ref") {
-                let target = self.set.resolve(f, reference).ok()?;
-                stack.push((target.file, target.pointer));
-            }
-            if let Some(Value::Array(parts)) = node.get("allOf") {
-                for i in (0..parts.len()).rev() {
-                    stack.push((f, format!("{p}/allOf/{i}")));
-                }
-            }
             for name in node
                 .get("properties")
                 .and_then(Value::as_object)

@@ -229,14 +229,7 @@ fn misused(key: &str, value: &Value) -> Option<String> {
             Kind::Count => "a non-negative integer",
         })
         .collect();
-    let found = match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    };
+    let found = kind_of(value);
     Some(format!(
         "`{key}` must be {}, found {found}; it is ignored",
         wanted.join(" or ")
@@ -254,5 +247,17 @@ fn explain_unused(key: &str, value: &Value) -> String {
         )
     } else {
         format!("unknown keyword `{key}` is ignored")
+    }
+}
+
+/// The JSON type of a value, in words for messages.
+pub fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
     }
 }

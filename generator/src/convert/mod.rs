@@ -258,6 +258,35 @@ impl<'a> Converter<'a> {
     }
 }
 
+impl Converter<'_> {
+    /// The object schemas that make up the one at `pointer`: itself and, transitively, what
+    /// its `$ref` and `allOf` include, in document order. `None` when a step leads nowhere or
+    /// the chain is too long to be a sane schema (cycles).
+    pub(crate) fn object_nodes(&self, file: usize, pointer: &str) -> Option<Vec<(usize, String)>> {
+        let mut out = Vec::new();
+        let mut stack = vec![(file, pointer.to_string())];
+        while let Some((f, p)) = stack.pop() {
+            if out.len() >= 64 {
+                return None;
+            }
+            let node = self.node(f, &p)?.as_object()?;
+            if let Some(Value::Array(parts)) = node.get("allOf") {
+                stack.extend(
+                    (0..parts.len())
+                        .rev()
+                        .map(|i| (f, format!("{p}/allOf/{i}"))),
+                );
+            }
+            if let Some(Value::String(reference)) = node.get("$ref") {
+                let target = self.set.resolve(f, reference).ok()?;
+                stack.push((target.file, target.pointer));
+            }
+            out.push((f, p));
+        }
+        Some(out)
+    }
+}
+
 /// The keys of the object at `pointer`, in file order.
 fn definition_names(document: &Value, pointer: &str) -> Vec<String> {
     document

@@ -768,23 +768,8 @@ impl Converter<'_> {
     fn constant_members(&self, file: usize, pointer: &str) -> Option<IndexMap<String, String>> {
         let mut found = IndexMap::new();
         let mut required = IndexSet::new();
-        let mut stack = vec![(file, pointer.to_string())];
-        let mut seen = 0;
-        while let Some((f, p)) = stack.pop() {
-            seen += 1;
-            if seen > 64 {
-                return None;
-            }
+        for (f, p) in self.object_nodes(file, pointer)? {
             let node = self.node(f, &p)?.as_object()?;
-            if let Some(Value::String(reference)) = node.get("$ref") {
-                let target = self.set.resolve(f, reference).ok()?;
-                stack.push((target.file, target.pointer));
-            }
-            if let Some(Value::Array(parts)) = node.get("allOf") {
-                for i in 0..parts.len() {
-                    stack.push((f, format!("{p}/allOf/{i}")));
-                }
-            }
             if let Some(Value::Array(names)) = node.get("required") {
                 required.extend(names.iter().filter_map(Value::as_str).map(str::to_string));
             }
@@ -1179,16 +1164,7 @@ fn primitive_shape(name: &str) -> Shape {
     }
 }
 
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
+use super::keys::kind_of;
 
 /// An object schema whose `oneOf`/`anyOf` branches only constrain members it declares (so the
 /// value is one struct with a rule, not a union of shapes).

@@ -317,15 +317,10 @@ impl<'a> Emitter<'a> {
                     #[serde(flatten)]
                     pub #member: acp_runtime::Map<#item_ty>
                 });
-                let checks = self.checks(item, quote!(value));
+                let checks = self.element_checks(item);
                 if !checks.is_empty() {
-                    let value = if item.nullable {
-                        quote!(if let Some(value) = value { #checks })
-                    } else {
-                        checks
-                    };
                     validations.push(quote! {
-                        for (key, value) in &self.#member { v.at_key(key, |v| { #value }); }
+                        for (key, item) in &self.#member { v.at_key(key, |v| { #checks }); }
                     });
                 }
             }
@@ -692,13 +687,8 @@ impl<'a> Emitter<'a> {
                         v.array(#value, &acp_runtime::ArrayRules { min_items: #min, max_items: #max, unique_items: #unique });
                     });
                 }
-                let inner = self.checks(item, quote!(item));
+                let inner = self.element_checks(item);
                 if !inner.is_empty() {
-                    let inner = if item.nullable && item.shape != Shape::Null {
-                        quote!(if let Some(item) = item { #inner })
-                    } else {
-                        inner
-                    };
                     out.push(quote! {
                         for (index, item) in #value.iter().enumerate() {
                             v.at_index(index, |v| { #inner });
@@ -707,13 +697,8 @@ impl<'a> Emitter<'a> {
                 }
             }
             Shape::Map(item) => {
-                let inner = self.checks(item, quote!(item));
+                let inner = self.element_checks(item);
                 if !inner.is_empty() {
-                    let inner = if item.nullable && item.shape != Shape::Null {
-                        quote!(if let Some(item) = item { #inner })
-                    } else {
-                        inner
-                    };
                     out.push(quote! {
                         for (key, item) in #value.iter() {
                             v.at_key(key, |v| { #inner });
@@ -732,6 +717,16 @@ impl<'a> Emitter<'a> {
             out.push(quote!(v.one_of(#value, &[#(#texts),*]);));
         }
         quote!(#(#out)*)
+    }
+
+    /// Checks of one array item or map value bound to `item` (skipping `null` items).
+    fn element_checks(&self, item: &TypeRef) -> TokenStream {
+        let inner = self.checks(item, quote!(item));
+        if !inner.is_empty() && item.nullable && item.shape != Shape::Null {
+            quote!(if let Some(item) = item { #inner })
+        } else {
+            inner
+        }
     }
 
     /// `__roundtrip(schema, value)`: parse `value` as the type generated for the schema at

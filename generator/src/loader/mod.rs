@@ -101,81 +101,83 @@ impl SpecSet {
                 available: acp_specs::spec_versions(&options.spec_root).unwrap_or_default(),
             });
         }
-        let mut set = SpecSet {
-            version: version.to_string(),
-            files: Vec::new(),
-            specs: Vec::new(),
-            diagnostics: Diagnostics::default(),
-            by_path: HashMap::new(),
-            by_id: HashMap::new(),
-        };
-        let mut specs: std::collections::BTreeMap<String, SpecFiles> = Default::default();
+        let mut set = SpecSet::empty(version);
         for (folder, prefix, suffix) in [
             ("openapi", "openapi.", ".yaml"),
             ("json-schema", "schema.", ".json"),
         ] {
             for name in sorted_file_names(&version_dir.join(folder))? {
-                let Some(spec) = name
+                if name
                     .strip_prefix(prefix)
                     .and_then(|n| n.strip_suffix(suffix))
-                else {
+                    .is_none()
+                {
                     continue;
-                };
-                let rel = format!("spec/{version}/{folder}/{name}");
-                let index = set.read(options, version, &rel)?;
-                let entry = specs.entry(spec.to_string()).or_insert_with(|| SpecFiles {
-                    name: spec.to_string(),
-                    openapi: None,
-                    json_schema: None,
-                });
-                if folder == "openapi" {
-                    entry.openapi = Some(index);
-                } else {
-                    entry.json_schema = Some(index);
                 }
+                let index =
+                    set.read(options, version, &format!("spec/{version}/{folder}/{name}"))?;
+                set.add_to_spec(index);
             }
         }
-        set.specs = specs.into_values().collect();
         Ok(set)
     }
 
     /// Builds a set from in-memory documents (for tests and the proc macros' fixtures).
     pub fn from_sources(version: &str, sources: &[(&str, &str)]) -> Result<SpecSet, LoadError> {
-        let mut set = SpecSet {
+        let mut set = SpecSet::empty(version);
+        for (path, text) in sources {
+            let index = set.insert(SourceFile::parse(path, text)?);
+            set.add_to_spec(index);
+        }
+        Ok(set)
+    }
+
+    fn empty(version: &str) -> SpecSet {
+        SpecSet {
             version: version.to_string(),
             files: Vec::new(),
             specs: Vec::new(),
             diagnostics: Diagnostics::default(),
             by_path: HashMap::new(),
             by_id: HashMap::new(),
-        };
-        let mut specs: std::collections::BTreeMap<String, SpecFiles> = Default::default();
-        for (path, text) in sources {
-            let index = set.insert(SourceFile::parse(path, text)?);
-            let file_name = path.rsplit('/').next().unwrap_or(path);
-            let (spec, is_openapi) = if let Some(rest) = file_name.strip_prefix("openapi.") {
-                (
-                    rest.trim_end_matches(".yaml").trim_end_matches(".json"),
-                    true,
-                )
-            } else if let Some(rest) = file_name.strip_prefix("schema.") {
-                (rest.trim_end_matches(".json"), false)
-            } else {
-                continue;
-            };
-            let entry = specs.entry(spec.to_string()).or_insert_with(|| SpecFiles {
-                name: spec.to_string(),
-                openapi: None,
-                json_schema: None,
-            });
-            if is_openapi {
-                entry.openapi = Some(index);
-            } else {
-                entry.json_schema = Some(index);
-            }
         }
-        set.specs = specs.into_values().collect();
-        Ok(set)
+    }
+
+    /// Files the spec's file-naming scheme (`openapi.<spec>.yaml`, `schema.<spec>.json`) under
+    /// their spec; other files (referenced documents) belong to none.
+    fn add_to_spec(&mut self, index: usize) {
+        let path = &self.files[index].path;
+        let file_name = path.rsplit('/').next().unwrap_or(path);
+        let (spec, is_openapi) = if let Some(rest) = file_name.strip_prefix("openapi.") {
+            (
+                rest.trim_end_matches(".yaml").trim_end_matches(".json"),
+                true,
+            )
+        } else if let Some(rest) = file_name.strip_prefix("schema.") {
+            (rest.trim_end_matches(".json"), false)
+        } else {
+            return;
+        };
+        let position = match self.specs.binary_search_by(|s| s.name.as_str().cmp(spec)) {
+            Ok(found) => found,
+            Err(slot) => {
+                let name = spec.to_string();
+                self.specs.insert(
+                    slot,
+                    SpecFiles {
+                        name,
+                        openapi: None,
+                        json_schema: None,
+                    },
+                );
+                slot
+            }
+        };
+        if is_openapi {
+            self.specs[position].openapi = Some(index);
+        } else {
+            self.specs[position].json_schema = Some(index);
+        }
     }
 
     fn read(
