@@ -7,6 +7,7 @@ pub fn module_name(spec: &str) -> String {
     match spec {
         "agentic_checkout" => "checkout".to_string(),
         "agentic_checkout_webhook" => "webhooks".to_string(),
+        "agentic_checkout_mcp" => "checkout_mcp".to_string(),
         other => field_name(other),
     }
 }

@@ -378,6 +378,17 @@ fn check_example_file(run: &mut Run, api: &acp_codegen::Api, path: &str) {
     };
     for (key, entry) in object {
         let origin = format!("{path}#/{key}");
+        // MCP requests also carry the binding's own `meta` (the HTTP headers as members).
+        if let Some(meta) = entry.pointer("/params/arguments/meta") {
+            check_candidates(
+                run,
+                api,
+                &format!("{origin}/params/arguments/meta"),
+                "agentic_checkout_mcp",
+                &["meta"],
+                meta,
+            );
+        }
         let rule = rules
             .iter()
             .find(|(_, pattern, _, _)| match pattern.strip_prefix('=') {

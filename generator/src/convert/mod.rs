@@ -4,6 +4,7 @@
 mod compare;
 mod keys;
 mod openapi;
+mod openrpc;
 mod schema;
 
 use std::collections::{HashMap, HashSet};
@@ -43,12 +44,18 @@ impl<'a> Converter<'a> {
         let mut module_of_file = vec![0; set.files.len()];
         let mut modules = Vec::new();
         for (index, spec) in set.specs.iter().enumerate() {
-            let files: Vec<usize> = spec.openapi.into_iter().chain(spec.json_schema).collect();
+            let files: Vec<usize> = spec
+                .openapi
+                .into_iter()
+                .chain(spec.json_schema)
+                .chain(spec.openrpc)
+                .collect();
             for file in &files {
                 module_of_file[*file] = index;
             }
             let info = spec.openapi.and_then(|f| set.files[f].value.get("info"));
             let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
+            let info = info.or_else(|| spec.openrpc.and_then(|f| set.files[f].value.get("info")));
             let title = text(info.and_then(|i| i.get("title"))).or_else(|| {
                 text(
                     spec.json_schema
@@ -123,6 +130,15 @@ impl<'a> Converter<'a> {
                 }
                 let operations = self.openapi_document(openapi);
                 self.modules[index].operations = operations;
+            }
+            if let Some(openrpc) = spec.openrpc {
+                for name in definition_names(&set.files[openrpc].value, "/components/schemas") {
+                    self.named(
+                        openrpc,
+                        &format!("/components/schemas/{}", escape_token(&name)),
+                    );
+                }
+                self.openrpc_document(openrpc);
             }
         }
         self.compare_aliases();

@@ -33,6 +33,9 @@ pub struct SpecFiles {
     pub openapi: Option<usize>,
     /// Index of `json-schema/schema.<name>.json` in [`SpecSet::files`].
     pub json_schema: Option<usize>,
+    /// Index of `openrpc/openrpc.<name>.json` (the MCP binding) in [`SpecSet::files`]. It is
+    /// filed as its own spec, `<name>_mcp`.
+    pub openrpc: Option<usize>,
 }
 
 /// All files of one version, parsed.
@@ -102,16 +105,14 @@ impl SpecSet {
             });
         }
         let mut set = SpecSet::empty(version);
-        for (folder, prefix, suffix) in [
-            ("openapi", "openapi.", ".yaml"),
-            ("json-schema", "schema.", ".json"),
+        for (folder, prefix, suffixes) in [
+            ("openapi", "openapi.", &[".yaml", ".yml", ".json"][..]),
+            ("json-schema", "schema.", &[".json"][..]),
+            ("openrpc", "openrpc.", &[".json"][..]),
         ] {
             for name in sorted_file_names(&version_dir.join(folder))? {
-                if name
-                    .strip_prefix(prefix)
-                    .and_then(|n| n.strip_suffix(suffix))
-                    .is_none()
-                {
+                let rest = name.strip_prefix(prefix).unwrap_or_default();
+                if rest.is_empty() || !suffixes.iter().any(|s| rest.ends_with(s)) {
                     continue;
                 }
                 let index =
@@ -146,37 +147,44 @@ impl SpecSet {
     /// Files the spec's file-naming scheme (`openapi.<spec>.yaml`, `schema.<spec>.json`) under
     /// their spec; other files (referenced documents) belong to none.
     fn add_to_spec(&mut self, index: usize) {
+        enum Kind {
+            OpenApi,
+            JsonSchema,
+            OpenRpc,
+        }
         let path = &self.files[index].path;
         let file_name = path.rsplit('/').next().unwrap_or(path);
-        let (spec, is_openapi) = if let Some(rest) = file_name.strip_prefix("openapi.") {
-            (
-                rest.trim_end_matches(".yaml").trim_end_matches(".json"),
-                true,
-            )
+        let strip = |name: &str| {
+            let name = name.trim_end_matches(".yaml").trim_end_matches(".yml");
+            name.trim_end_matches(".json").to_string()
+        };
+        let (spec, kind) = if let Some(rest) = file_name.strip_prefix("openapi.") {
+            (strip(rest), Kind::OpenApi)
         } else if let Some(rest) = file_name.strip_prefix("schema.") {
-            (rest.trim_end_matches(".json"), false)
+            (strip(rest), Kind::JsonSchema)
+        } else if let Some(rest) = file_name.strip_prefix("openrpc.") {
+            (format!("{}_mcp", strip(rest)), Kind::OpenRpc)
         } else {
             return;
         };
-        let position = match self.specs.binary_search_by(|s| s.name.as_str().cmp(spec)) {
+        let position = match self.specs.binary_search_by(|s| s.name.cmp(&spec)) {
             Ok(found) => found,
             Err(slot) => {
-                let name = spec.to_string();
-                self.specs.insert(
-                    slot,
-                    SpecFiles {
-                        name,
-                        openapi: None,
-                        json_schema: None,
-                    },
-                );
+                let files = SpecFiles {
+                    name: spec,
+                    openapi: None,
+                    json_schema: None,
+                    openrpc: None,
+                };
+                self.specs.insert(slot, files);
                 slot
             }
         };
-        if is_openapi {
-            self.specs[position].openapi = Some(index);
-        } else {
-            self.specs[position].json_schema = Some(index);
+        let entry = &mut self.specs[position];
+        match kind {
+            Kind::OpenApi => entry.openapi = Some(index),
+            Kind::JsonSchema => entry.json_schema = Some(index),
+            Kind::OpenRpc => entry.openrpc = Some(index),
         }
     }
 
