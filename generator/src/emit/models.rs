@@ -960,14 +960,44 @@ fn docs_text(docs: &Docs) -> String {
     out
 }
 
+/// Spec prose as rustdoc markdown that renders as written: brackets would be intra-doc links,
+/// `<Name>` would be HTML tags, and bare URLs are made links.
+fn markdown_safe(line: &str) -> String {
+    let escaped = line
+        .replace('[', "\\[")
+        .replace(']', "\\]")
+        .replace('<', "&lt;");
+    let mut out = String::with_capacity(escaped.len());
+    let mut rest = escaped.as_str();
+    while let Some(start) = rest
+        .find("http://")
+        .into_iter()
+        .chain(rest.find("https://"))
+        .min()
+    {
+        let in_code = (out.matches('`').count() + rest[..start].matches('`').count()) % 2 == 1;
+        let length = rest[start..]
+            .find(|c: char| c.is_whitespace() || matches!(c, ')' | '`' | '"' | '\'' | ','))
+            .unwrap_or(rest.len() - start);
+        let url = rest[start..start + length].trim_end_matches(['.', ';', ':']);
+        out.push_str(&rest[..start]);
+        if in_code {
+            out.push_str(url);
+        } else {
+            out.push('<');
+            out.push_str(url);
+            out.push('>');
+        }
+        rest = &rest[start + url.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// `#[doc]` attributes (inner ones with `inner`), one per line so the output reads as `///`.
 fn doc_attrs(text: &str, inner: bool) -> TokenStream {
     let lines = text.trim().lines().map(|line| {
-        // Square brackets in spec prose would be read as intra-doc links by rustdoc.
-        let line = format!(
-            " {}",
-            line.trim_end().replace('[', "\\[").replace(']', "\\]")
-        );
+        let line = format!(" {}", markdown_safe(line.trim_end()));
         if inner {
             quote!(#![doc = #line])
         } else {
@@ -975,4 +1005,25 @@ fn doc_attrs(text: &str, inner: bool) -> TokenStream {
         }
     });
     quote!(#(#lines)*)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::markdown_safe;
+
+    #[test]
+    fn spec_prose_renders_as_written() {
+        assert_eq!(
+            markdown_safe("see https://acp.dev/x."),
+            "see <https://acp.dev/x>."
+        );
+        assert_eq!(
+            markdown_safe("`https://in.code` and <SchemaName>"),
+            "`https://in.code` and &lt;SchemaName>"
+        );
+        assert_eq!(
+            markdown_safe("a [link] (https://a.b)"),
+            "a \\[link\\] (<https://a.b>)"
+        );
+    }
 }
