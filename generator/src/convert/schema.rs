@@ -585,7 +585,11 @@ impl Converter<'_> {
             self.diags.warn(
                 "allof-conflict",
                 self.locate(at.0, at.1),
-                format!("`allOf` parts give `{member}` different types; the first one is used"),
+                format!(
+                    "`allOf` parts give `{member}` different types ({} and {}); a value must match both, and the type follows the first",
+                    self.describe(&first),
+                    self.describe(&second)
+                ),
             );
             return first;
         }
@@ -597,6 +601,16 @@ impl Converter<'_> {
         merge_rules(&mut keep.rules, other.rules);
         keep.nullable &= other.nullable;
         keep
+    }
+
+    /// A type in words, for messages: the named type and where it is defined, or the JSON type.
+    fn describe(&self, ty: &TypeRef) -> String {
+        match &ty.shape {
+            Shape::Named(id) => {
+                format!("`{}` from {}", self.types[*id].name, self.types[*id].origin)
+            }
+            other => format!("{other:?}").to_lowercase(),
+        }
     }
 
     /// `if`/`then`/`else` whose parts only test members against constants and require
