@@ -16,8 +16,9 @@ fn main() {
             println!("cargo:warning=pinned version {version} has no `{feature}` feature in generated/Cargo.toml");
         }
     }
+    let server = std::env::var_os("CARGO_FEATURE_SERVER").is_some();
     let generator = match acp_codegen::Generator::from_env() {
-        Ok(generator) => generator,
+        Ok(generator) => generator.server(server),
         Err(error) => fail(&error.to_string()),
     };
     for version in &enabled {

@@ -118,6 +118,12 @@ impl Generator {
         self
     }
 
+    /// Also emits server stubs: per spec, a trait of async operations and an axum router.
+    pub fn server(mut self, server: bool) -> Self {
+        self.emit.server = server;
+        self
+    }
+
     /// Restricts output to these specs (by file name, `agentic_checkout`, or module name,
     /// `checkout`); empty means all. Types other specs need are still emitted.
     pub fn specs(mut self, specs: Vec<String>) -> Self {
@@ -294,7 +300,7 @@ impl Generator {
         };
         write(
             out.join("Cargo.toml"),
-            &emit::crate_files::cargo_toml(crate_name, runtime),
+            &emit::crate_files::cargo_toml(crate_name, runtime, self.emit),
         )?;
         write(out.join("src/lib.rs"), &lib)?;
         Ok(diagnostics)

@@ -48,6 +48,9 @@ enum Command {
         /// Accept unknown members and enum values (for clients).
         #[arg(long)]
         tolerant: bool,
+        /// Also emit server stubs: per spec, a trait of async operations and an axum router.
+        #[arg(long)]
+        server: bool,
         /// acp-runtime as a registry version requirement instead of a path to this installation's runtime.
         #[arg(long)]
         runtime_version: Option<String>,
@@ -125,9 +128,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             out,
             name,
             tolerant,
+            server,
             runtime_version,
         } => {
-            let generator = generator(&specs)?.tolerant(tolerant).specs(spec);
+            let generator = generator(&specs)?
+                .tolerant(tolerant)
+                .server(server)
+                .specs(spec);
             let versions = versions(&generator, &version)?;
             let runtime =
                 runtime_version.map_or_else(RuntimeSource::default, RuntimeSource::Version);

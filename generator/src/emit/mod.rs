@@ -2,6 +2,7 @@
 
 pub mod crate_files;
 pub mod models;
+mod server;
 
 /// Options that change the emitted code.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -10,6 +11,9 @@ pub struct EmitOptions {
     /// when a server adds optional fields). Strict code rejects unknown members where the spec
     /// says `additionalProperties: false`.
     pub tolerant: bool,
+    /// Also emit server stubs (a trait and an axum router per spec), which need `axum` and
+    /// `acp-runtime`'s `server` feature.
+    pub server: bool,
 }
 
 /// Formats generated tokens as a Rust file.

@@ -40,10 +40,16 @@ pub fn version_tokens(api: &Api, options: EmitOptions) -> TokenStream {
             .enumerate()
             .filter(|(_, t)| t.module == index)
             .map(|(id, _)| emitter.type_def(id));
+        let server = if options.server {
+            super::server::server_items(&emitter, index)
+        } else {
+            quote!()
+        };
         quote! {
             pub mod #name {
                 #doc
                 #(#items)*
+                #server
             }
         }
     });
@@ -54,7 +60,7 @@ pub fn version_tokens(api: &Api, options: EmitOptions) -> TokenStream {
     }
 }
 
-struct Emitter<'a> {
+pub(crate) struct Emitter<'a> {
     api: &'a Api,
     options: EmitOptions,
     /// Types a value of each type contains directly (not behind `Vec`/map), for boxing.
@@ -209,6 +215,17 @@ impl<'a> Emitter<'a> {
                 }
             }
         }
+    }
+
+    /// The IR being emitted.
+    pub(crate) fn api(&self) -> &Api {
+        self.api
+    }
+
+    /// The type of a value of `ty` as written inside spec module `module` (nullable values are
+    /// `Option`).
+    pub(crate) fn element_type_in(&self, module: usize, ty: &TypeRef) -> TokenStream {
+        self.element_type(module, ty)
     }
 
     /// The type of an array item or map value (nullable items are `Option`).
