@@ -73,7 +73,10 @@ fn generated_tolerant_code_snapshot() {
     let api = api();
     let code = emit::format(emit::models::version_tokens(
         &api,
-        EmitOptions { tolerant: true, ..Default::default() },
+        EmitOptions {
+            tolerant: true,
+            ..Default::default()
+        },
     ))
     .expect("generated code parses");
     insta::assert_snapshot!("kitchen_sink_tolerant", code);

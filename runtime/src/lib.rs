@@ -9,6 +9,10 @@
 mod datetime;
 mod nullable;
 mod parse;
+#[cfg(feature = "server")]
+pub mod server;
+#[cfg(feature = "signing")]
+pub mod signing;
 pub mod union;
 mod validate;
 

@@ -166,7 +166,12 @@ fn handler(
     trait_name: &proc_macro2::Ident,
 ) -> TokenStream {
     let method = ident(&naming::field_name(&op.id));
-    let (status, _) = success(emitter, module, op);
+    let (status, output) = success(emitter, module, op);
+    let reply = if output.to_string() == "()" {
+        quote!(reply_empty)
+    } else {
+        quote!(reply)
+    };
     let params = path_parameters(emitter, module, op);
     let (path_pattern, path_args) = match params.len() {
         0 => (quote!(), quote!()),
@@ -200,7 +205,7 @@ fn handler(
         let service = service.clone();
         move |ctx: acp_runtime::server::RequestContext, #path_pattern #body_pattern| async move {
             let result = <S as #trait_name>::#method(&*service, ctx, #path_args #body_arg).await;
-            acp_runtime::server::reply(#status, result)
+            acp_runtime::server::#reply(#status, result)
         }
     }}
 }

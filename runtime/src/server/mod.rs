@@ -1,0 +1,63 @@
+//! Serving ACP APIs with axum (feature `server`).
+//!
+//! Generated code builds one [`axum::Router`] per API version and spec whose handlers take
+//! [`RequestContext`], [`AcpJson`] and [`AcpQuery`] and fail with [`ApiError`]; merchants put the
+//! versions behind the protocol's request pipeline with [`AcpServer::builder`]:
+//!
+//! ```no_run
+//! # async fn run(routes: axum::Router) {
+//! use acp_runtime::server::{AcpServer, StaticTokens};
+//! let app = AcpServer::builder()
+//!     .version("2026-04-17", routes)
+//!     .auth(StaticTokens::new([("sk_test".to_string(), "agent-1".to_string())]))
+//!     .build();
+//! # let _ = app;
+//! # }
+//! ```
+
+mod auth;
+mod error;
+mod extract;
+mod idempotency;
+mod pipeline;
+mod rules;
+mod sqlite;
+mod webhook;
+
+pub use auth::{BearerVerifier, StaticTokens};
+pub use error::ApiError;
+pub use extract::{
+    parse_query, reply, reply_empty, AcpJson, AcpQuery, ApiVersion, Identity, RequestContext,
+};
+pub use idempotency::{
+    fingerprint, Begin, IdempotencyStore, MemoryStore, StoreError, StoredResponse,
+};
+pub use pipeline::{AcpServer, AcpServerBuilder};
+pub use rules::VersionRules;
+pub use sqlite::SqliteStore;
+pub use webhook::{webhook_receiver, DEFAULT_WEBHOOK_TOLERANCE};
+
+/// The default request body limit: 1 MiB.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// The body limit in force, set as a request extension by the pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BodyLimit(pub usize);
+
+/// Header names the protocol uses (lower case, as `http` wants them).
+pub mod headers {
+    /// `API-Version`.
+    pub const API_VERSION: &str = "api-version";
+    /// `Request-Id`.
+    pub const REQUEST_ID: &str = "request-id";
+    /// `Idempotency-Key`.
+    pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
+    /// `Idempotent-Replayed`.
+    pub const IDEMPOTENT_REPLAYED: &str = "idempotent-replayed";
+    /// `Signature`.
+    pub const SIGNATURE: &str = "signature";
+    /// `Timestamp`.
+    pub const TIMESTAMP: &str = "timestamp";
+    /// `Merchant-Signature`.
+    pub const MERCHANT_SIGNATURE: &str = "merchant-signature";
+}

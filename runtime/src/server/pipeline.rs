@@ -1,0 +1,606 @@
+//! The request pipeline in front of the generated routes, and its builder.
+
+use std::any::Any;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::{from_fn, from_fn_with_state, Next};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
+use http::{Method, StatusCode};
+use tower::ServiceExt;
+use tower_http::catch_panic::CatchPanicLayer;
+
+use super::auth::{credentials, BearerVerifier, Credentials};
+use super::error::ApiError;
+use super::extract::{read_body, too_large, ApiVersion, Identity};
+use super::idempotency::{
+    fingerprint, Begin, IdempotencyStore, MemoryStore, StoreError, StoredResponse,
+};
+use super::rules::VersionRules;
+use super::{headers, BodyLimit, DEFAULT_BODY_LIMIT};
+use crate::signing::SignatureVerifier;
+
+/// Entry point for serving ACP APIs: see [`AcpServer::builder`].
+#[derive(Debug)]
+pub struct AcpServer;
+
+impl AcpServer {
+    /// A builder for the router that serves one or more API versions behind the protocol's
+    /// request pipeline.
+    pub fn builder() -> AcpServerBuilder {
+        AcpServerBuilder::default()
+    }
+}
+
+/// Builds the [`Router`] that serves the registered API versions.
+///
+/// Every request passes, in this order: `Request-Id` echo (on every response), the body size
+/// limit (`413 request_too_large`), bearer authentication (`401`), `API-Version` negotiation
+/// (`400 missing_api_version` / `unsupported_api_version` with `supported_versions`), request
+/// signatures when configured (`401 invalid_signature`), idempotency for POST (per the version's
+/// [`VersionRules`]), and finally the version's routes (unknown path `404`, wrong method `405`,
+/// a panicking handler `500`, all with the spec's error body).
+pub struct AcpServerBuilder {
+    versions: BTreeMap<String, Router>,
+    verifier: Option<Arc<dyn BearerVerifier>>,
+    allow_anonymous: bool,
+    store: Option<Arc<dyn IdempotencyStore>>,
+    ttl: Duration,
+    body_limit: usize,
+    signatures: Option<SignatureVerifier>,
+    in_flight_wait: Duration,
+    retry_after: u64,
+}
+
+impl Default for AcpServerBuilder {
+    fn default() -> Self {
+        AcpServerBuilder {
+            versions: BTreeMap::new(),
+            verifier: None,
+            allow_anonymous: false,
+            store: None,
+            ttl: Duration::from_secs(24 * 60 * 60),
+            body_limit: DEFAULT_BODY_LIMIT,
+            signatures: None,
+            in_flight_wait: Duration::from_secs(30),
+            retry_after: 1,
+        }
+    }
+}
+
+impl std::fmt::Debug for AcpServerBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AcpServerBuilder")
+            .field("versions", &self.versions.keys().collect::<Vec<_>>())
+            .field("auth", &self.verifier.is_some())
+            .field("allow_anonymous", &self.allow_anonymous)
+            .field("ttl", &self.ttl)
+            .field("body_limit", &self.body_limit)
+            .field("signatures", &self.signatures.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl AcpServerBuilder {
+    /// Serves `routes` for requests with `API-Version: version`. Registering a version again
+    /// merges the routes (one router per spec, e.g. checkout and delegate_payment); as with
+    /// [`Router::merge`], overlapping routes panic here, at build time.
+    pub fn version(mut self, version: &str, routes: Router) -> Self {
+        let merged = match self.versions.remove(version) {
+            Some(existing) => existing.merge(routes),
+            None => routes,
+        };
+        self.versions.insert(version.to_string(), merged);
+        self
+    }
+
+    /// Authenticates `Authorization: Bearer <token>` with `verifier`. Without it every request
+    /// is refused (`401`) unless [`allow_anonymous`](Self::allow_anonymous) is set.
+    pub fn auth(mut self, verifier: impl BearerVerifier) -> Self {
+        self.verifier = Some(Arc::new(verifier));
+        self
+    }
+
+    /// Lets requests without `Authorization` through as identity `anonymous` (a token that is
+    /// present is still checked when a verifier is set).
+    pub fn allow_anonymous(mut self) -> Self {
+        self.allow_anonymous = true;
+        self
+    }
+
+    /// Where idempotency keys are kept (default: a fresh [`MemoryStore`]).
+    pub fn idempotency_store(mut self, store: Arc<dyn IdempotencyStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// How long idempotency keys are kept (default 24 h).
+    pub fn idempotency_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// The largest accepted request body (default 1 MiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// Requires a valid `Signature` + `Timestamp` on every request.
+    pub fn signatures(mut self, verifier: SignatureVerifier) -> Self {
+        self.signatures = Some(verifier);
+        self
+    }
+
+    /// Under the rules before 2026-04-17, how long a duplicate of a running request waits for
+    /// the first to finish before it gets `409 idempotency_in_flight` (default 30 s).
+    pub fn in_flight_wait(mut self, wait: Duration) -> Self {
+        self.in_flight_wait = wait;
+        self
+    }
+
+    /// The `Retry-After` seconds sent with `409 idempotency_in_flight` (default 1).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = seconds;
+        self
+    }
+
+    /// The router: mount it at the root (`axum::serve(listener, router)`).
+    pub fn build(self) -> Router {
+        let shared = Arc::new(Shared {
+            supported: self.versions.keys().cloned().collect(),
+            versions: self.versions,
+            verifier: self.verifier,
+            allow_anonymous: self.allow_anonymous,
+            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            ttl: self.ttl,
+            body_limit: self.body_limit,
+            signatures: self.signatures,
+            in_flight_wait: self.in_flight_wait,
+            retry_after: self.retry_after,
+        });
+        // `layer` wraps what is already there: the last layer added runs first.
+        Router::new()
+            .fallback(dispatch)
+            .with_state(shared.clone())
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(from_fn_with_state(shared.clone(), idempotency))
+            .layer(from_fn_with_state(shared.clone(), signatures))
+            .layer(from_fn_with_state(shared.clone(), negotiate_version))
+            .layer(from_fn_with_state(shared.clone(), authenticate))
+            .layer(from_fn_with_state(shared, limit_body))
+            .layer(CatchPanicLayer::custom(panic_response))
+            .layer(from_fn(echo_request_id))
+    }
+}
+
+struct Shared {
+    versions: BTreeMap<String, Router>,
+    supported: Vec<String>,
+    verifier: Option<Arc<dyn BearerVerifier>>,
+    allow_anonymous: bool,
+    store: Arc<dyn IdempotencyStore>,
+    ttl: Duration,
+    body_limit: usize,
+    signatures: Option<SignatureVerifier>,
+    in_flight_wait: Duration,
+    retry_after: u64,
+}
+
+/// A handler panic as a spec-shaped `500`.
+pub(crate) fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
+    ApiError::internal("The server failed while handling the request.").into_response()
+}
+
+/// (1) Echo `Request-Id` on every response.
+pub(crate) async fn echo_request_id(request: Request, next: Next) -> Response {
+    let id = request.headers().get(headers::REQUEST_ID).cloned();
+    let mut response = next.run(request).await;
+    if let Some(id) = id {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static(headers::REQUEST_ID), id);
+    }
+    response
+}
+
+/// (2) Refuse bodies over the limit and buffer the rest for the later stages.
+async fn limit_body(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    match buffer_body(request, shared.body_limit).await {
+        Ok(request) => next.run(request).await,
+        Err(error) => error.into_response(),
+    }
+}
+
+pub(crate) async fn buffer_body(request: Request, limit: usize) -> Result<Request, ApiError> {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return Err(too_large(limit));
+    }
+    let (mut parts, body) = request.into_parts();
+    let bytes = read_body(body, limit).await?;
+    parts.extensions.insert(BodyLimit(limit));
+    Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+/// The registered version named by the request's `API-Version`, if any.
+fn requested_version<'a>(shared: &'a Shared, request: &Request) -> Option<&'a str> {
+    let text = request.headers().get(headers::API_VERSION)?.to_str().ok()?;
+    shared
+        .versions
+        .get_key_value(text.trim())
+        .map(|(version, _)| version.as_str())
+}
+
+fn unauthorized(error_type: &str, code: &str, message: &str) -> Response {
+    let mut response =
+        ApiError::new(StatusCode::UNAUTHORIZED, error_type, code, message).into_response();
+    response
+        .headers_mut()
+        .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+    response
+}
+
+/// (3) Bearer authentication; the identity goes into the request's extensions.
+async fn authenticate(
+    State(shared): State<Arc<Shared>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let error_type = requested_version(&shared, &request).map_or("invalid_request", |v| {
+        VersionRules::for_version(v).unauthorized_type
+    });
+    let identity = match (credentials(request.headers()), &shared.verifier) {
+        (Credentials::Absent, _) if shared.allow_anonymous => "anonymous".to_string(),
+        (Credentials::Absent, _) => {
+            return unauthorized(
+                error_type,
+                "unauthorized",
+                "Send the API key as `Authorization: Bearer <key>`.",
+            )
+        }
+        (Credentials::Malformed, _) => {
+            return unauthorized(
+                error_type,
+                "unauthorized",
+                "The Authorization header must be `Bearer <key>`.",
+            )
+        }
+        (Credentials::Bearer(token), Some(verifier)) => match verifier.verify(token) {
+            Some(identity) => identity,
+            None => {
+                return unauthorized(error_type, "invalid_api_key", "The API key is not valid.")
+            }
+        },
+        (Credentials::Bearer(_), None) if shared.allow_anonymous => "anonymous".to_string(),
+        (Credentials::Bearer(_), None) => {
+            return unauthorized(error_type, "invalid_api_key", "The API key is not valid.")
+        }
+    };
+    request.extensions_mut().insert(Identity(identity));
+    next.run(request).await
+}
+
+/// (4) `API-Version` negotiation.
+async fn negotiate_version(
+    State(shared): State<Arc<Shared>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let supported = || shared.supported.clone();
+    let version = match request.headers().get(headers::API_VERSION) {
+        None => {
+            return ApiError::invalid_request(
+                "missing_api_version",
+                format!(
+                    "Send the API-Version header; supported versions: {}.",
+                    shared.supported.join(", ")
+                ),
+            )
+            .with_supported_versions(supported())
+            .into_response()
+        }
+        Some(value) => match value.to_str().map(str::trim) {
+            Ok("") => {
+                return ApiError::invalid_request(
+                    "missing_api_version",
+                    format!(
+                        "The API-Version header is empty; supported versions: {}.",
+                        shared.supported.join(", ")
+                    ),
+                )
+                .with_supported_versions(supported())
+                .into_response()
+            }
+            Ok(text) if shared.versions.contains_key(text) => text.to_string(),
+            _ => {
+                return ApiError::invalid_request(
+                    "unsupported_api_version",
+                    format!(
+                        "This API-Version is not supported; supported versions: {}.",
+                        shared.supported.join(", ")
+                    ),
+                )
+                .with_supported_versions(supported())
+                .into_response()
+            }
+        },
+    };
+    request.extensions_mut().insert(ApiVersion(version));
+    next.run(request).await
+}
+
+fn negotiated(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<ApiVersion>()
+        .map(|v| v.0.clone())
+        .unwrap_or_default()
+}
+
+/// (5) `Signature` + `Timestamp` over the body, when configured.
+async fn signatures(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let Some(verifier) = &shared.signatures else {
+        return next.run(request).await;
+    };
+    let error_type = VersionRules::for_version(&negotiated(&request)).unauthorized_type;
+    let (parts, body) = request.into_parts();
+    let checked = match (
+        signed_header(&parts.headers, headers::SIGNATURE, "Signature"),
+        signed_header(&parts.headers, headers::TIMESTAMP, "Timestamp"),
+    ) {
+        (Ok(signature), Ok(timestamp)) => match read_body(body, usize::MAX).await {
+            Ok(bytes) => verifier
+                .check(&timestamp, &bytes, &signature, SystemTime::now())
+                .map(|()| bytes)
+                .map_err(|error| sentence(&error.to_string())),
+            Err(error) => return error.into_response(),
+        },
+        (Err(message), _) | (_, Err(message)) => Err(message),
+    };
+    match checked {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(message) => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            error_type,
+            "invalid_signature",
+            message,
+        )
+        .into_response(),
+    }
+}
+
+fn signed_header(headers: &http::HeaderMap, name: &str, display: &str) -> Result<String, String> {
+    match headers.get(name).map(|v| v.to_str()) {
+        None => Err(format!("The {display} header is missing.")),
+        Some(Err(_)) => Err(format!("The {display} header is malformed.")),
+        Some(Ok(value)) => Ok(value.to_string()),
+    }
+}
+
+/// "the thing is wrong" -> "The thing is wrong."
+fn sentence(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}.", first.to_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(result) => result,
+        Err(error) => Err(StoreError(format!("store call failed: {error}"))),
+    }
+}
+
+/// The store's own error stays in the server: it says nothing the client can act on.
+fn store_unavailable() -> Response {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "service_unavailable",
+        "idempotency_unavailable",
+        "Idempotency keys cannot be checked right now; retry later.",
+    )
+    .with_retry_after(1)
+    .into_response()
+}
+
+/// Holds a claimed key; dropping it unfinished (5xx, error, cancelled request) releases it.
+struct KeyGuard {
+    store: Arc<dyn IdempotencyStore>,
+    scope: String,
+    key: String,
+    armed: bool,
+}
+
+impl Drop for KeyGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            // Runs inline so a retry right after sees the key free; store calls are short.
+            let _ = self.store.release(&self.scope, &self.key);
+        }
+    }
+}
+
+fn replay(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, stored.body).into_response();
+    let headers = response.headers_mut();
+    headers.remove(CONTENT_TYPE);
+    if let Some(value) = stored
+        .content_type
+        .and_then(|t| HeaderValue::from_str(&t).ok())
+    {
+        headers.insert(CONTENT_TYPE, value);
+    }
+    headers.insert(
+        HeaderName::from_static(headers::IDEMPOTENT_REPLAYED),
+        HeaderValue::from_static("true"),
+    );
+    response
+}
+
+/// (6) Idempotency for POST.
+async fn idempotency(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let rules = VersionRules::for_version(&negotiated(&request));
+    let key = match request.headers().get(headers::IDEMPOTENCY_KEY) {
+        None if rules.idempotency_key_required => {
+            return ApiError::invalid_request(
+                "idempotency_key_required",
+                "Send an Idempotency-Key header with every POST request.",
+            )
+            .into_response()
+        }
+        None => return next.run(request).await,
+        Some(value) => match value.to_str() {
+            Ok(key) if !key.is_empty() && key.len() <= 255 => key.to_string(),
+            _ => {
+                return ApiError::invalid_request(
+                    "invalid_idempotency_key",
+                    "The Idempotency-Key must be 1 to 255 visible ASCII characters.",
+                )
+                .into_response()
+            }
+        },
+    };
+    let identity = request
+        .extensions()
+        .get::<Identity>()
+        .map_or_else(|| "anonymous".to_string(), |i| i.0.clone());
+    let scope = format!("{identity} {}", request.uri().path());
+    let (parts, body) = request.into_parts();
+    let bytes = match read_body(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(error) => return error.into_response(),
+    };
+    let print = fingerprint(&bytes);
+
+    let deadline = Instant::now() + shared.in_flight_wait;
+    let mut pause = Duration::from_millis(10);
+    loop {
+        let (store, scope_, key_, ttl) =
+            (shared.store.clone(), scope.clone(), key.clone(), shared.ttl);
+        match blocking(move || store.begin(&scope_, &key_, print, ttl)).await {
+            Err(_) => return store_unavailable(),
+            Ok(Begin::Started) => break,
+            Ok(Begin::Replay(stored)) => return replay(stored),
+            Ok(Begin::Conflict) => {
+                return ApiError::new(
+                    rules.conflict_status,
+                    "invalid_request",
+                    "idempotency_conflict",
+                    "This Idempotency-Key was already used with a different request body.",
+                )
+                .into_response()
+            }
+            Ok(Begin::InFlight) => {
+                if rules.in_flight_error || Instant::now() >= deadline {
+                    return ApiError::new(
+                        StatusCode::CONFLICT,
+                        "invalid_request",
+                        "idempotency_in_flight",
+                        "A request with this Idempotency-Key is currently being processed.",
+                    )
+                    .with_retry_after(shared.retry_after)
+                    .into_response();
+                }
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(Duration::from_millis(200));
+            }
+        }
+    }
+
+    let mut guard = KeyGuard {
+        store: shared.store.clone(),
+        scope: scope.clone(),
+        key: key.clone(),
+        armed: true,
+    };
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    if response.status().is_server_error() {
+        // Not stored: the guard frees the key for a retry.
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = match read_body(body, usize::MAX).await {
+        Ok(bytes) => bytes,
+        Err(_) => return ApiError::internal("The response could not be produced.").into_response(),
+    };
+    let stored = StoredResponse {
+        status: parts.status.as_u16(),
+        content_type: parts
+            .headers
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
+        body: bytes.to_vec(),
+    };
+    let store = shared.store.clone();
+    if blocking(move || store.finish(&scope, &key, &stored))
+        .await
+        .is_ok()
+    {
+        guard.armed = false;
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// (7) The negotiated version's routes; bare 404/405 become spec-shaped errors.
+async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let version = negotiated(&request);
+    let Some(router) = shared.versions.get(&version) else {
+        return ApiError::not_found("No route serves this request.").into_response();
+    };
+    let response = match router.clone().oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
+    spec_shaped(response)
+}
+
+/// Gives axum's empty 404/405 responses the protocol's error body.
+pub(crate) fn spec_shaped(response: Response) -> Response {
+    let status = response.status();
+    if !matches!(
+        status,
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED
+    ) || response.headers().contains_key(CONTENT_TYPE)
+    {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let error = if status == StatusCode::NOT_FOUND {
+        ApiError::not_found("No resource exists at this path.")
+    } else {
+        ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "invalid_request",
+            "method_not_allowed",
+            "This method is not allowed on this path.",
+        )
+    };
+    let (error_parts, body) = error.into_response().into_parts();
+    parts.headers.remove(CONTENT_LENGTH);
+    parts.headers.extend(error_parts.headers);
+    Response::from_parts(parts, body)
+}
