@@ -57,12 +57,16 @@ fn field<'a>(def: &'a TypeDef, name: &str) -> &'a acp_codegen::ir::Field {
 // Snapshots
 // ---------------------------------------------------------------------------------------------
 
-/// The golden file: formatted strict code of the fixture.
+/// The golden file: formatted strict code of the fixture, with its server stubs.
 #[test]
 fn generated_code_snapshot() {
     let api = api();
-    let code = emit::format(emit::models::version_tokens(&api, EmitOptions::default()))
-        .expect("generated code parses");
+    let options = EmitOptions {
+        server: true,
+        ..Default::default()
+    };
+    let code =
+        emit::format(emit::models::version_tokens(&api, options)).expect("generated code parses");
     insta::assert_snapshot!("kitchen_sink_strict", code);
 }
 

@@ -29,7 +29,9 @@ fn generated_fixture_crate_compiles_and_behaves() {
     let _ = std::fs::remove_dir_all(&dir);
     let versions = [FIXTURE_VERSION.to_string()];
 
+    // With server stubs: the fixture's operations must compile against acp-runtime's server.
     let diagnostics = fixture_generator()
+        .server(true)
         .write_crate(
             &versions,
             &dir,

@@ -101,7 +101,9 @@ fn operation_doc(op: &Operation) -> Vec<String> {
         );
     }
     let statuses: Vec<&str> = op.responses.iter().map(|r| r.status.as_str()).collect();
-    lines.push(String::new());
+    if !lines.is_empty() {
+        lines.push(String::new());
+    }
     lines.push(format!(
         " `{} {}` (`{}`); responses: {}.",
         op.method,
