@@ -196,12 +196,13 @@ impl Generator {
                     .any(|w| *w == api.modules[*i].spec || *w == api.modules[*i].name)
             })
             .collect();
-        let needed = ir_modules_needed(api, &wanted);
+        // Modules kept only for their types (checkout for webhooks) keep no operations.
         for (index, module) in api.modules.iter_mut().enumerate() {
-            if !needed.contains(&index) {
+            if !wanted.contains(&index) {
                 module.operations.clear();
             }
         }
+        let needed = ir_modules_needed(api, &wanted);
         let keep: Vec<bool> = api
             .types
             .iter()
@@ -226,6 +227,11 @@ impl Generator {
         }
         api.types = types;
         api.examples.retain_mut(|e| remap_ref(&mut e.ty, &new_id));
+        for operation in api.modules.iter_mut().flat_map(|m| m.operations.iter_mut()) {
+            for ty in operation_types(operation) {
+                remap_ref(ty, &new_id);
+            }
+        }
         let kept_modules: Vec<usize> = (0..api.modules.len())
             .filter(|i| needed.contains(i))
             .collect();
@@ -320,6 +326,16 @@ fn ir_modules_needed(api: &Api, wanted: &[usize]) -> std::collections::HashSet<u
     let mut stack: Vec<usize> = (0..api.types.len())
         .filter(|t| needed.contains(&api.types[*t].module))
         .collect();
+    let mut operation_refs = Vec::new();
+    for module in wanted {
+        for operation in &api.modules[*module].operations {
+            let mut operation = operation.clone();
+            for ty in operation_types(&mut operation) {
+                refs(ty, &mut operation_refs);
+            }
+        }
+    }
+    stack.extend(operation_refs);
     let mut seen = std::collections::HashSet::new();
     while let Some(id) = stack.pop() {
         if !seen.insert(id) {
@@ -342,6 +358,18 @@ fn ir_modules_needed(api: &Api, wanted: &[usize]) -> std::collections::HashSet<u
         stack.extend(out);
     }
     needed
+}
+
+/// Every type use of an operation: parameters, body, response headers and bodies.
+fn operation_types(operation: &mut ir::Operation) -> Vec<&mut ir::TypeRef> {
+    let mut out: Vec<&mut ir::TypeRef> =
+        operation.parameters.iter_mut().map(|p| &mut p.ty).collect();
+    out.extend(operation.request.iter_mut().map(|b| &mut b.ty));
+    for response in &mut operation.responses {
+        out.extend(response.headers.iter_mut().map(|h| &mut h.ty));
+        out.extend(response.body.iter_mut().map(|b| &mut b.ty));
+    }
+    out
 }
 
 fn remap_ref(ty: &mut ir::TypeRef, new_id: &[usize]) -> bool {

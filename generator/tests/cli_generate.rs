@@ -87,6 +87,7 @@ fn generated_crates_check_without_warnings() {
             "--spec",
             "webhooks",
             "--tolerant",
+            "--server",
             "--name",
             "acp-hooks",
         ],
@@ -95,6 +96,10 @@ fn generated_crates_check_without_warnings() {
     let lib = std::fs::read_to_string(subset.join("src/lib.rs")).unwrap();
     assert!(lib.contains("pub mod webhooks {") && lib.contains("pub mod checkout {"));
     assert!(!lib.contains("pub mod feed {"), "unrelated spec kept");
+    assert!(
+        lib.contains("pub trait Api") && lib.contains("pub fn router<S: Api>"),
+        "--server emits the stubs"
+    );
     assert!(
         !lib.contains("deny_unknown_fields"),
         "tolerant output must not reject unknown members"
