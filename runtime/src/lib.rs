@@ -8,6 +8,7 @@
 
 mod datetime;
 mod nullable;
+mod object_only;
 mod parse;
 #[cfg(feature = "server")]
 pub mod server;
@@ -20,6 +21,7 @@ pub use datetime::DateTime;
 #[doc(hidden)]
 pub use nullable::required_nullable;
 pub use nullable::Nullable;
+pub use object_only::ObjectOnly;
 pub use parse::{from_slice, from_str, from_value, roundtrip, ParseError};
 pub use validate::{
     ArrayRules, Format, JsonPath, MemberTest, NumberRules, PathSegment, StringRules, Validate,

@@ -174,6 +174,13 @@ fn shape_error(
     }
     let (nested, message) = split_nested_path(&strip_position(&inner.to_string()));
     path.0.extend(nested);
+    // serde reports a repeated member at its object; point at the member itself.
+    if let Some(name) = message
+        .strip_prefix("duplicate field `")
+        .and_then(|rest| rest.split('`').next())
+    {
+        path.0.push(PathSegment::Key(name.to_string()));
+    }
     let position = (from_text && inner.line() > 0).then(|| (inner.line(), inner.column()));
     ParseError::Shape {
         path,

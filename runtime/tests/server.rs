@@ -339,8 +339,10 @@ async fn bodies_over_the_limit_get_a_spec_shaped_413() {
 #[tokio::test]
 async fn authentication_missing_wrong_and_valid() {
     let (app, api) = server();
+    // Only delegate_payment's `Error.type` has `unauthorized` (from 2026-04-17).
+    let payment = "/agentic_commerce/delegate_payment";
     for (version, error_type) in [
-        (NEW, "unauthorized"),
+        (NEW, "invalid_request"),
         (OLD, "invalid_request"),
         ("1999-01-01", "invalid_request"),
     ] {
@@ -365,6 +367,13 @@ async fn authentication_missing_wrong_and_valid() {
             .send(&app)
             .await;
         empty.error(401, error_type, "unauthorized");
+    }
+    for (version, error_type) in [(NEW, "unauthorized"), (OLD, "invalid_request")] {
+        Call::post(payment, version, SESSION)
+            .without("authorization")
+            .send(&app)
+            .await
+            .error(401, error_type, "unauthorized");
     }
     assert_eq!(api.hits(), 0);
     let ok = Call::post("/checkout_sessions", OLD, SESSION)
@@ -438,18 +447,22 @@ async fn api_version_missing_or_unsupported_lists_the_supported_versions() {
         .send(&app)
         .await
         .error(400, "invalid_request", "missing_api_version");
-    assert_eq!(missing["supported_versions"], json!([OLD, NEW]));
+    assert_eq!(
+        missing["supported_versions"],
+        json!([NEW, OLD]),
+        "newest first"
+    );
     let empty = Call::post("/checkout_sessions", "", SESSION)
         .send(&app)
         .await
         .error(400, "invalid_request", "missing_api_version");
-    assert_eq!(empty["supported_versions"], json!([OLD, NEW]));
+    assert_eq!(empty["supported_versions"], json!([NEW, OLD]));
     for version in ["2025-09-29", "2099-01-01", "latest"] {
         let unsupported = Call::post("/checkout_sessions", version, SESSION)
             .send(&app)
             .await
             .error(400, "invalid_request", "unsupported_api_version");
-        assert_eq!(unsupported["supported_versions"], json!([OLD, NEW]));
+        assert_eq!(unsupported["supported_versions"], json!([NEW, OLD]));
     }
     assert_eq!(api.hits(), 0);
 }
@@ -1172,17 +1185,17 @@ async fn request_signatures_are_checked_when_configured() {
         tampered
             .send(&app)
             .await
-            .error(401, "unauthorized", "invalid_signature");
+            .error(401, "invalid_request", "invalid_signature");
 
         let stale = rfc3339(SystemTime::now() - Duration::from_secs(3600));
         signed(&key, &stale, SESSION).send(&app).await.error(
             401,
-            "unauthorized",
+            "invalid_request",
             "invalid_signature",
         );
         signed(&wrong_key, &now, SESSION).send(&app).await.error(
             401,
-            "unauthorized",
+            "invalid_request",
             "invalid_signature",
         );
         for missing in ["signature", "timestamp"] {
@@ -1190,7 +1203,7 @@ async fn request_signatures_are_checked_when_configured() {
                 .without(missing)
                 .send(&app)
                 .await
-                .error(401, "unauthorized", "invalid_signature");
+                .error(401, "invalid_request", "invalid_signature");
         }
         // Old versions use their own 401 type; a GET signs the empty body.
         Call::post("/echo", OLD, "{}").send(&app).await.error(

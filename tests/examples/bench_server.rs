@@ -78,7 +78,7 @@ impl checkout::Api for FixedMerchant {
         &self,
         _ctx: RequestContext,
         _checkout_session_id: String,
-        _body: CancelSessionRequest,
+        _body: Option<CancelSessionRequest>,
     ) -> Result<CheckoutSession, ApiError> {
         Err(ApiError::not_found("Not part of the benchmark."))
     }

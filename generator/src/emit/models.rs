@@ -375,11 +375,15 @@ impl<'a> Emitter<'a> {
         };
         quote! {
             #docs
+            // `remote = "Self"` + `object_only!`: serde's derive would also take a JSON array.
             #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+            #[serde(remote = "Self")]
             #deny
             pub struct #name {
                 #(#fields,)*
             }
+
+            acp_runtime::object_only!(#name);
 
             impl acp_runtime::Validate for #name {
                 fn validate(&self, #validator: &mut acp_runtime::Validator) {

@@ -39,7 +39,11 @@ pub(crate) fn server_items(emitter: &Emitter, module: usize) -> TokenStream {
         let params = path_parameters(emitter, module, op).into_iter().map(|(arg, ty)| quote!(#arg: #ty));
         let body = op.request.as_ref().map(|body| {
             let ty = emitter.element_type_in(module, &body.ty);
-            quote!(body: #ty,)
+            if body.required {
+                quote!(body: #ty,)
+            } else {
+                quote!(body: Option<#ty>,)
+            }
         });
         let output = success(emitter, module, op).1;
         quote! {
@@ -196,10 +200,12 @@ fn handler(
     let (body_pattern, body_arg) = match &op.request {
         Some(body) => {
             let ty = emitter.element_type_in(module, &body.ty);
-            (
-                quote!(acp_runtime::server::AcpJson(body): acp_runtime::server::AcpJson<#ty>,),
-                quote!(body,),
-            )
+            let pattern = if body.required {
+                quote!(acp_runtime::server::AcpJson(body): acp_runtime::server::AcpJson<#ty>,)
+            } else {
+                quote!(acp_runtime::server::AcpOptionalJson(body): acp_runtime::server::AcpOptionalJson<#ty>,)
+            };
+            (pattern, quote!(body,))
         }
         None => (quote!(), quote!()),
     };

@@ -143,6 +143,34 @@ where
     }
 }
 
+/// An optional JSON request body (`requestBody.required: false`): no body at all is `None`;
+/// a body is read and checked as [`AcpJson`] does.
+pub struct AcpOptionalJson<T>(pub Option<T>);
+
+impl<T, S> FromRequest<S> for AcpOptionalJson<T>
+where
+    T: DeserializeOwned + Validate,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let limit = request
+            .extensions()
+            .get::<BodyLimit>()
+            .map_or(super::DEFAULT_BODY_LIMIT, |l| l.0);
+        let (parts, body) = request.into_parts();
+        let bytes = read_body(body, limit).await?;
+        if bytes.is_empty() {
+            return Ok(AcpOptionalJson(None));
+        }
+        let request = Request::from_parts(parts, axum::body::Body::from(bytes));
+        AcpJson::<T>::from_request(request, state)
+            .await
+            .map(|AcpJson(value)| AcpOptionalJson(Some(value)))
+    }
+}
+
 impl<T: Serialize> IntoResponse for AcpJson<T> {
     fn into_response(self) -> Response {
         match serde_json::to_vec(&self.0) {

@@ -27,7 +27,8 @@ mod webhook;
 pub use auth::{BearerVerifier, StaticTokens};
 pub use error::ApiError;
 pub use extract::{
-    parse_query, reply, reply_empty, AcpJson, AcpQuery, ApiVersion, Identity, RequestContext,
+    parse_query, reply, reply_empty, AcpJson, AcpOptionalJson, AcpQuery, ApiVersion, Identity,
+    RequestContext,
 };
 pub use idempotency::{
     fingerprint, Begin, IdempotencyStore, MemoryStore, StoreError, StoredResponse,

@@ -153,7 +153,8 @@ impl AcpServerBuilder {
     /// The router: mount it at the root (`axum::serve(listener, router)`).
     pub fn build(self) -> Router {
         let shared = Arc::new(Shared {
-            supported: self.versions.keys().cloned().collect(),
+            // Newest first, as the spec lists them.
+            supported: self.versions.keys().rev().cloned().collect(),
             versions: self.versions,
             verifier: self.verifier,
             allow_anonymous: self.allow_anonymous,
@@ -256,8 +257,9 @@ async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
+    let path = request.uri().path();
     let error_type = requested_version(&shared, &request).map_or("invalid_request", |v| {
-        VersionRules::for_version(v).unauthorized_type
+        VersionRules::for_version(v).unauthorized_type_for(path)
     });
     let identity = match (credentials(request.headers()), &shared.verifier) {
         (Credentials::Absent, _) if shared.allow_anonymous => "anonymous".to_string(),
@@ -352,7 +354,8 @@ async fn signatures(State(shared): State<Arc<Shared>>, request: Request, next: N
     let Some(verifier) = &shared.signatures else {
         return next.run(request).await;
     };
-    let error_type = VersionRules::for_version(&negotiated(&request)).unauthorized_type;
+    let error_type = VersionRules::for_version(&negotiated(&request))
+        .unauthorized_type_for(request.uri().path());
     let (parts, body) = request.into_parts();
     let checked = match (
         signed_header(&parts.headers, headers::SIGNATURE, "Signature"),

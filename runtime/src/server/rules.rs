@@ -18,11 +18,25 @@ pub struct VersionRules {
     /// idempotency_in_flight` with `Retry-After`) rather than waiting for the first to finish
     /// and then getting its replay.
     pub in_flight_error: bool,
-    /// The error `type` of `401` responses (`unauthorized`, older versions `invalid_request`).
+    /// The error `type` of `401` responses from delegate_payment (`unauthorized` from
+    /// 2026-04-17, `invalid_request` before); see [`VersionRules::unauthorized_type_for`].
     pub unauthorized_type: &'static str,
 }
 
+/// The delegate_payment endpoint: the only spec whose `Error.type` has `unauthorized`.
+const DELEGATE_PAYMENT_PATH: &str = "/agentic_commerce/delegate_payment";
+
 impl VersionRules {
+    /// The error `type` of a `401` for a request to `path`: the other specs' `Error.type`
+    /// has no `unauthorized` (their 401 examples use `invalid_request`).
+    pub fn unauthorized_type_for(&self, path: &str) -> &'static str {
+        if path.starts_with(DELEGATE_PAYMENT_PATH) {
+            self.unauthorized_type
+        } else {
+            "invalid_request"
+        }
+    }
+
     /// The rules of `version` (a `YYYY-MM-DD` name). Versions are compared as strings, so a
     /// version newer than any known gets the newest rules.
     pub fn for_version(version: &str) -> VersionRules {

@@ -452,9 +452,9 @@ impl v2026_04_17::checkout::Api for Merchant {
         &self,
         ctx: RequestContext,
         checkout_session_id: String,
-        body: v2026_04_17::checkout::CancelSessionRequest,
+        body: Option<v2026_04_17::checkout::CancelSessionRequest>,
     ) -> Result<v2026_04_17::checkout::CheckoutSession, ApiError> {
-        self.enter(V0417, "cancel_checkout_session", &ctx, Some(&body));
+        self.enter(V0417, "cancel_checkout_session", &ctx, body.as_ref());
         let session = self.cancel_session(V0417, &checkout_session_id)?;
         typed("2026-04-17 cancel_checkout_session", session)
     }
@@ -514,9 +514,9 @@ impl v2026_04_17::cart::Api for Merchant {
         &self,
         ctx: RequestContext,
         id: String,
-        body: serde_json::Map<String, Value>,
+        body: Option<serde_json::Map<String, Value>>,
     ) -> Result<v2026_04_17::cart::Cart, ApiError> {
-        self.enter(V0417, "cancel_cart", &ctx, Some(&body));
+        self.enter(V0417, "cancel_cart", &ctx, body.as_ref());
         self.open_cart(&id)?;
         self.carts.lock().unwrap().insert(id.clone(), false);
         let mut cart = self.examples.cart();
@@ -750,9 +750,9 @@ impl v2026_01_30::checkout::Api for Merchant {
         &self,
         ctx: RequestContext,
         checkout_session_id: String,
-        body: v2026_01_30::checkout::CancelSessionRequest,
+        body: Option<v2026_01_30::checkout::CancelSessionRequest>,
     ) -> Result<v2026_01_30::checkout::CheckoutSession, ApiError> {
-        self.enter(V0130, "cancel_checkout_session", &ctx, Some(&body));
+        self.enter(V0130, "cancel_checkout_session", &ctx, body.as_ref());
         let session = self.cancel_session(V0130, &checkout_session_id)?;
         typed("2026-01-30 cancel_checkout_session", session)
     }
