@@ -78,6 +78,12 @@ pub trait IdempotencyStore: Send + Sync + 'static {
     fn finish(&self, scope: &str, key: &str, response: &StoredResponse) -> Result<(), StoreError>;
     /// Frees a claimed key whose request failed (5xx) or was cancelled, so it can be retried.
     fn release(&self, scope: &str, key: &str) -> Result<(), StoreError>;
+
+    /// Whether calls may block on I/O (then the pipeline runs them on tokio's blocking pool;
+    /// an in-memory store answers inline, which saves two thread hand-offs per request).
+    fn is_blocking(&self) -> bool {
+        true
+    }
 }
 
 #[derive(Debug)]
@@ -123,6 +129,10 @@ impl MemoryStore {
 }
 
 impl IdempotencyStore for MemoryStore {
+    fn is_blocking(&self) -> bool {
+        false
+    }
+
     fn begin(
         &self,
         scope: &str,

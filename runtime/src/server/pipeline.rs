@@ -402,6 +402,19 @@ fn sentence(text: &str) -> String {
     }
 }
 
+/// Runs a store call inline or, for stores that block on I/O, on the blocking pool.
+async fn on_store<T: Send + 'static>(
+    store: &Arc<dyn IdempotencyStore>,
+    work: impl FnOnce(&dyn IdempotencyStore) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    if store.is_blocking() {
+        let store = store.clone();
+        blocking(move || work(&*store)).await
+    } else {
+        work(&**store)
+    }
+}
+
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
@@ -499,9 +512,12 @@ async fn idempotency(State(shared): State<Arc<Shared>>, request: Request, next: 
     let deadline = Instant::now() + shared.in_flight_wait;
     let mut pause = Duration::from_millis(10);
     loop {
-        let (store, scope_, key_, ttl) =
-            (shared.store.clone(), scope.clone(), key.clone(), shared.ttl);
-        match blocking(move || store.begin(&scope_, &key_, print, ttl)).await {
+        let (scope_, key_, ttl) = (scope.clone(), key.clone(), shared.ttl);
+        match on_store(&shared.store, move |store| {
+            store.begin(&scope_, &key_, print, ttl)
+        })
+        .await
+        {
             Err(_) => return store_unavailable(),
             Ok(Begin::Started) => break,
             Ok(Begin::Replay(stored)) => return replay(stored),
@@ -558,10 +574,11 @@ async fn idempotency(State(shared): State<Arc<Shared>>, request: Request, next: 
             .map(str::to_string),
         body: bytes.to_vec(),
     };
-    let store = shared.store.clone();
-    if blocking(move || store.finish(&scope, &key, &stored))
-        .await
-        .is_ok()
+    if on_store(&shared.store, move |store| {
+        store.finish(&scope, &key, &stored)
+    })
+    .await
+    .is_ok()
     {
         guard.armed = false;
     }
