@@ -124,6 +124,12 @@ impl Generator {
         self
     }
 
+    /// Also emits client SDKs: per spec a typed `Client`, and a signing webhook `Sender`.
+    pub fn client(mut self, client: bool) -> Self {
+        self.emit.client = client;
+        self
+    }
+
     /// Restricts output to these specs (by file name, `agentic_checkout`, or module name,
     /// `checkout`); empty means all. Types other specs need are still emitted.
     pub fn specs(mut self, specs: Vec<String>) -> Self {

@@ -51,6 +51,9 @@ enum Command {
         /// Also emit server stubs: per spec, a trait of async operations and an axum router.
         #[arg(long)]
         server: bool,
+        /// Also emit client SDKs: per spec a typed reqwest client, and a signing webhook sender.
+        #[arg(long)]
+        client: bool,
         /// acp-runtime as a registry version requirement instead of a path to this installation's runtime.
         #[arg(long)]
         runtime_version: Option<String>,
@@ -129,11 +132,13 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             name,
             tolerant,
             server,
+            client,
             runtime_version,
         } => {
             let generator = generator(&specs)?
                 .tolerant(tolerant)
                 .server(server)
+                .client(client)
                 .specs(spec);
             let versions = versions(&generator, &version)?;
             let runtime =

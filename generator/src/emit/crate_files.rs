@@ -28,10 +28,15 @@ pub fn cargo_toml(
     runtime: &RuntimeSource,
     options: super::EmitOptions,
 ) -> String {
-    let features = if options.server {
-        ", features = [\"server\"]"
+    let features: Vec<String> = [("server", options.server), ("client", options.client)]
+        .into_iter()
+        .filter(|(_, on)| *on)
+        .map(|(name, _)| format!("\"{name}\""))
+        .collect();
+    let features = if features.is_empty() {
+        String::new()
     } else {
-        ""
+        format!(", features = [{}]", features.join(", "))
     };
     let runtime = match runtime {
         RuntimeSource::Path(path) => format!("{{ path = {}{features} }}", toml_string(path)),

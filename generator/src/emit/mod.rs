@@ -1,5 +1,6 @@
 //! IR → Rust source. [`models`] writes the types; [`crate_files`] wraps them into a crate.
 
+mod client;
 pub mod crate_files;
 pub mod models;
 mod server;
@@ -14,6 +15,9 @@ pub struct EmitOptions {
     /// Also emit server stubs (a trait and an axum router per spec), which need `axum` and
     /// `acp-runtime`'s `server` feature.
     pub server: bool,
+    /// Also emit client SDKs (a `Client` per spec, a webhook `Sender`), which need
+    /// `acp-runtime`'s `client` feature.
+    pub client: bool,
 }
 
 /// Formats generated tokens as a Rust file.

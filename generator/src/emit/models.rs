@@ -45,11 +45,17 @@ pub fn version_tokens(api: &Api, options: EmitOptions) -> TokenStream {
         } else {
             quote!()
         };
+        let client = if options.client {
+            super::client::client_items(&emitter, index)
+        } else {
+            quote!()
+        };
         quote! {
             pub mod #name {
                 #doc
                 #(#items)*
                 #server
+                #client
             }
         }
     });
