@@ -17,8 +17,9 @@ fn main() {
         }
     }
     let server = std::env::var_os("CARGO_FEATURE_SERVER").is_some();
+    let client = std::env::var_os("CARGO_FEATURE_CLIENT").is_some();
     let generator = match acp_codegen::Generator::from_env() {
-        Ok(generator) => generator.server(server),
+        Ok(generator) => generator.server(server).client(client),
         Err(error) => fail(&error.to_string()),
     };
     for version in &enabled {

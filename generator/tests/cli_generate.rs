@@ -88,6 +88,7 @@ fn generated_crates_check_without_warnings() {
             "webhooks",
             "--tolerant",
             "--server",
+            "--client",
             "--name",
             "acp-hooks",
         ],
@@ -99,6 +100,10 @@ fn generated_crates_check_without_warnings() {
     assert!(
         lib.contains("pub trait Api") && lib.contains("pub fn router<S: Api>"),
         "--server emits the stubs"
+    );
+    assert!(
+        lib.contains("pub struct Sender("),
+        "--client emits the webhook sender"
     );
     assert!(
         !lib.contains("deny_unknown_fields"),

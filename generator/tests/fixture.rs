@@ -57,12 +57,13 @@ fn field<'a>(def: &'a TypeDef, name: &str) -> &'a acp_codegen::ir::Field {
 // Snapshots
 // ---------------------------------------------------------------------------------------------
 
-/// The golden file: formatted strict code of the fixture, with its server stubs.
+/// The golden file: formatted strict code of the fixture, with its server stubs and client.
 #[test]
 fn generated_code_snapshot() {
     let api = api();
     let options = EmitOptions {
         server: true,
+        client: true,
         ..Default::default()
     };
     let code =

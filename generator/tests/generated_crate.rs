@@ -29,9 +29,10 @@ fn generated_fixture_crate_compiles_and_behaves() {
     let _ = std::fs::remove_dir_all(&dir);
     let versions = [FIXTURE_VERSION.to_string()];
 
-    // With server stubs: the fixture's operations must compile against acp-runtime's server.
+    // With server stubs and a client: both must compile against acp-runtime.
     let diagnostics = fixture_generator()
         .server(true)
+        .client(true)
         .write_crate(
             &versions,
             &dir,

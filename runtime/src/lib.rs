@@ -6,6 +6,8 @@
 //! express, and [`from_slice`]/[`from_value`] which combine both and report errors as JSONPaths.
 #![deny(missing_docs)]
 
+#[cfg(feature = "client")]
+pub mod client;
 mod datetime;
 mod nullable;
 mod object_only;

@@ -118,7 +118,11 @@ fn client_method(emitter: &Emitter, module: usize, op: &Operation) -> TokenStrea
         None => (quote!(), quote!(), quote!(None::<&()>)),
     };
     let method = format_ident!("{}", op.method.to_uppercase());
-    let path = path_expression(op, &param_names);
+    let textual: Vec<bool> = params
+        .iter()
+        .map(|(_, ty)| ty.to_string() == "str")
+        .collect();
+    let path = path_expression(op, &param_names, &textual);
     let (output, call) = match success_type(emitter, module, op) {
         Some(ty) => (quote!(#ty), quote!(call::<_, #ty>)),
         None => (quote!(()), quote!(call_empty)),
@@ -199,7 +203,7 @@ fn path_parameters(
 }
 
 /// `format!` of the path template with each parameter percent-encoded.
-fn path_expression(op: &Operation, names: &[&proc_macro2::Ident]) -> TokenStream {
+fn path_expression(op: &Operation, names: &[&proc_macro2::Ident], textual: &[bool]) -> TokenStream {
     if names.is_empty() {
         let path = &op.path;
         return quote!(#path.to_string());
@@ -214,9 +218,13 @@ fn path_expression(op: &Operation, names: &[&proc_macro2::Ident]) -> TokenStream
             .map_or("", |end| &rest[start + end + 1..]);
     }
     template.push_str(rest);
-    let encoded = names
-        .iter()
-        .map(|n| quote!(acp_runtime::client::encode_path_segment(&#n.to_string())));
+    let encoded = names.iter().zip(textual).map(|(n, text)| {
+        if *text {
+            quote!(acp_runtime::client::encode_path_segment(#n))
+        } else {
+            quote!(acp_runtime::client::encode_path_segment(&#n.to_string()))
+        }
+    });
     quote!(format!(#template, #(#encoded),*))
 }
 
