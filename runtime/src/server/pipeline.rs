@@ -547,15 +547,32 @@ async fn idempotency(State(shared): State<Arc<Shared>>, request: Request, next: 
         }
     }
 
+    // The handler and the recording of its response run in their own task: a client that
+    // disconnects (or times out and retries) must not cancel a request that holds the key
+    // half-way through its side effects, or the retry would run them again.
+    let request = Request::from_parts(parts, Body::from(bytes));
+    match tokio::spawn(run_and_record(shared.clone(), scope, key, next, request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::internal("The request could not be completed.").into_response(),
+    }
+}
+
+/// Runs the handler for a claimed key and stores its response (not 5xx), releasing the key
+/// if anything stops it from being stored.
+async fn run_and_record(
+    shared: Arc<Shared>,
+    scope: String,
+    key: String,
+    next: Next,
+    request: Request,
+) -> Response {
     let mut guard = KeyGuard {
         store: shared.store.clone(),
         scope: scope.clone(),
         key: key.clone(),
         armed: true,
     };
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
+    let response = next.run(request).await;
     if response.status().is_server_error() {
         // Not stored: the guard frees the key for a retry.
         return response;

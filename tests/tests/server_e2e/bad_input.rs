@@ -655,8 +655,8 @@ fn rows() -> Vec<Row> {
             None,
         ),
         row(
-            "API-Version not registered (2025-12-12)",
-            checkout(key()).json(&create).version("2025-12-12"),
+            "API-Version not registered (2025-11-01)",
+            checkout(key()).json(&create).version("2025-11-01"),
             400,
             IR,
             "unsupported_api_version",

@@ -15,8 +15,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::merchant::{
-    routes_2025_09_29, routes_2026_01_30, routes_2026_04_17, webhook_routes, Merchant, V0130,
-    V0417, V0929,
+    routes_2025_09_29, routes_2025_12_12, routes_2026_01_16, routes_2026_01_30, routes_2026_04_17,
+    webhook_routes, Merchant, V0116, V0130, V0417, V0929, V1212,
 };
 
 /// The agent's API key and identity.
@@ -102,13 +102,16 @@ pub struct Setup {
     pub only_latest: bool,
 }
 
-/// The merchant's app: the generated routers of 2026-04-17, 2026-01-30 and 2025-09-29 behind the
-/// protocol pipeline.
+/// The merchant's app: the generated routers of 2026-04-17 (every spec), 2026-01-30 and 2025-09-29
+/// (checkout, delegate_payment), 2026-01-16 and 2025-12-12 (checkout) behind the protocol
+/// pipeline.
 pub fn merchant_app(merchant: &Arc<Merchant>, setup: &Setup) -> Router {
     let mut builder = AcpServer::builder().version(V0417, routes_2026_04_17(merchant));
     if !setup.only_latest {
         builder = builder
             .version(V0130, routes_2026_01_30(merchant))
+            .version(V0116, routes_2026_01_16(merchant))
+            .version(V1212, routes_2025_12_12(merchant))
             .version(V0929, routes_2025_09_29(merchant));
     }
     builder = builder.auth(StaticTokens::new([

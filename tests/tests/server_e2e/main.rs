@@ -7,6 +7,7 @@
 //! Run: `cargo test -p acp-e2e --test server_e2e` (`-- --nocapture` prints the bad-input table).
 
 mod bad_input;
+mod client;
 mod harness;
 mod merchant;
 
@@ -23,7 +24,7 @@ use serde_json::{json, Map, Value};
 
 use harness::{client, now_rfc3339, receiver_app, unix_now, Harness, Req, Server, Setup, Sig};
 use harness::{unauthorized_type, TOKEN_2, WEBHOOK_SECRET};
-use merchant::{Examples, Merchant, V0130, V0417, V0929};
+use merchant::{Examples, Merchant, V0116, V0130, V0417, V0929, V1212};
 
 /// The spec examples, loaded once per test binary.
 pub fn examples() -> Arc<Examples> {
@@ -186,7 +187,7 @@ async fn one_server_serves_each_version_with_its_own_models_and_rules() {
 async fn missing_or_unsupported_api_version_is_refused_with_the_supported_versions() {
     let h = start(Setup::default()).await;
     let body = checkout_example(V0417, "create_checkout_session_request");
-    let supported = BTreeSet::from([V0417, V0130, V0929]);
+    let supported = BTreeSet::from([V0417, V0130, V0116, V1212, V0929]);
     let check = |r: &harness::Reply, code: &str| {
         r.expect_error(400, "invalid_request", code, None);
         let listed: BTreeSet<&str> = r.body()["supported_versions"]
@@ -210,10 +211,11 @@ async fn missing_or_unsupported_api_version_is_refused_with_the_supported_versio
         .send(&Req::get("/checkout_sessions/cs_1").version(""))
         .await;
     check(&r, "missing_api_version");
-    // 2025-12-12 is a released version but this server does not register it.
+    // Well-formed dates this server does not register: one between two registered versions
+    // (2025-11-01), one after the newest (2026-05-01) and one far in the future.
     for version in [
-        "2025-12-12",
-        "2026-01-16",
+        "2025-11-01",
+        "2026-05-01",
         "2099-01-01",
         "latest",
         "2026-4-17",
@@ -241,7 +243,7 @@ async fn supported_versions_are_listed_newest_first() {
     r.expect_error(400, "invalid_request", "missing_api_version", None);
     assert_eq!(
         r.body()["supported_versions"],
-        json!([V0417, V0130, V0929]),
+        json!([V0417, V0130, V0116, V1212, V0929]),
         "the spec orders supported_versions newest first"
     );
 }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use acp::{v2025_09_29, v2026_01_30, v2026_04_17};
+use acp::{v2025_09_29, v2025_12_12, v2026_01_16, v2026_01_30, v2026_04_17};
 use acp_runtime::server::{ApiError, RequestContext};
 use axum::http::StatusCode;
 use axum::Router;
@@ -22,6 +22,8 @@ use serde_json::{json, Value};
 
 pub const V0417: &str = "2026-04-17";
 pub const V0130: &str = "2026-01-30";
+pub const V0116: &str = "2026-01-16";
+pub const V1212: &str = "2025-12-12";
 pub const V0929: &str = "2025-09-29";
 
 /// The spec's example files of the versions the merchant serves, keyed `version/file-stem`
@@ -46,6 +48,8 @@ impl Examples {
                 ][..],
             ),
             (V0130, &["agentic_checkout", "delegate_payment"][..]),
+            (V0116, &["agentic_checkout"][..]),
+            (V1212, &["agentic_checkout"][..]),
             (V0929, &["agentic_checkout", "delegate_payment"][..]),
         ] {
             for stem in stems {
@@ -135,6 +139,16 @@ const OPERATIONS: &[(&str, &str)] = &[
     (V0130, "complete_checkout_session"),
     (V0130, "cancel_checkout_session"),
     (V0130, "delegate_payment"),
+    (V0116, "create_checkout_session"),
+    (V0116, "get_checkout_session"),
+    (V0116, "update_checkout_session"),
+    (V0116, "complete_checkout_session"),
+    (V0116, "cancel_checkout_session"),
+    (V1212, "create_checkout_session"),
+    (V1212, "get_checkout_session"),
+    (V1212, "update_checkout_session"),
+    (V1212, "complete_checkout_session"),
+    (V1212, "cancel_checkout_session"),
     (V0929, "create_checkout_session"),
     (V0929, "get_checkout_session"),
     (V0929, "update_checkout_session"),
@@ -156,6 +170,8 @@ pub struct Merchant {
     counters: BTreeMap<String, Arc<AtomicUsize>>,
     /// Sleep of `create_checkout_session` (all versions), in milliseconds.
     create_delay_ms: AtomicU64,
+    /// An extra sleep of the next `create_checkout_session` only, in milliseconds.
+    create_delay_once_ms: AtomicU64,
     /// The next this many `create_checkout_session` calls fail with `503 service_unavailable`.
     fail_next: AtomicUsize,
     /// The next this many `create_checkout_session` calls panic.
@@ -190,6 +206,7 @@ impl Merchant {
                 .map(|(v, op)| (format!("{v} {op}"), Arc::new(AtomicUsize::new(0))))
                 .collect(),
             create_delay_ms: AtomicU64::new(0),
+            create_delay_once_ms: AtomicU64::new(0),
             fail_next: AtomicUsize::new(0),
             panic_next: AtomicUsize::new(0),
             next_id: AtomicUsize::new(1),
@@ -229,6 +246,17 @@ impl Merchant {
             .store(delay.as_millis() as u64, Ordering::SeqCst);
     }
 
+    /// Slows down the next `create_checkout_session` call only.
+    pub fn set_create_delay_once(&self, delay: Duration) {
+        self.create_delay_once_ms
+            .store(delay.as_millis() as u64, Ordering::SeqCst);
+    }
+
+    /// The number of checkout sessions created (all versions).
+    pub fn session_count(&self) -> usize {
+        self.sessions.lock().unwrap().len()
+    }
+
     pub fn fail_next_creates(&self, n: usize) {
         self.fail_next.store(n, Ordering::SeqCst);
     }
@@ -257,9 +285,15 @@ impl Merchant {
     fn enter<B: Serialize>(&self, version: &str, op: &str, ctx: &RequestContext, body: Option<&B>) {
         self.counter(version, op).fetch_add(1, Ordering::SeqCst);
         let key = format!("{version} {op}");
-        if let Some(body) = body {
-            let value = serde_json::to_value(body).unwrap_or(Value::Null);
-            self.last_bodies.lock().unwrap().insert(key.clone(), value);
+        // `None` (no body, e.g. a cancel without one) forgets the previous call's body.
+        match body {
+            Some(body) => {
+                let value = serde_json::to_value(body).unwrap_or(Value::Null);
+                self.last_bodies.lock().unwrap().insert(key.clone(), value);
+            }
+            None => {
+                self.last_bodies.lock().unwrap().remove(&key);
+            }
         }
         self.last_contexts.lock().unwrap().insert(key, ctx.clone());
     }
@@ -277,7 +311,8 @@ impl Merchant {
     /// The shared part of every version's `create_checkout_session`: delay and fault injection,
     /// then a new open session built from the version's example.
     async fn create_session(&self, version: &str) -> Result<Value, ApiError> {
-        let delay = self.create_delay_ms.load(Ordering::SeqCst);
+        let delay = self.create_delay_ms.load(Ordering::SeqCst)
+            + self.create_delay_once_ms.swap(0, Ordering::SeqCst);
         if delay > 0 {
             tokio::time::sleep(Duration::from_millis(delay)).await;
         }
@@ -350,6 +385,11 @@ impl Merchant {
             "complete_checkout_session_response",
         );
         session["id"] = json!(id);
+        // 2025-09-29's example has no `order`, which `CheckoutSessionWithOrder` requires: add
+        // the minimal one (`id`, `checkout_session_id`, `permalink_url`).
+        if session.get("order").is_none() {
+            session["order"] = complete_order_stub(id);
+        }
         if let Some(order) = session.get_mut("order").and_then(Value::as_object_mut) {
             order.insert("checkout_session_id".into(), json!(id));
         }
@@ -392,6 +432,15 @@ impl Merchant {
         token["id"] = json!(self.new_id("vt"));
         token
     }
+}
+
+/// The order added to a completed session when the version's example has none (2025-09-29).
+pub fn complete_order_stub(session_id: &str) -> Value {
+    json!({
+        "id": format!("ord_{session_id}"),
+        "checkout_session_id": session_id,
+        "permalink_url": format!("https://merchant.example/orders/ord_{session_id}"),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -770,6 +819,134 @@ impl v2026_01_30::delegate_payment::Api for Merchant {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 2026-01-16: checkout.
+// ---------------------------------------------------------------------------------------------
+
+impl v2026_01_16::checkout::Api for Merchant {
+    async fn create_checkout_session(
+        &self,
+        ctx: RequestContext,
+        body: v2026_01_16::checkout::CheckoutSessionCreateRequest,
+    ) -> Result<v2026_01_16::checkout::CheckoutSession, ApiError> {
+        self.enter(V0116, "create_checkout_session", &ctx, Some(&body));
+        let session = self.create_session(V0116).await?;
+        typed("2026-01-16 create_checkout_session", session)
+    }
+
+    async fn get_checkout_session(
+        &self,
+        ctx: RequestContext,
+        checkout_session_id: String,
+    ) -> Result<v2026_01_16::checkout::CheckoutSession, ApiError> {
+        self.enter::<()>(V0116, "get_checkout_session", &ctx, None);
+        let session =
+            self.session_view(V0116, "get_checkout_session_response", &checkout_session_id)?;
+        typed("2026-01-16 get_checkout_session", session)
+    }
+
+    async fn update_checkout_session(
+        &self,
+        ctx: RequestContext,
+        checkout_session_id: String,
+        body: v2026_01_16::checkout::CheckoutSessionUpdateRequest,
+    ) -> Result<v2026_01_16::checkout::CheckoutSession, ApiError> {
+        self.enter(V0116, "update_checkout_session", &ctx, Some(&body));
+        let session = self.session_view(
+            V0116,
+            "update_checkout_session_response",
+            &checkout_session_id,
+        )?;
+        typed("2026-01-16 update_checkout_session", session)
+    }
+
+    async fn complete_checkout_session(
+        &self,
+        ctx: RequestContext,
+        checkout_session_id: String,
+        body: v2026_01_16::checkout::CheckoutSessionCompleteRequest,
+    ) -> Result<v2026_01_16::checkout::CheckoutSessionWithOrder, ApiError> {
+        self.enter(V0116, "complete_checkout_session", &ctx, Some(&body));
+        let session = self.complete_session(V0116, &checkout_session_id)?;
+        typed("2026-01-16 complete_checkout_session", session)
+    }
+
+    async fn cancel_checkout_session(
+        &self,
+        ctx: RequestContext,
+        checkout_session_id: String,
+        body: Option<v2026_01_16::checkout::CancelSessionRequest>,
+    ) -> Result<v2026_01_16::checkout::CheckoutSession, ApiError> {
+        self.enter(V0116, "cancel_checkout_session", &ctx, body.as_ref());
+        let session = self.cancel_session(V0116, &checkout_session_id)?;
+        typed("2026-01-16 cancel_checkout_session", session)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2025-12-12: checkout.
+// ---------------------------------------------------------------------------------------------
+
+impl v2025_12_12::checkout::Api for Merchant {
+    async fn create_checkout_session(
+        &self,
+        ctx: RequestContext,
+        body: v2025_12_12::checkout::CheckoutSessionCreateRequest,
+    ) -> Result<v2025_12_12::checkout::CheckoutSession, ApiError> {
+        self.enter(V1212, "create_checkout_session", &ctx, Some(&body));
+        let session = self.create_session(V1212).await?;
+        typed("2025-12-12 create_checkout_session", session)
+    }
+
+    async fn get_checkout_session(
+        &self,
+        ctx: RequestContext,
+        checkout_session_id: String,
+    ) -> Result<v2025_12_12::checkout::CheckoutSession, ApiError> {
+        self.enter::<()>(V1212, "get_checkout_session", &ctx, None);
+        let session =
+            self.session_view(V1212, "get_checkout_session_response", &checkout_session_id)?;
+        typed("2025-12-12 get_checkout_session", session)
+    }
+
+    async fn update_checkout_session(
+        &self,
+        ctx: RequestContext,
+        checkout_session_id: String,
+        body: v2025_12_12::checkout::CheckoutSessionUpdateRequest,
+    ) -> Result<v2025_12_12::checkout::CheckoutSession, ApiError> {
+        self.enter(V1212, "update_checkout_session", &ctx, Some(&body));
+        let session = self.session_view(
+            V1212,
+            "update_checkout_session_response",
+            &checkout_session_id,
+        )?;
+        typed("2025-12-12 update_checkout_session", session)
+    }
+
+    async fn complete_checkout_session(
+        &self,
+        ctx: RequestContext,
+        checkout_session_id: String,
+        body: v2025_12_12::checkout::CheckoutSessionCompleteRequest,
+    ) -> Result<v2025_12_12::checkout::CheckoutSessionWithOrder, ApiError> {
+        self.enter(V1212, "complete_checkout_session", &ctx, Some(&body));
+        let session = self.complete_session(V1212, &checkout_session_id)?;
+        typed("2025-12-12 complete_checkout_session", session)
+    }
+
+    async fn cancel_checkout_session(
+        &self,
+        ctx: RequestContext,
+        checkout_session_id: String,
+        body: Option<v2025_12_12::checkout::CancelSessionRequest>,
+    ) -> Result<v2025_12_12::checkout::CheckoutSession, ApiError> {
+        self.enter(V1212, "cancel_checkout_session", &ctx, body.as_ref());
+        let session = self.cancel_session(V1212, &checkout_session_id)?;
+        typed("2025-12-12 cancel_checkout_session", session)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // 2025-09-29: checkout and delegate_payment.
 // ---------------------------------------------------------------------------------------------
 
@@ -870,6 +1047,14 @@ pub fn routes_2025_09_29(merchant: &Arc<Merchant>) -> Router {
     Router::new()
         .merge(v2025_09_29::checkout::router(merchant.clone()))
         .merge(v2025_09_29::delegate_payment::router(merchant.clone()))
+}
+
+pub fn routes_2026_01_16(merchant: &Arc<Merchant>) -> Router {
+    v2026_01_16::checkout::router(merchant.clone())
+}
+
+pub fn routes_2025_12_12(merchant: &Arc<Merchant>) -> Router {
+    v2025_12_12::checkout::router(merchant.clone())
 }
 
 /// The agent's webhook receiver (2026-04-17 generated router) behind `webhook_receiver`.
