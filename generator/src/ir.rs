@@ -315,6 +315,28 @@ pub struct Operation {
     pub origin: Origin,
 }
 
+impl Operation {
+    /// The path parameters, in the order they appear in the path template.
+    pub fn path_parameters(&self) -> Vec<&Parameter> {
+        let mut params: Vec<&Parameter> = self
+            .parameters
+            .iter()
+            .filter(|p| p.location == ParameterLocation::Path)
+            .collect();
+        params.sort_by_key(|p| {
+            self.path
+                .find(&format!("{{{}}}", p.name))
+                .unwrap_or(usize::MAX)
+        });
+        params
+    }
+
+    /// The success response: the first `2xx` the spec lists.
+    pub fn success(&self) -> Option<&Response> {
+        self.responses.iter().find(|r| r.status.starts_with('2'))
+    }
+}
+
 /// Where a parameter goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParameterLocation {

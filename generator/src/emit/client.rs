@@ -6,7 +6,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::models::{ident, Emitter};
-use crate::ir::{Operation, ParameterLocation, Shape};
+use crate::ir::{Operation, Shape};
 use crate::naming;
 
 /// The client (or webhook sender) of one spec module; empty without HTTP operations.
@@ -166,11 +166,7 @@ fn doc_lines(op: &Operation) -> Vec<String> {
     lines.push(format!(" `{} {}` (`{}`).", op.method, op.path, op.id));
     lines
         .into_iter()
-        .map(|l| {
-            l.replace('[', "\\[")
-                .replace(']', "\\]")
-                .replace('<', "&lt;")
-        })
+        .map(|l| super::models::markdown_safe(&l))
         .collect()
 }
 
@@ -179,17 +175,7 @@ fn path_parameters(
     module: usize,
     op: &Operation,
 ) -> Vec<(proc_macro2::Ident, TokenStream)> {
-    let mut params: Vec<_> = op
-        .parameters
-        .iter()
-        .filter(|p| p.location == ParameterLocation::Path)
-        .collect();
-    params.sort_by_key(|p| {
-        op.path
-            .find(&format!("{{{}}}", p.name))
-            .unwrap_or(usize::MAX)
-    });
-    params
+    op.path_parameters()
         .into_iter()
         .map(|p| {
             let ty = match p.ty.shape {
@@ -229,7 +215,7 @@ fn path_expression(op: &Operation, names: &[&proc_macro2::Ident], textual: &[boo
 }
 
 fn success_type(emitter: &Emitter, module: usize, op: &Operation) -> Option<TokenStream> {
-    let ok = op.responses.iter().find(|r| r.status.starts_with('2'))?;
+    let ok = op.success()?;
     let body = ok.body.as_ref()?;
     (body.ty.shape != Shape::Null).then(|| emitter.element_type_in(module, &body.ty))
 }

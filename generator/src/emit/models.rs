@@ -989,7 +989,7 @@ fn docs_text(docs: &Docs) -> String {
 
 /// Spec prose as rustdoc markdown that renders as written: brackets would be intra-doc links,
 /// `<Name>` would be HTML tags, and bare URLs are made links.
-fn markdown_safe(line: &str) -> String {
+pub(crate) fn markdown_safe(line: &str) -> String {
     let escaped = line
         .replace('[', "\\[")
         .replace(']', "\\]")

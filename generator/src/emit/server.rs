@@ -9,7 +9,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::models::{ident, Emitter};
-use crate::ir::{Operation, ParameterLocation, Shape};
+use crate::ir::{Operation, Shape};
 use crate::naming;
 
 /// The trait and router of one spec module; empty when it has no HTTP operations.
@@ -117,11 +117,7 @@ fn operation_doc(op: &Operation) -> Vec<String> {
     ));
     lines
         .into_iter()
-        .map(|l| {
-            l.replace('[', "\\[")
-                .replace(']', "\\]")
-                .replace('<', "&lt;")
-        })
+        .map(|l| super::models::markdown_safe(&l))
         .collect()
 }
 
@@ -131,17 +127,7 @@ fn path_parameters(
     module: usize,
     op: &Operation,
 ) -> Vec<(proc_macro2::Ident, TokenStream)> {
-    let mut params: Vec<_> = op
-        .parameters
-        .iter()
-        .filter(|p| p.location == ParameterLocation::Path)
-        .collect();
-    params.sort_by_key(|p| {
-        op.path
-            .find(&format!("{{{}}}", p.name))
-            .unwrap_or(usize::MAX)
-    });
-    params
+    op.path_parameters()
         .into_iter()
         .map(|p| {
             (
@@ -154,7 +140,7 @@ fn path_parameters(
 
 /// The success status and the Rust type of its body (`()` without one).
 fn success(emitter: &Emitter, module: usize, op: &Operation) -> (u16, TokenStream) {
-    let ok = op.responses.iter().find(|r| r.status.starts_with('2'));
+    let ok = op.success();
     let status = ok.and_then(|r| r.status.parse().ok()).unwrap_or(200);
     let body = ok.and_then(|r| r.body.as_ref());
     match body {
