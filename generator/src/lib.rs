@@ -6,6 +6,8 @@
 //! macros alike.
 #![deny(missing_docs)]
 
+/// The conformance suite's foundation: result model, `merchant.toml`, masking, reports.
+pub mod conformance;
 pub mod convert;
 pub mod diagnostics;
 pub mod emit;
