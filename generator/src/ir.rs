@@ -331,6 +331,17 @@ impl Operation {
         params
     }
 
+    /// Every type the operation uses: parameters, body, response headers and bodies.
+    pub fn types(&self) -> Vec<&TypeRef> {
+        let mut out: Vec<&TypeRef> = self.parameters.iter().map(|p| &p.ty).collect();
+        out.extend(self.request.iter().map(|b| &b.ty));
+        for response in &self.responses {
+            out.extend(response.headers.iter().map(|h| &h.ty));
+            out.extend(response.body.iter().map(|b| &b.ty));
+        }
+        out
+    }
+
     /// The success response: the first `2xx` the spec lists.
     pub fn success(&self) -> Option<&Response> {
         self.responses.iter().find(|r| r.status.starts_with('2'))

@@ -337,8 +337,7 @@ fn ir_modules_needed(api: &Api, wanted: &[usize]) -> std::collections::HashSet<u
     let mut operation_refs = Vec::new();
     for module in wanted {
         for operation in &api.modules[*module].operations {
-            let mut operation = operation.clone();
-            for ty in operation_types(&mut operation) {
+            for ty in operation.types() {
                 refs(ty, &mut operation_refs);
             }
         }
@@ -368,7 +367,7 @@ fn ir_modules_needed(api: &Api, wanted: &[usize]) -> std::collections::HashSet<u
     needed
 }
 
-/// Every type use of an operation: parameters, body, response headers and bodies.
+/// [`ir::Operation::types`], mutably (for renumbering).
 fn operation_types(operation: &mut ir::Operation) -> Vec<&mut ir::TypeRef> {
     let mut out: Vec<&mut ir::TypeRef> =
         operation.parameters.iter_mut().map(|p| &mut p.ty).collect();

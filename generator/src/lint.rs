@@ -10,49 +10,54 @@ use crate::{Diagnostic, Error, Generator};
 pub fn lint(generator: &Generator, version: &str) -> Result<Vec<Diagnostic>, Error> {
     let set = generator.spec_set(version)?;
     let api = generator.api_of(&set)?;
-    #[allow(unused_mut)]
     let mut findings = api.diagnostics.clone();
     #[cfg(feature = "lint")]
-    {
-        let mut oracle = Oracle::new(&set).map_err(|message| {
-            Error::Invalid(vec![Diagnostic {
-                severity: crate::Severity::Error,
-                code: "validator",
-                location: crate::diagnostics::Location {
-                    file: format!("spec/{version}"),
-                    pointer: String::new(),
-                    line_col: None,
-                },
-                message,
-            }])
-        })?;
-        for example in &api.examples {
-            let errors = oracle.errors(&example.schema.to_string(), &example.value);
-            if errors.is_empty() {
-                continue;
-            }
-            let Some(file) = set.files.iter().find(|f| f.path == example.origin.file) else {
-                continue;
-            };
-            let shown: Vec<&str> = errors.iter().take(3).map(String::as_str).collect();
-            findings.push(Diagnostic {
-                severity: crate::Severity::Warning,
-                code: "invalid-example",
-                location: file.locate(&example.origin.pointer),
-                message: format!(
-                    "example is not valid against {}: {}{}",
-                    example.schema,
-                    shown.join("; "),
-                    if errors.len() > 3 {
-                        format!(" (+{} more)", errors.len() - 3)
-                    } else {
-                        String::new()
-                    }
-                ),
-            });
-        }
-    }
+    findings.extend(invalid_examples(&set, &api)?);
     crate::diagnostics::sort_by_location(&mut findings);
+    Ok(findings)
+}
+
+/// Every in-spec example the independent validator rejects, located where it is written.
+#[cfg(feature = "lint")]
+fn invalid_examples(set: &crate::SpecSet, api: &crate::Api) -> Result<Vec<Diagnostic>, Error> {
+    let mut oracle = Oracle::new(set).map_err(|message| {
+        Error::Invalid(vec![Diagnostic {
+            severity: crate::Severity::Error,
+            code: "validator",
+            location: crate::diagnostics::Location {
+                file: format!("spec/{}", set.version),
+                pointer: String::new(),
+                line_col: None,
+            },
+            message,
+        }])
+    })?;
+    let mut findings = Vec::new();
+    for example in &api.examples {
+        let errors = oracle.errors(&example.schema.to_string(), &example.value);
+        let Some(file) = set.files.iter().find(|f| f.path == example.origin.file) else {
+            continue;
+        };
+        if errors.is_empty() {
+            continue;
+        }
+        let shown: Vec<&str> = errors.iter().take(3).map(String::as_str).collect();
+        let more = if errors.len() > 3 {
+            format!(" (+{} more)", errors.len() - 3)
+        } else {
+            String::new()
+        };
+        findings.push(Diagnostic {
+            severity: crate::Severity::Warning,
+            code: "invalid-example",
+            location: file.locate(&example.origin.pointer),
+            message: format!(
+                "example is not valid against {}: {}{more}",
+                example.schema,
+                shown.join("; ")
+            ),
+        });
+    }
     Ok(findings)
 }
 

@@ -245,8 +245,8 @@ impl Validator {
         }
     }
 
-    /// Checks an integer against its rules (exact, without going through `f64` for the common
-    /// integral bounds).
+    /// Checks an integer against its rules (compared as `f64`, exact up to 2^53, far beyond
+    /// any amount in minor units).
     pub fn integer(&mut self, value: i64, rules: &NumberRules) {
         self.number(value as f64, rules);
     }

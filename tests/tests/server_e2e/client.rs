@@ -1024,75 +1024,59 @@ async fn client_replay_with_the_same_key_runs_the_handler_once() {
     assert_eq!(m.calls(V0417, "create_checkout_session"), 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn client_key_conflict_is_a_422_under_2026_04_17_and_not_retried() {
-    use v2026_04_17::checkout::{CheckoutSessionCreateRequest, Client};
-    let h = start(Setup::default()).await;
-    let c = Client::new(core(
-        Client::builder(&h.server.base).retry(RetryPolicy {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(50),
-        }),
-        TOKEN,
-    ));
-    let example = checkout_example(V0417, "create_checkout_session_request");
-    let body: CheckoutSessionCreateRequest = typed("create", example.clone());
-    let mut other = example;
-    other["currency"] = json!("eur");
-    let other: CheckoutSessionCreateRequest = typed("other", other);
-    ok(
-        "first",
-        c.create_checkout_session_with(&body, key("conflict-1"))
-            .await,
-    );
-    let e = err(
-        "conflict",
-        c.create_checkout_session_with(&other, key("conflict-1"))
-            .await,
-    );
-    let (status, code, attempts) = api_error("conflict", &e);
-    assert_eq!(
-        (status, code.as_str(), attempts),
-        (422, "idempotency_conflict", 1)
-    );
-    assert_eq!(h.merchant.calls(V0417, "create_checkout_session"), 1);
+/// Same key, different body: the version's conflict status, and the client does not retry.
+macro_rules! key_conflict_test {
+    ($name:ident, $module:ident, $version:expr, $status:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            use $module::checkout::{CheckoutSessionCreateRequest, Client};
+            let h = start(Setup::default()).await;
+            let c = Client::new(core(
+                Client::builder(&h.server.base).retry(RetryPolicy {
+                    max_attempts: 4,
+                    base_delay: Duration::from_millis(10),
+                    max_delay: Duration::from_millis(50),
+                }),
+                TOKEN,
+            ));
+            let example = checkout_example($version, "create_checkout_session_request");
+            let body: CheckoutSessionCreateRequest = typed("create", example.clone());
+            let mut other = example;
+            other["currency"] = json!("eur");
+            let other: CheckoutSessionCreateRequest = typed("other", other);
+            let conflict_key = format!("conflict-{}", $version);
+            ok(
+                "first",
+                c.create_checkout_session_with(&body, key(&conflict_key))
+                    .await,
+            );
+            let e = err(
+                "conflict",
+                c.create_checkout_session_with(&other, key(&conflict_key))
+                    .await,
+            );
+            let (status, code, attempts) = api_error("conflict", &e);
+            assert_eq!(
+                (status, code.as_str(), attempts),
+                ($status, "idempotency_conflict", 1)
+            );
+            assert_eq!(h.merchant.calls($version, "create_checkout_session"), 1);
+        }
+    };
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn client_key_conflict_is_a_409_under_2026_01_30_and_not_retried() {
-    use v2026_01_30::checkout::{CheckoutSessionCreateRequest, Client};
-    let h = start(Setup::default()).await;
-    let c = Client::new(core(
-        Client::builder(&h.server.base).retry(RetryPolicy {
-            max_attempts: 4,
-            base_delay: Duration::from_millis(10),
-            max_delay: Duration::from_millis(50),
-        }),
-        TOKEN,
-    ));
-    let example = checkout_example(V0130, "create_checkout_session_request");
-    let body: CheckoutSessionCreateRequest = typed("create", example.clone());
-    let mut other = example;
-    other["currency"] = json!("eur");
-    let other: CheckoutSessionCreateRequest = typed("other", other);
-    ok(
-        "first",
-        c.create_checkout_session_with(&body, key("conflict-old"))
-            .await,
-    );
-    let e = err(
-        "conflict",
-        c.create_checkout_session_with(&other, key("conflict-old"))
-            .await,
-    );
-    let (status, code, attempts) = api_error("conflict", &e);
-    assert_eq!(
-        (status, code.as_str(), attempts),
-        (409, "idempotency_conflict", 1)
-    );
-    assert_eq!(h.merchant.calls(V0130, "create_checkout_session"), 1);
-}
+key_conflict_test!(
+    client_key_conflict_is_a_422_under_2026_04_17_and_not_retried,
+    v2026_04_17,
+    V0417,
+    422
+);
+key_conflict_test!(
+    client_key_conflict_is_a_409_under_2026_01_30_and_not_retried,
+    v2026_01_30,
+    V0130,
+    409
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_unknown_session_is_a_404_and_a_bad_bearer_a_401() {
