@@ -66,6 +66,38 @@ enum Command {
         #[arg(long)]
         version: String,
     },
+    /// Certify a merchant server: run the conformance checks live and write reports.
+    Conformance {
+        #[command(flatten)]
+        specs: SpecArgs,
+        /// The server's base URL (default: `[merchant] base_url` of the config).
+        #[arg(long)]
+        base_url: Option<String>,
+        /// The API-Version to certify (2026-04-17).
+        #[arg(long)]
+        version: String,
+        /// `spec` (the version's spec files) or `launch-checklist` (the certification list).
+        #[arg(long, default_value = "spec")]
+        profile: acp_codegen::conformance::Profile,
+        /// The merchant's fixtures and secrets.
+        #[arg(long, default_value = "merchant.toml")]
+        config: PathBuf,
+        /// Folder for report.json, junit.xml and report.html.
+        #[arg(long = "report")]
+        report_dir: Option<PathBuf>,
+        /// Only this check (repeatable); see `--list`.
+        #[arg(long = "check")]
+        checks: Vec<String>,
+        /// List the checks and exit.
+        #[arg(long)]
+        list: bool,
+        /// Seconds to wait for order webhooks after completing an order.
+        #[arg(long, default_value_t = 20)]
+        webhook_timeout: u64,
+        /// Seconds before a request times out.
+        #[arg(long, default_value_t = 30)]
+        timeout: u64,
+    },
     /// Manage the spec files and their pins.
     #[command(subcommand)]
     Specs(SpecsCommand),
@@ -175,6 +207,76 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Conformance {
+            specs,
+            base_url,
+            version,
+            profile,
+            config,
+            report_dir,
+            checks,
+            list,
+            webhook_timeout,
+            timeout,
+        } => {
+            use acp_codegen::conformance::{self as suite, MerchantConfig, SuiteOptions};
+            if list {
+                for check in suite::CHECKS {
+                    println!("{:32} {}", check.id, check.title);
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            if let Some(unknown) = checks
+                .iter()
+                .find(|id| !suite::CHECKS.iter().any(|c| c.id == id.as_str()))
+            {
+                return Err(format!(
+                    "unknown check `{unknown}`; `acp-codegen conformance --list` shows them"
+                ));
+            }
+            let merchant = MerchantConfig::load(&config).map_err(|e| e.to_string())?;
+            let base_url = merchant
+                .base_url(base_url.as_deref())
+                .ok_or_else(|| {
+                    format!(
+                        "no server to check: pass --base-url or set [merchant] base_url in {}",
+                        config.display()
+                    )
+                })?
+                .to_string();
+            let masker = suite::Masker::from_config(&merchant);
+            let mut options = SuiteOptions::new(base_url, profile, merchant);
+            options.webhook_timeout = std::time::Duration::from_secs(webhook_timeout);
+            options.request_timeout = std::time::Duration::from_secs(timeout);
+            let suite = suite::Suite::load(&generator(&specs)?, &version, options)?;
+            let runtime = tokio::runtime::Runtime::new()
+                .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            let color = std::io::IsTerminal::is_terminal(&std::io::stdout());
+            let report_header = suite.report();
+            println!(
+                "acp-codegen conformance: {} with API-Version {}, profile {}",
+                report_header.base_url, report_header.api_version, report_header.profile
+            );
+            let report = runtime.block_on(suite.run(&checks, |result| {
+                let mut shown = result.clone();
+                masker.mask_result(&mut shown);
+                let _ = suite::print_result(&shown, &mut std::io::stdout(), color);
+            }));
+            let _ = suite::print_summary(&report, &mut std::io::stdout());
+            if let Some(folder) = report_dir {
+                let written =
+                    suite::write_reports(&folder, &report, &masker).map_err(|e| e.to_string())?;
+                println!(
+                    "reports: {}, {}, {}",
+                    written.json.display(),
+                    written.junit.display(),
+                    written.html.display()
+                );
+            }
+            Ok(ExitCode::from(
+                u8::try_from(report.exit_code()).unwrap_or(1),
+            ))
         }
         Command::Specs(SpecsCommand::Sync { from, rev, to }) => {
             let report = acp_specs::sync(&from, rev.as_deref(), &to).map_err(|e| e.to_string())?;

@@ -221,6 +221,14 @@ pub fn merchant_signature(secret: &[u8], unix_seconds: i64, raw_body: &[u8]) -> 
     )
 }
 
+/// HMAC-SHA256 of `data` under `secret`: the bare "HMAC signature over the raw body" that the
+/// webhook specs before 2026-04-17 describe without fixing a header format.
+pub fn hmac_sha256(secret: &[u8], data: &[u8]) -> [u8; 32] {
+    let mut mac = hmac(secret);
+    mac.update(data);
+    mac.finalize().into_bytes().into()
+}
+
 /// `t` is the header's text as sent: the signer signed those bytes.
 fn merchant_mac(secret: &[u8], t: &str, raw_body: &[u8]) -> [u8; 32] {
     let mut mac = hmac(secret);

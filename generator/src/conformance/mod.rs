@@ -1,13 +1,34 @@
-//! Foundation of the conformance suite (`acp-codegen conformance`): the result model
-//! ([`model`]), `merchant.toml` ([`config`]), secret masking ([`mask`]) and the report writers
-//! and console printer ([`report`]). The HTTP checks build on these.
+//! The conformance suite (`acp-codegen conformance`): checks that certify a merchant server
+//! against the launch checklist or the spec of one version.
+//!
+//! [`spec`] reads what the version's OpenAPI files say (statuses, headers, schemas);
+//! [`requests`] builds the bodies per version; [`session`] reads sessions and checks their
+//! totals; [`http`] sends and logs; [`listener`] receives order webhooks; [`checks`] holds the
+//! checks and the [`Suite`] that runs them. [`model`], [`config`], [`mask`] and [`report`] are
+//! the results, `merchant.toml`, secret masking and the report writers.
 
 pub mod config;
 pub mod mask;
 pub mod model;
 pub mod report;
+pub mod session;
 
+#[cfg(feature = "conformance")]
+pub mod checks;
+#[cfg(feature = "conformance")]
+pub mod http;
+#[cfg(feature = "conformance")]
+pub mod listener;
+#[cfg(feature = "conformance")]
+pub mod requests;
+#[cfg(feature = "conformance")]
+pub mod spec;
+
+#[cfg(feature = "conformance")]
+pub use checks::{CheckInfo, Suite, SuiteOptions, CHECKS};
 pub use config::{ConfigError, MerchantConfig};
 pub use mask::Masker;
 pub use model::{CheckResult, Exchange, LoggedRequest, LoggedResponse, Outcome, Profile, Report};
 pub use report::{print_result, print_summary, write_reports, ReportError, WrittenReports};
+#[cfg(feature = "conformance")]
+pub use spec::VersionSpec;

@@ -134,7 +134,8 @@ pub struct CheckResult {
     pub checklist_item: Option<String>,
     /// How it ended.
     pub outcome: Outcome,
-    /// Why it failed or was skipped, in words a person can act on (empty on a pass).
+    /// Why it failed or was skipped, in words a person can act on; on a pass, what held
+    /// (may be empty).
     pub message: String,
     /// The HTTP exchanges, in order.
     pub exchanges: Vec<Exchange>,

@@ -353,8 +353,8 @@ impl<'a> ExchangeView<'a> {
     }
 }
 
-/// Writes one console line for a finished check: `PASS id  (12 ms)`, or for failures and skips
-/// `FAIL id  (12 ms) — message` (further message lines indented). `color` adds ANSI colors to
+/// Writes one console line for a finished check: `PASS id  (12 ms) — what held`, `FAIL id
+/// (12 ms) — why` (further message lines indented; no dash when the message is empty). `color` adds ANSI colors to
 /// the label. Control characters from the data are shown escaped, so a server cannot drive the
 /// terminal. The result should already be masked ([`Masker::mask_result`]).
 pub fn print_result(result: &CheckResult, out: &mut impl Write, color: bool) -> io::Result<()> {
@@ -375,7 +375,7 @@ pub fn print_result(result: &CheckResult, out: &mut impl Write, color: bool) -> 
         console_safe(&result.id),
         result.duration_ms
     )?;
-    if result.outcome != Outcome::Pass && !result.message.is_empty() {
+    if !result.message.is_empty() {
         let message = console_safe(&result.message);
         let mut lines = message.lines();
         write!(out, " — {}", lines.next().unwrap_or(""))?;

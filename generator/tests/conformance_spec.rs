@@ -1,0 +1,174 @@
+//! The conformance suite against the real spec files of every version: what it reads from the
+//! OpenAPI documents matches the protocol facts (acp-notes.md), and every request body it sends
+//! is valid against the version's own request schema (judged by the jsonschema crate).
+
+use acp_codegen::conformance::requests::{self, Shape};
+use acp_codegen::conformance::spec::{COMPLETE, CREATE, DELEGATE, ORDER_EVENTS, UPDATE};
+use acp_codegen::conformance::{MerchantConfig, VersionSpec};
+use acp_codegen::Generator;
+use serde_json::{json, Value};
+
+const VERSIONS: [&str; 5] = [
+    "2025-09-29",
+    "2025-12-12",
+    "2026-01-16",
+    "2026-01-30",
+    "2026-04-17",
+];
+
+fn spec(version: &str) -> VersionSpec {
+    let generator = Generator::from_env().expect("spec root");
+    let set = generator.spec_set(version).expect("spec set");
+    VersionSpec::new(&set).expect("validator")
+}
+
+fn config() -> MerchantConfig {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../templates/merchant.example.toml"
+    );
+    MerchantConfig::load(path).expect("the shipped example parses")
+}
+
+#[test]
+fn the_versions_known_here_are_the_pinned_ones() {
+    let generator = Generator::from_env().unwrap();
+    assert_eq!(generator.versions().unwrap(), VERSIONS);
+}
+
+#[test]
+fn facts_read_from_the_spec_files_match_the_protocol_notes() {
+    for version in VERSIONS {
+        let spec = spec(version);
+        let strict = version >= "2026-04-17";
+        assert_eq!(spec.success_status(CREATE), Some(201), "{version} create");
+        assert_eq!(spec.success_status(UPDATE), Some(200), "{version} update");
+        assert_eq!(
+            spec.success_status(COMPLETE),
+            Some(200),
+            "{version} complete"
+        );
+        assert_eq!(
+            spec.success_status(DELEGATE),
+            Some(201),
+            "{version} delegate"
+        );
+        assert_eq!(
+            spec.conflict_status(),
+            if strict { 422 } else { 409 },
+            "{version} idempotency conflict"
+        );
+        assert_eq!(
+            spec.webhook_event_types(),
+            ["order_create", "order_update"],
+            "{version} webhook event names"
+        );
+        assert_eq!(
+            spec.declares_response_header(CREATE, 201, "Idempotent-Replayed"),
+            strict,
+            "{version} Idempotent-Replayed"
+        );
+        assert!(
+            spec.declares_response_header(CREATE, 201, "request-id"),
+            "{version}"
+        );
+        assert!(
+            spec.requires_request_header(CREATE, "API-Version"),
+            "{version}"
+        );
+        assert!(
+            spec.requires_request_header(COMPLETE, "Authorization"),
+            "{version}"
+        );
+        assert!(
+            !spec.requires_request_header(CREATE, "Signature"),
+            "{version}"
+        );
+        for op in [CREATE, UPDATE, COMPLETE, DELEGATE, ORDER_EVENTS] {
+            assert!(spec.has(op), "{version} {op:?}");
+            assert!(spec.request_schema(op).is_some(), "{version} {op:?}");
+        }
+        assert!(spec.response_schema(COMPLETE, 200).is_some(), "{version}");
+        assert!(
+            spec.response_schema(CREATE, 400).is_some(),
+            "{version}: errors have a schema (4XX or 400)"
+        );
+    }
+}
+
+/// A session as the suite sees one after creating it with an address.
+fn session_with_options(shape: Shape) -> Value {
+    let mut session = json!({
+        "id": "cs_1",
+        "line_items": [{"id": "li_1", "item": {"id": "item_in_stock_123"}}],
+        "fulfillment_options": [{"type": "shipping", "id": "ship_standard"}],
+        "capabilities": {"payment": {"handlers": [{"id": "h_card", "requires_delegate_payment": true}]}},
+    });
+    match shape {
+        Shape::ItemsAddress => session["fulfillment_option_id"] = json!("ship_standard"),
+        Shape::ItemsDetails => {
+            session["selected_fulfillment_options"] = json!([{"type": "shipping",
+                "shipping": {"option_id": "ship_standard", "item_ids": ["item_in_stock_123"]}}])
+        }
+        Shape::LineItems => {
+            session["selected_fulfillment_options"] = json!([{"type": "shipping",
+                "option_id": "ship_standard", "item_ids": ["item_in_stock_123"]}])
+        }
+    }
+    session
+}
+
+#[test]
+fn every_request_the_suite_sends_is_valid_for_its_version() {
+    let config = config();
+    for version in VERSIONS {
+        let spec = spec(version);
+        let shape = Shape::of(version);
+        let session = session_with_options(shape);
+        let bodies = [
+            (CREATE, requests::create(shape, &config, "item_1", false)),
+            (CREATE, requests::create(shape, &config, "item_1", true)),
+            (
+                UPDATE,
+                requests::select_option(shape, &session, "ship_express"),
+            ),
+            (
+                COMPLETE,
+                requests::complete(shape, &config, &session, "vt_123"),
+            ),
+            (
+                DELEGATE,
+                requests::delegate(&config, "cs_1", "4242424242424242", "shop"),
+            ),
+        ];
+        for (op, body) in bodies {
+            let schema = spec.request_schema(op).unwrap();
+            let errors = spec.validate(&schema, &body);
+            assert!(errors.is_empty(), "{version} {op:?} {body}: {errors:?}");
+        }
+        // The missing-field check really omits a required member.
+        let mut missing = requests::create(shape, &config, "item_1", true);
+        missing
+            .as_object_mut()
+            .unwrap()
+            .remove(shape.items_member());
+        let errors = spec.validate(&spec.request_schema(CREATE).unwrap(), &missing);
+        assert!(
+            errors.iter().any(|e| e.contains(shape.items_member())),
+            "{version}: {errors:?}"
+        );
+    }
+}
+
+#[test]
+fn the_validator_rejects_a_session_missing_required_members() {
+    for version in VERSIONS {
+        let spec = spec(version);
+        let schema = spec.response_schema(CREATE, 201).unwrap();
+        let errors = spec.validate(&schema, &json!({"id": "cs_1"}));
+        assert!(
+            errors.iter().any(|e| e.contains("line_items")),
+            "{version}: {errors:?}"
+        );
+    }
+}
