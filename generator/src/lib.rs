@@ -319,6 +319,58 @@ impl Generator {
         write(out.join("src/lib.rs"), &lib)?;
         Ok(diagnostics)
     }
+
+    /// Writes a test crate into `out` holding the conformance checks of `version`, one
+    /// `#[test]` each, run against `ACP_BASE_URL` (`generate --conformance`). The crate depends
+    /// on `acp-codegen` from `generator` (see [`emit::conformance_tests::generator_source`]).
+    #[cfg(feature = "conformance")]
+    pub fn write_conformance_crate(
+        &self,
+        version: &str,
+        out: &Path,
+        crate_name: &str,
+        generator: &RuntimeSource,
+    ) -> Result<(), Error> {
+        // Fail now, not in the user's CI, when the version's files do not load.
+        let set = self.spec_set(version)?;
+        conformance::VersionSpec::new(&set).map_err(|message| {
+            Error::Invalid(vec![Diagnostic {
+                severity: Severity::Error,
+                code: "validator",
+                location: diagnostics::Location {
+                    file: format!("spec/{version}"),
+                    pointer: String::new(),
+                    line_col: None,
+                },
+                message,
+            }])
+        })?;
+        use emit::conformance_tests as tests;
+        let files = [
+            ("Cargo.toml", tests::cargo_toml(crate_name, generator)),
+            ("tests/conformance.rs", tests::tests_source(version)?),
+            ("README.md", tests::readme(crate_name, version)),
+            (
+                "src/lib.rs",
+                format!("//! Conformance tests of ACP API-Version `{version}`: see `tests/`.\n"),
+            ),
+            (
+                "merchant.example.toml",
+                include_str!("../../templates/merchant.example.toml").to_string(),
+            ),
+        ];
+        for (name, text) in files {
+            let path = out.join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|source| Error::Write {
+                    path: parent.to_path_buf(),
+                    source,
+                })?;
+            }
+            std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
+        }
+        Ok(())
+    }
 }
 
 fn ir_modules_needed(api: &Api, wanted: &[usize]) -> std::collections::HashSet<usize> {

@@ -57,6 +57,10 @@ enum Command {
         /// acp-runtime as a registry version requirement instead of a path to this installation's runtime.
         #[arg(long)]
         runtime_version: Option<String>,
+        /// Instead of models, emit the conformance checks of --version as a test crate
+        /// (`cargo test` against ACP_BASE_URL).
+        #[arg(long, conflicts_with_all = ["server", "client", "tolerant", "spec"])]
+        conformance: bool,
     },
     /// Print the spec defects of a version.
     Lint {
@@ -166,7 +170,24 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             server,
             client,
             runtime_version,
+            conformance,
         } => {
+            if conformance {
+                if version == "all" {
+                    return Err("--conformance certifies one version: pass --version V".into());
+                }
+                let source =
+                    acp_codegen::emit::conformance_tests::generator_source(runtime_version);
+                generator(&specs)?
+                    .write_conformance_crate(&version, &out, &name, &source)
+                    .map_err(|e| e.to_string())?;
+                eprintln!(
+                    "generated the {version} conformance tests {name} into {}: run \
+                     `ACP_BASE_URL=... cargo test` there",
+                    out.display()
+                );
+                return Ok(ExitCode::SUCCESS);
+            }
             let generator = generator(&specs)?
                 .tolerant(tolerant)
                 .server(server)

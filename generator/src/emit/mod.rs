@@ -1,6 +1,8 @@
 //! IR → Rust source. [`models`] writes the types; [`crate_files`] wraps them into a crate.
 
 mod client;
+#[cfg(feature = "conformance")]
+pub mod conformance_tests;
 pub mod crate_files;
 pub mod models;
 mod server;
