@@ -373,7 +373,7 @@ fn the_example_config_parses() {
         config.signing.as_ref().and_then(|s| s.algorithm),
         Some(acp_codegen::conformance::config::SigningAlgorithm::HmacSha256)
     );
-    assert_eq!(config.webhooks.as_ref().unwrap().listen, "127.0.0.1:0");
+    assert_eq!(config.webhooks.as_ref().unwrap().listen, "127.0.0.1:8788");
     // Every secret of the example is masked.
     let masker = Masker::from_config(&config);
     let secrets = config.secrets();

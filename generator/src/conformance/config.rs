@@ -15,7 +15,7 @@ pub const DEFAULT_QUANTITY: u32 = 1;
 /// Default `[fixtures] currency`.
 pub const DEFAULT_CURRENCY: &str = "usd";
 /// Default `[webhooks] listen`: loopback, any free port.
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:0";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8788";
 
 /// The whole `merchant.toml`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
@@ -131,7 +131,7 @@ pub struct Payment {
 pub struct Webhooks {
     /// The shared secret the merchant signs webhooks with (HMAC-SHA256).
     pub secret: String,
-    /// Address the receiver listens on (default `127.0.0.1:0`, any free loopback port); the
+    /// Address the receiver listens on (default `127.0.0.1:8788`); the
     /// merchant must be configured to send to it.
     #[serde(default = "default_listen")]
     pub listen: String,
