@@ -578,8 +578,22 @@ impl Ctx<'_> {
     async fn api_version(&mut self) -> Step<String> {
         let item = self.config().fixtures.in_stock_item_id.clone();
         let version = self.spec().version.clone();
-        self.create(&item, false).await?;
+        let body = requests::create(self.suite.shape, self.config(), &item, false);
+        let reply = self.post(CREATE, CREATE.path, body, None).await?;
+        let status = self.spec().success_status(CREATE).unwrap_or(201);
+        self.expect_status(&reply, CREATE, CREATE.path, status)?;
         let mut notes = vec![format!("`API-Version: {version}` accepted")];
+        // No released version declares it, but echo it where one does.
+        if self.spec().declares_response_header(CREATE, status, "API-Version") {
+            if reply.header("API-Version") != Some(version.as_str()) {
+                return fail(format!(
+                    "the spec declares an API-Version response header; got {:?}, expected \
+                     `{version}`",
+                    reply.header("API-Version")
+                ));
+            }
+            notes.push("echoed".into());
+        }
         let body = requests::create(self.suite.shape, self.config(), &item, false);
         if self.spec().requires_request_header(CREATE, "API-Version") {
             let reply = self
