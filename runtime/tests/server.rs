@@ -6,8 +6,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use acp_runtime::server::{
     fingerprint, webhook_receiver, AcpJson, AcpQuery, AcpServer, AcpServerBuilder, ApiError, Begin,
-    IdempotencyStore, MemoryStore, RequestContext, SqliteStore, StaticTokens, StoredResponse,
-    VersionRules,
+    IdempotencyStore, MemoryStore, Profile, RequestContext, SqliteStore, StaticTokens,
+    StoredResponse, VersionRules,
 };
 use acp_runtime::signing::{merchant_signature, sign, SignatureVerifier, SigningKey};
 use acp_runtime::{Validate, Validator};
@@ -140,6 +140,20 @@ async fn get_session(Path(id): Path<String>) -> Result<AcpJson<Value>, ApiError>
     }
 }
 
+async fn complete_session(
+    State(api): State<Arc<Api>>,
+    Path(id): Path<String>,
+    AcpJson(body): AcpJson<Value>,
+) -> Result<AcpJson<Value>, ApiError> {
+    let n = api.hit();
+    if id == "cs_declined" {
+        return Err(ApiError::invalid_request("invalid", "No such token.").with_param("$.token"));
+    }
+    Ok(AcpJson(
+        json!({ "id": id, "status": "completed", "n": n, "token": body["token"] }),
+    ))
+}
+
 async fn search(AcpQuery(query): AcpQuery<Search>) -> AcpJson<Value> {
     AcpJson(json!({ "limit": query.limit, "q": query.q }))
 }
@@ -148,6 +162,7 @@ fn routes(api: Arc<Api>) -> Router {
     Router::new()
         .route("/checkout_sessions", post(create_session))
         .route("/checkout_sessions/{id}", get(get_session))
+        .route("/checkout_sessions/{id}/complete", post(complete_session))
         .route("/echo", post(echo))
         .route("/slow", post(slow))
         .route("/fail", post(fail))
@@ -682,6 +697,44 @@ fn version_rules() {
         assert!(new.idempotency_key_required && new.in_flight_error);
         assert_eq!(new.conflict_status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(new.unauthorized_type, "unauthorized");
+        assert_eq!(new.complete_status, StatusCode::OK);
+    }
+    assert_eq!(old.complete_status, StatusCode::OK);
+    // The spec profile is `for_version`; the checklist changes exactly two rules.
+    assert_eq!(Profile::default(), Profile::Spec);
+    for version in ["2025-09-29", "2026-01-30", "2026-04-17"] {
+        let spec = VersionRules::for_version(version);
+        assert_eq!(
+            VersionRules::for_version_and_profile(version, Profile::Spec),
+            spec
+        );
+        assert_eq!(
+            VersionRules::for_version_and_profile(version, Profile::LaunchChecklist),
+            VersionRules {
+                conflict_status: StatusCode::CONFLICT,
+                complete_status: StatusCode::CREATED,
+                ..spec
+            }
+        );
+    }
+}
+
+#[test]
+fn complete_paths() {
+    for (method, path, expected) in [
+        (Method::POST, "/checkout_sessions/cs_1/complete", true),
+        (Method::GET, "/checkout_sessions/cs_1/complete", false),
+        (Method::POST, "/checkout_sessions/cs_1", false),
+        (Method::POST, "/checkout_sessions//complete", false),
+        (Method::POST, "/checkout_sessions/cs_1/cancel", false),
+        (Method::POST, "/carts/c_1/complete", false),
+        (Method::POST, "/checkout_sessions/a/b/complete", false),
+    ] {
+        assert_eq!(
+            VersionRules::is_complete(&method, path),
+            expected,
+            "{method} {path}"
+        );
     }
 }
 
@@ -778,6 +831,116 @@ async fn different_bodies_conflict_per_version() {
         }
         assert_eq!(api.hits(), 1);
     }
+}
+
+fn checklist_server() -> (Router, Arc<Api>) {
+    let api = Arc::new(Api::default());
+    (builder(&api).profile(Profile::LaunchChecklist).build(), api)
+}
+
+const COMPLETE: &str = "/checkout_sessions/cs_1/complete";
+
+#[tokio::test]
+async fn spec_profile_completes_with_200() {
+    for version in [OLD, NEW] {
+        let (app, _) = server();
+        let reply = Call::post(COMPLETE, version, r#"{"token":"t"}"#)
+            .key("c1")
+            .send(&app)
+            .await;
+        assert_eq!(reply.status, StatusCode::OK, "{version}");
+        let replay = Call::post(COMPLETE, version, r#"{"token":"t"}"#)
+            .key("c1")
+            .send(&app)
+            .await;
+        assert_eq!(replay.status, StatusCode::OK, "{version}");
+        assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+    }
+}
+
+#[tokio::test]
+async fn launch_checklist_profile_completes_with_201_and_replays_201() {
+    for version in [OLD, NEW] {
+        let (app, api) = checklist_server();
+        let first = Call::post(COMPLETE, version, r#"{"token":"t"}"#)
+            .key("c1")
+            .send(&app)
+            .await;
+        assert_eq!(first.status, StatusCode::CREATED, "{version}");
+        assert_eq!(first.json()["status"], "completed");
+        assert_eq!(first.header("content-type"), Some("application/json"));
+        let replay = Call::post(COMPLETE, version, r#"{"token":"t"}"#)
+            .key("c1")
+            .send(&app)
+            .await;
+        assert_eq!(replay.status, StatusCode::CREATED, "{version}");
+        assert_eq!(replay.header("idempotent-replayed"), Some("true"));
+        assert_eq!(replay.body, first.body);
+        assert_eq!(api.hits(), 1);
+
+        // Errors keep their status; other routes keep theirs.
+        Call::post(
+            "/checkout_sessions/cs_declined/complete",
+            version,
+            r#"{"token":"t"}"#,
+        )
+        .key("c2")
+        .send(&app)
+        .await
+        .error(400, "invalid_request", "invalid");
+        let create = Call::post("/checkout_sessions", version, SESSION)
+            .key("c3")
+            .send(&app)
+            .await;
+        assert_eq!(create.status, StatusCode::CREATED);
+        let echo = Call::post("/echo", version, "{}")
+            .key("c4")
+            .send(&app)
+            .await;
+        assert_eq!(echo.status, StatusCode::OK);
+    }
+    // Without a key (optional before 2026-04-17) the handler's 200 is still sent as 201.
+    let (app, api) = checklist_server();
+    let reply = Call::post(COMPLETE, OLD, r#"{"token":"t"}"#)
+        .send(&app)
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_eq!(api.hits(), 1);
+}
+
+#[tokio::test]
+async fn launch_checklist_profile_conflicts_are_409_in_every_version() {
+    for version in [OLD, NEW] {
+        let (app, api) = checklist_server();
+        let first = Call::post("/echo", version, r#"{"a":1}"#)
+            .key("k")
+            .send(&app)
+            .await;
+        assert_eq!(first.status, StatusCode::OK);
+        Call::post("/echo", version, r#"{"a":2}"#)
+            .key("k")
+            .send(&app)
+            .await
+            .error(409, "invalid_request", "idempotency_conflict");
+        let first = Call::post(COMPLETE, version, r#"{"token":"a"}"#)
+            .key("c")
+            .send(&app)
+            .await;
+        assert_eq!(first.status, StatusCode::CREATED);
+        Call::post(COMPLETE, version, r#"{"token":"b"}"#)
+            .key("c")
+            .send(&app)
+            .await
+            .error(409, "invalid_request", "idempotency_conflict");
+        assert_eq!(api.hits(), 2);
+    }
+    // In-flight duplicates keep the version's behaviour (not part of the profile).
+    let (app, _) = checklist_server();
+    Call::post("/echo", NEW, "{}").send(&app).await.error(
+        400,
+        "invalid_request",
+        "idempotency_key_required",
+    );
 }
 
 #[tokio::test]

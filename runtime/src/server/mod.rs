@@ -34,7 +34,7 @@ pub use idempotency::{
     fingerprint, Begin, IdempotencyStore, MemoryStore, StoreError, StoredResponse,
 };
 pub use pipeline::{AcpServer, AcpServerBuilder};
-pub use rules::VersionRules;
+pub use rules::{Profile, VersionRules};
 pub use sqlite::SqliteStore;
 pub use webhook::{webhook_receiver, DEFAULT_WEBHOOK_TOLERANCE};
 

@@ -21,7 +21,7 @@ use super::extract::{read_body, too_large, ApiVersion, Identity};
 use super::idempotency::{
     fingerprint, Begin, IdempotencyStore, MemoryStore, StoreError, StoredResponse,
 };
-use super::rules::VersionRules;
+use super::rules::{Profile, VersionRules};
 use super::{headers, BodyLimit, DEFAULT_BODY_LIMIT};
 use crate::signing::SignatureVerifier;
 
@@ -44,7 +44,8 @@ impl AcpServer {
 /// (`400 missing_api_version` / `unsupported_api_version` with `supported_versions`), request
 /// signatures when configured (`401 invalid_signature`), idempotency for POST (per the version's
 /// [`VersionRules`]), and finally the version's routes (unknown path `404`, wrong method `405`,
-/// a panicking handler `500`, all with the spec's error body).
+/// a panicking handler `500`, all with the spec's error body). Where the launch checklist and
+/// the spec disagree, [`profile`](Self::profile) picks which one the server follows.
 pub struct AcpServerBuilder {
     versions: BTreeMap<String, Router>,
     verifier: Option<Arc<dyn BearerVerifier>>,
@@ -55,6 +56,7 @@ pub struct AcpServerBuilder {
     signatures: Option<SignatureVerifier>,
     in_flight_wait: Duration,
     retry_after: u64,
+    profile: Profile,
 }
 
 impl Default for AcpServerBuilder {
@@ -69,6 +71,7 @@ impl Default for AcpServerBuilder {
             signatures: None,
             in_flight_wait: Duration::from_secs(30),
             retry_after: 1,
+            profile: Profile::Spec,
         }
     }
 }
@@ -82,6 +85,7 @@ impl std::fmt::Debug for AcpServerBuilder {
             .field("ttl", &self.ttl)
             .field("body_limit", &self.body_limit)
             .field("signatures", &self.signatures.is_some())
+            .field("profile", &self.profile)
             .finish_non_exhaustive()
     }
 }
@@ -150,6 +154,15 @@ impl AcpServerBuilder {
         self
     }
 
+    /// Follows the spec (default) or the launch checklist where they disagree: under
+    /// [`Profile::LaunchChecklist`] a successful `POST /checkout_sessions/{id}/complete` is sent
+    /// (and stored for replays) as `201` instead of `200`, and idempotency conflicts are `409` in
+    /// every version. See [`Profile`].
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
     /// The router: mount it at the root (`axum::serve(listener, router)`).
     pub fn build(self) -> Router {
         let shared = Arc::new(Shared {
@@ -164,6 +177,7 @@ impl AcpServerBuilder {
             signatures: self.signatures,
             in_flight_wait: self.in_flight_wait,
             retry_after: self.retry_after,
+            profile: self.profile,
         });
         // `layer` wraps what is already there: the last layer added runs first.
         Router::new()
@@ -191,6 +205,13 @@ struct Shared {
     signatures: Option<SignatureVerifier>,
     in_flight_wait: Duration,
     retry_after: u64,
+    profile: Profile,
+}
+
+impl Shared {
+    fn rules(&self, version: &str) -> VersionRules {
+        VersionRules::for_version_and_profile(version, self.profile)
+    }
 }
 
 /// A handler panic as a spec-shaped `500`.
@@ -259,7 +280,7 @@ async fn authenticate(
 ) -> Response {
     let path = request.uri().path();
     let error_type = requested_version(&shared, &request).map_or("invalid_request", |v| {
-        VersionRules::for_version(v).unauthorized_type_for(path)
+        shared.rules(v).unauthorized_type_for(path)
     });
     let identity = match (credentials(request.headers()), &shared.verifier) {
         (Credentials::Absent, _) if shared.allow_anonymous => "anonymous".to_string(),
@@ -354,7 +375,8 @@ async fn signatures(State(shared): State<Arc<Shared>>, request: Request, next: N
     let Some(verifier) = &shared.signatures else {
         return next.run(request).await;
     };
-    let error_type = VersionRules::for_version(&negotiated(&request))
+    let error_type = shared
+        .rules(&negotiated(&request))
         .unauthorized_type_for(request.uri().path());
     let (parts, body) = request.into_parts();
     let checked = match (
@@ -476,7 +498,7 @@ async fn idempotency(State(shared): State<Arc<Shared>>, request: Request, next: 
     if request.method() != Method::POST {
         return next.run(request).await;
     }
-    let rules = VersionRules::for_version(&negotiated(&request));
+    let rules = shared.rules(&negotiated(&request));
     let key = match request.headers().get(headers::IDEMPOTENCY_KEY) {
         None if rules.idempotency_key_required => {
             return ApiError::invalid_request(
@@ -602,16 +624,22 @@ async fn run_and_record(
     Response::from_parts(parts, Body::from(bytes))
 }
 
-/// (7) The negotiated version's routes; bare 404/405 become spec-shaped errors.
+/// (7) The negotiated version's routes; bare 404/405 become spec-shaped errors. A successful
+/// complete gets the profile's status here, inside the idempotency stage, so a replay returns
+/// the status the first response was sent with.
 async fn dispatch(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let version = negotiated(&request);
     let Some(router) = shared.versions.get(&version) else {
         return ApiError::not_found("No route serves this request.").into_response();
     };
-    let response = match router.clone().oneshot(request).await {
+    let complete = VersionRules::is_complete(request.method(), request.uri().path());
+    let mut response = match router.clone().oneshot(request).await {
         Ok(response) => response,
         Err(never) => match never {},
     };
+    if complete && response.status() == StatusCode::OK {
+        *response.status_mut() = shared.rules(&version).complete_status;
+    }
     spec_shaped(response)
 }
 

@@ -1,9 +1,29 @@
-//! The behaviour that changes between API versions.
+//! The behaviour that changes between API versions, and between the spec and the launch
+//! checklist.
 
 use http::StatusCode;
 
 /// The first version with the stricter idempotency and auth rules.
 const STRICT_FROM: &str = "2026-04-17";
+
+/// Which rules a server follows where OpenAI's launch checklist and the spec disagree (set with
+/// [`AcpServerBuilder::profile`](super::AcpServerBuilder::profile)):
+///
+/// | | [`Profile::Spec`] (default) | [`Profile::LaunchChecklist`] |
+/// |---|---|---|
+/// | `POST /checkout_sessions/{id}/complete` success | 200 | 201 |
+/// | idempotency conflict (same key, different body) | 409 up to 2026-01-30, 422 from 2026-04-17 | 409 for every version |
+///
+/// Everything else is the same in both. A server cannot satisfy both at once: pick the profile
+/// the certification run expects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum Profile {
+    /// The spec files of the negotiated version.
+    #[default]
+    Spec,
+    /// The launch checklist: completes answer 201, idempotency conflicts 409 in every version.
+    LaunchChecklist,
+}
 
 /// The protocol rules in force for one negotiated `API-Version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,7 +32,8 @@ pub struct VersionRules {
     pub version: String,
     /// Whether every POST must carry an `Idempotency-Key` (`400 idempotency_key_required`).
     pub idempotency_key_required: bool,
-    /// Status for "same key, different body" (`idempotency_conflict`): 409, from 2026-04-17 422.
+    /// Status for "same key, different body" (`idempotency_conflict`): 409, from 2026-04-17 422
+    /// (409 in every version under [`Profile::LaunchChecklist`]).
     pub conflict_status: StatusCode,
     /// Whether a duplicate of a request still running is refused at once (`409
     /// idempotency_in_flight` with `Retry-After`) rather than waiting for the first to finish
@@ -21,6 +42,9 @@ pub struct VersionRules {
     /// The error `type` of `401` responses from delegate_payment (`unauthorized` from
     /// 2026-04-17, `invalid_request` before); see [`VersionRules::unauthorized_type_for`].
     pub unauthorized_type: &'static str,
+    /// The status a successful (`200`) `POST /checkout_sessions/{id}/complete` is sent with:
+    /// 200 per the spec, 201 under [`Profile::LaunchChecklist`].
+    pub complete_status: StatusCode,
 }
 
 /// The delegate_payment endpoint: the only spec whose `Error.type` has `unauthorized`.
@@ -37,16 +61,22 @@ impl VersionRules {
         }
     }
 
-    /// The rules of `version` (a `YYYY-MM-DD` name). Versions are compared as strings, so a
-    /// version newer than any known gets the newest rules.
+    /// The spec's rules of `version` (a `YYYY-MM-DD` name). Versions are compared as strings,
+    /// so a version newer than any known gets the newest rules.
     pub fn for_version(version: &str) -> VersionRules {
-        if version >= STRICT_FROM {
+        Self::for_version_and_profile(version, Profile::Spec)
+    }
+
+    /// The rules of `version` under `profile`.
+    pub fn for_version_and_profile(version: &str, profile: Profile) -> VersionRules {
+        let mut rules = if version >= STRICT_FROM {
             VersionRules {
                 version: version.to_string(),
                 idempotency_key_required: true,
                 conflict_status: StatusCode::UNPROCESSABLE_ENTITY,
                 in_flight_error: true,
                 unauthorized_type: "unauthorized",
+                complete_status: StatusCode::OK,
             }
         } else {
             VersionRules {
@@ -55,7 +85,23 @@ impl VersionRules {
                 conflict_status: StatusCode::CONFLICT,
                 in_flight_error: false,
                 unauthorized_type: "invalid_request",
+                complete_status: StatusCode::OK,
             }
+        };
+        if profile == Profile::LaunchChecklist {
+            rules.conflict_status = StatusCode::CONFLICT;
+            rules.complete_status = StatusCode::CREATED;
         }
+        rules
+    }
+
+    /// Whether a `method` request to `path` completes a checkout session
+    /// (`POST /checkout_sessions/{id}/complete`).
+    pub fn is_complete(method: &http::Method, path: &str) -> bool {
+        *method == http::Method::POST
+            && path
+                .strip_prefix("/checkout_sessions/")
+                .and_then(|rest| rest.strip_suffix("/complete"))
+                .is_some_and(|id| !id.is_empty() && !id.contains('/'))
     }
 }
