@@ -15,6 +15,7 @@ pub mod ir;
 pub mod lint;
 pub mod loader;
 pub mod naming;
+pub mod scaffold;
 pub mod source;
 
 use std::path::{Path, PathBuf};

@@ -102,6 +102,22 @@ enum Command {
         #[arg(long, default_value_t = 30)]
         timeout: u64,
     },
+    /// Create a merchant server project for one version on the generated server stubs.
+    New {
+        #[command(flatten)]
+        specs: SpecArgs,
+        /// Package name of the project (the generated crate is NAME-acp).
+        name: String,
+        /// The API version the server speaks (2026-04-17).
+        #[arg(long)]
+        version: String,
+        /// Project folder, missing or empty (default: ./NAME).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// acp-runtime as a registry version requirement instead of a path to this installation's runtime.
+        #[arg(long)]
+        runtime_version: Option<String>,
+    },
     /// Manage the spec files and their pins.
     #[command(subcommand)]
     Specs(SpecsCommand),
@@ -298,6 +314,31 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             Ok(ExitCode::from(
                 u8::try_from(report.exit_code()).unwrap_or(1),
             ))
+        }
+        Command::New {
+            specs,
+            name,
+            version,
+            dir,
+            runtime_version,
+        } => {
+            let mut project = acp_codegen::scaffold::NewProject::new(name, version);
+            if let Some(dir) = dir {
+                project.dir = dir;
+            }
+            if let Some(requirement) = runtime_version {
+                project.runtime = RuntimeSource::Version(requirement);
+            }
+            let created = acp_codegen::scaffold::create(&generator(&specs)?, &project)
+                .map_err(|e| e.to_string())?;
+            eprintln!(
+                "created {} (ACP {}) in {}: `cargo run` there starts the server; its README.md shows \
+                 how to run `acp-codegen conformance` against it",
+                project.name,
+                project.version,
+                created.dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
         }
         Command::Specs(SpecsCommand::Sync { from, rev, to }) => {
             let report = acp_specs::sync(&from, rev.as_deref(), &to).map_err(|e| e.to_string())?;

@@ -1,0 +1,691 @@
+//! `acp-codegen new`: a merchant server project for one API version, built on the generated
+//! server stubs.
+//!
+//! The project is a cargo package of its own (an empty `[workspace]`, so it builds inside other
+//! workspaces too):
+//!
+//! - `acp/`: the generated crate of the version ([`Generator::write_crate`] with server stubs and
+//!   clients) holding checkout, delegate_payment and the webhook sender;
+//! - `src/*.rs`: the shop, rendered from the askama templates in `templates/scaffold/`: the
+//!   generated `Api` traits implemented over a small catalog, SQLite storage, signed order
+//!   webhooks, legal pages, served behind `acp_runtime::server::AcpServer`;
+//! - `merchant.toml`: the server's configuration, which is also the conformance suite's
+//!   ([`crate::conformance::MerchantConfig`]), with freshly generated sandbox keys;
+//! - `README.md`: how to run the server and the suite.
+//!
+//! The wire format differs a lot between versions; the templates hold each difference once,
+//! switched by the [`Shape`] of the version.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use askama::Template;
+
+use crate::{Diagnostic, Generator, RuntimeSource};
+
+/// The specs the server needs: its two APIs and the webhook sender.
+pub const SPECS: [&str; 3] = ["checkout", "delegate_payment", "webhooks"];
+
+/// Dependencies of the project: a package of the same name could not use them.
+const DEPENDENCIES: &[&str] = &[
+    "acp-runtime",
+    "axum",
+    "base64",
+    "chrono",
+    "ed25519-dalek",
+    "rusqlite",
+    "serde",
+    "serde_json",
+    "tokio",
+    "toml",
+    "uuid",
+];
+
+/// What to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProject {
+    /// The package name (`shop`); the generated crate is `<name>-acp`.
+    pub name: String,
+    /// The API version (`2026-04-17`).
+    pub version: String,
+    /// The project folder; it must not exist or be empty.
+    pub dir: PathBuf,
+    /// Where the project and its generated crate get `acp-runtime` from.
+    pub runtime: RuntimeSource,
+}
+
+impl NewProject {
+    /// `name` for `version` in `./<name>`, with this checkout's runtime.
+    pub fn new(name: impl Into<String>, version: impl Into<String>) -> Self {
+        let name = name.into();
+        NewProject {
+            dir: PathBuf::from(&name),
+            name,
+            version: version.into(),
+            runtime: RuntimeSource::default(),
+        }
+    }
+}
+
+/// The sandbox secrets written into `merchant.toml`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secrets {
+    /// `[merchant] api_key`.
+    pub api_key: String,
+    /// `[payment] psp_key`.
+    pub psp_key: String,
+    /// `[webhooks] secret`.
+    pub webhook_secret: String,
+    /// `[signing] key` (HMAC-SHA256).
+    pub signing_key: String,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets(****)")
+    }
+}
+
+impl Secrets {
+    /// Fresh keys: 128 bits each from the standard library's randomly keyed SipHash (good for
+    /// sandbox credentials; replace them with your own before exposing a server).
+    pub fn random() -> Self {
+        Secrets {
+            api_key: format!("sk_test_{}", random_hex()),
+            psp_key: format!("psp_test_{}", random_hex()),
+            webhook_secret: format!("whsec_{}", random_hex()),
+            signing_key: format!("sig_{}", random_hex()),
+        }
+    }
+}
+
+/// 32 hex digits that differ on every call and between runs.
+fn random_hex() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut out = String::new();
+    for _ in 0..2 {
+        // Every `RandomState` has its own keys, seeded from the OS once per thread.
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        hasher.write_u32(std::process::id());
+        out.push_str(&format!("{:016x}", hasher.finish()));
+    }
+    out
+}
+
+/// Why a project was not created.
+#[derive(Debug, thiserror::Error)]
+pub enum ScaffoldError {
+    /// The name is not a usable package name.
+    #[error(
+        "`{0}` is not a usable package name: use ASCII letters, digits, `-` and `_`, start with a \
+         letter, and do not take the name of a dependency ({deps})",
+        deps = DEPENDENCIES.join(", ")
+    )]
+    InvalidName(String),
+    /// The version has no spec files.
+    #[error("unknown version `{version}`; known versions: {}", known.join(", "))]
+    UnknownVersion {
+        /// What was asked for.
+        version: String,
+        /// The versions under the spec root.
+        known: Vec<String>,
+    },
+    /// The folder has files in it.
+    #[error("{} exists and is not empty: choose another --dir or remove it", .0.display())]
+    NotEmpty(PathBuf),
+    /// Generating the `acp/` crate failed.
+    #[error(transparent)]
+    Generate(#[from] crate::Error),
+    /// A template failed to render.
+    #[error("cannot render {template}: {source}")]
+    Render {
+        /// The output file.
+        template: &'static str,
+        /// What askama said.
+        source: askama::Error,
+    },
+    /// Writing a file failed.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file or folder.
+        path: PathBuf,
+        /// The OS error.
+        source: std::io::Error,
+    },
+}
+
+/// A created project.
+#[derive(Debug)]
+pub struct Created {
+    /// The project folder.
+    pub dir: PathBuf,
+    /// The files written, relative to `dir` (the generated crate's included).
+    pub files: Vec<PathBuf>,
+    /// The spec warnings of the generated crate.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// How the version's wire format is shaped: each flag is one difference the templates handle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Requests carry `items[{id, quantity}]` (up to 2026-01-16), not `line_items[{id}]`.
+    pub items_with_quantity: bool,
+    /// `Item.quantity` is a JSON number, not an integer (2025-09-29).
+    pub number_quantity: bool,
+    /// `fulfillment_address` and `fulfillment_option_id` (2025-09-29) instead of
+    /// `fulfillment_details` and `selected_fulfillment_options`.
+    pub address_only: bool,
+    /// `selected_fulfillment_options[{type, shipping: {option_id, item_ids}}]` (2025-12-12,
+    /// 2026-01-16) rather than `[{type, option_id, item_ids}]`.
+    pub nested_selection: bool,
+    /// Line items with `quantity` and `totals[]`, `capabilities` with payment handlers,
+    /// `protocol`, `payment_data{handler_id, instrument}` (2026-01-30 on).
+    pub line_totals: bool,
+    /// Line items of the old shape also have `name`, `description`, `unit_amount` (2025-12-12,
+    /// 2026-01-16).
+    pub line_details: bool,
+    /// Shipping options price themselves with `totals[]` (2026-01-16 on), not
+    /// `subtotal`/`tax`/`total`.
+    pub option_totals: bool,
+    /// `payment_provider.supported_payment_methods` are objects (2025-12-12, 2026-01-16).
+    pub provider_objects: bool,
+    /// `payment_provider.merchant_id` is required (2026-01-16).
+    pub provider_merchant_id: bool,
+    /// `Order.status` exists (2026-01-30 on).
+    pub order_status: bool,
+    /// Webhook events carry the full `Order` (2026-04-17 on).
+    pub rich_order: bool,
+    /// Cancel takes an optional body (2025-12-12 on).
+    pub cancel_body: bool,
+}
+
+impl Shape {
+    /// The shape of `version` (`YYYY-MM-DD`); a version newer than any known gets the newest.
+    pub fn of(version: &str) -> Shape {
+        let from = |first: &str| version >= first;
+        Shape {
+            items_with_quantity: !from("2026-01-30"),
+            number_quantity: !from("2025-12-12"),
+            address_only: !from("2025-12-12"),
+            nested_selection: from("2025-12-12") && !from("2026-01-30"),
+            line_totals: from("2026-01-30"),
+            line_details: from("2025-12-12") && !from("2026-01-30"),
+            option_totals: from("2026-01-16"),
+            provider_objects: from("2025-12-12") && !from("2026-01-30"),
+            provider_merchant_id: from("2026-01-16") && !from("2026-01-30"),
+            order_status: from("2026-01-30"),
+            rich_order: from("2026-04-17"),
+            cancel_body: from("2025-12-12"),
+        }
+    }
+}
+
+/// What the templates see.
+#[derive(Debug)]
+struct Context {
+    name: String,
+    version: String,
+    /// `v2026_04_17`.
+    module: String,
+    /// `shop-acp` (the dependency is renamed `acp`).
+    acp_package: String,
+    /// The TOML inline table of the `acp-runtime` dependency.
+    runtime_dependency: String,
+    merchant_id: String,
+    api_key: String,
+    psp_key: String,
+    webhook_secret: String,
+    signing_key: String,
+    /// `items` or `line_items`.
+    items_member: &'static str,
+    /// `fulfillment_address` or `fulfillment_details`.
+    fulfillment_member: &'static str,
+    /// A create request body for the README.
+    example_create: &'static str,
+    /// The version's wire-format differences.
+    shape: Shape,
+}
+
+impl Context {
+    fn new(project: &NewProject, secrets: &Secrets) -> Context {
+        let shape = Shape::of(&project.version);
+        let runtime_dependency = match &project.runtime {
+            RuntimeSource::Path(path) => format!(
+                "{{ path = {}, features = [\"server\", \"client\"] }}",
+                toml::Value::String(path.clone())
+            ),
+            RuntimeSource::Version(requirement) => format!(
+                "{{ version = {}, features = [\"server\", \"client\"] }}",
+                toml::Value::String(requirement.clone())
+            ),
+        };
+        Context {
+            name: project.name.clone(),
+            version: project.version.clone(),
+            module: crate::naming::version_module(&project.version),
+            acp_package: format!("{}-acp", project.name),
+            runtime_dependency,
+            merchant_id: format!("acct_{}", project.name.replace('-', "_")),
+            api_key: secrets.api_key.clone(),
+            psp_key: secrets.psp_key.clone(),
+            webhook_secret: secrets.webhook_secret.clone(),
+            signing_key: secrets.signing_key.clone(),
+            items_member: if shape.items_with_quantity {
+                "items"
+            } else {
+                "line_items"
+            },
+            fulfillment_member: if shape.address_only {
+                "fulfillment_address"
+            } else {
+                "fulfillment_details"
+            },
+            example_create: if shape.items_with_quantity {
+                r#"{"items": [{"id": "item_mug", "quantity": 1}]}"#
+            } else {
+                r#"{"line_items": [{"id": "item_mug"}], "currency": "usd", "capabilities": {}}"#
+            },
+            shape,
+        }
+    }
+}
+
+/// One template per file of the project: `struct => "template" => "output path"`.
+macro_rules! templates {
+    ($($ty:ident => $template:literal => $output:literal,)*) => {
+        $(
+            #[derive(Template)]
+            #[template(path = $template, escape = "none")]
+            struct $ty<'a> {
+                // Plain-text templates (`.gitignore`, `store.rs`, ...) do not read it.
+                #[allow(dead_code)]
+                p: &'a Context,
+            }
+        )*
+
+        /// Every rendered file: its path in the project and its text.
+        fn render_all(p: &Context) -> Result<Vec<(&'static str, String)>, ScaffoldError> {
+            Ok(vec![$(
+                (
+                    $output,
+                    $ty { p }.render().map_err(|source| ScaffoldError::Render {
+                        template: $output,
+                        source,
+                    })?,
+                ),
+            )*])
+        }
+    };
+}
+
+templates! {
+    CargoToml => "scaffold/Cargo.toml.askama" => "Cargo.toml",
+    Readme => "scaffold/README.md.askama" => "README.md",
+    MerchantToml => "scaffold/merchant.toml.askama" => "merchant.toml",
+    Gitignore => "scaffold/gitignore.askama" => ".gitignore",
+    MainRs => "scaffold/src/main.rs.askama" => "src/main.rs",
+    ApiRs => "scaffold/src/api.rs.askama" => "src/api.rs",
+    CatalogRs => "scaffold/src/catalog.rs.askama" => "src/catalog.rs",
+    CheckoutRs => "scaffold/src/checkout.rs.askama" => "src/checkout.rs",
+    ConfigRs => "scaffold/src/config.rs.askama" => "src/config.rs",
+    PagesRs => "scaffold/src/pages.rs.askama" => "src/pages.rs",
+    StoreRs => "scaffold/src/store.rs.askama" => "src/store.rs",
+    WebhooksRs => "scaffold/src/webhooks.rs.askama" => "src/webhooks.rs",
+}
+
+/// Whether `name` can be the project's package name (and, with `-acp`, its generated crate's).
+pub fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        && name.len() <= 64
+        && !DEPENDENCIES
+            .iter()
+            .any(|d| d.replace('-', "_") == name.replace('-', "_"))
+}
+
+/// The project's own files (everything but the generated `acp/` crate), relative paths and
+/// texts, with `secrets` in `merchant.toml`.
+pub fn render(
+    project: &NewProject,
+    secrets: &Secrets,
+) -> Result<Vec<(&'static str, String)>, ScaffoldError> {
+    if !valid_name(&project.name) {
+        return Err(ScaffoldError::InvalidName(project.name.clone()));
+    }
+    render_all(&Context::new(project, secrets))
+}
+
+/// Creates the project: checks the name, the version and the folder, generates `acp/`, writes
+/// the rendered files with fresh secrets and, when the runtime is this checkout's, this
+/// workspace's `Cargo.lock` (the dependency versions the runtime is tested with).
+pub fn create(generator: &Generator, project: &NewProject) -> Result<Created, ScaffoldError> {
+    if !valid_name(&project.name) {
+        return Err(ScaffoldError::InvalidName(project.name.clone()));
+    }
+    let known = generator.versions()?;
+    if !known.contains(&project.version) {
+        return Err(ScaffoldError::UnknownVersion {
+            version: project.version.clone(),
+            known,
+        });
+    }
+    let dir = &project.dir;
+    let existed = dir.exists();
+    if existed {
+        let mut entries = std::fs::read_dir(dir).map_err(|source| ScaffoldError::Write {
+            path: dir.clone(),
+            source,
+        })?;
+        if entries.next().is_some() {
+            return Err(ScaffoldError::NotEmpty(dir.clone()));
+        }
+    }
+    let files = render(project, &Secrets::random())?;
+    let result = write_project(generator, project, &files);
+    if result.is_err() {
+        // Leave nothing half-made behind (the folder was missing or empty).
+        if existed {
+            if let Ok(entries) = std::fs::read_dir(dir) {
+                for entry in entries.flatten() {
+                    let path = entry.path();
+                    let _ = if path.is_dir() {
+                        std::fs::remove_dir_all(&path)
+                    } else {
+                        std::fs::remove_file(&path)
+                    };
+                }
+            }
+        } else {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+    result
+}
+
+fn write_project(
+    generator: &Generator,
+    project: &NewProject,
+    files: &[(&'static str, String)],
+) -> Result<Created, ScaffoldError> {
+    let dir = &project.dir;
+    let acp = dir.join("acp");
+    let diagnostics = generator
+        .clone()
+        .server(true)
+        .client(true)
+        .tolerant(false)
+        .specs(SPECS.iter().map(|s| s.to_string()).collect())
+        .write_crate(
+            std::slice::from_ref(&project.version),
+            &acp,
+            &format!("{}-acp", project.name),
+            &project.runtime,
+        )?;
+    let mut written = vec![
+        PathBuf::from("acp/Cargo.toml"),
+        PathBuf::from("acp/src/lib.rs"),
+    ];
+    for (path, text) in files {
+        // askama drops the template's final newline.
+        write(
+            &dir.join(path),
+            &format!("{}\n", text.trim_end_matches('\n')),
+        )?;
+        written.push(PathBuf::from(path));
+    }
+    if matches!(project.runtime, RuntimeSource::Path(_)) {
+        let lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
+        if lock.is_file() {
+            std::fs::copy(&lock, dir.join("Cargo.lock")).map_err(|source| {
+                ScaffoldError::Write {
+                    path: dir.join("Cargo.lock"),
+                    source,
+                }
+            })?;
+            written.push(PathBuf::from("Cargo.lock"));
+        }
+    }
+    Ok(Created {
+        dir: dir.clone(),
+        files: written,
+        diagnostics,
+    })
+}
+
+fn write(path: &Path, text: &str) -> Result<(), ScaffoldError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(|source| ScaffoldError::Write {
+            path: parent.to_path_buf(),
+            source,
+        })?;
+    }
+    std::fs::write(path, text).map_err(|source| ScaffoldError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::conformance::MerchantConfig;
+
+    const VERSIONS: [&str; 5] = [
+        "2025-09-29",
+        "2025-12-12",
+        "2026-01-16",
+        "2026-01-30",
+        "2026-04-17",
+    ];
+
+    fn secrets() -> Secrets {
+        Secrets {
+            api_key: "sk_test_fixed".into(),
+            psp_key: "psp_test_fixed".into(),
+            webhook_secret: "whsec_fixed".into(),
+            signing_key: "sig_fixed".into(),
+        }
+    }
+
+    fn file<'a>(files: &'a [(&'static str, String)], path: &str) -> &'a str {
+        &files
+            .iter()
+            .find(|(p, _)| *p == path)
+            .unwrap_or_else(|| panic!("no {path}"))
+            .1
+    }
+
+    #[test]
+    fn merchant_toml_parses_with_the_suites_loader() {
+        for version in VERSIONS {
+            let files = render(&NewProject::new("shop", version), &secrets()).unwrap();
+            let text = file(&files, "merchant.toml");
+            let config = MerchantConfig::parse(text, "merchant.toml").unwrap();
+            assert_eq!(
+                config.merchant.base_url.as_deref(),
+                Some("http://127.0.0.1:8080")
+            );
+            assert_eq!(config.merchant.api_key, "sk_test_fixed");
+            assert_eq!(config.fixtures.in_stock_item_id, "item_mug");
+            assert_eq!(config.fixtures.out_of_stock_item_id, "item_sold_out");
+            assert_eq!(
+                (config.fixtures.quantity, config.fixtures.currency.as_str()),
+                (1, "usd")
+            );
+            assert_eq!(config.fixtures.address.state, "CA");
+            assert_eq!(config.payment.card_number, "4242424242424242");
+            assert_eq!(config.payment.decline_card_number, "4000000000000002");
+            assert_eq!(config.payment.allowance_max_amount, 100_000);
+            assert_eq!(config.payment.psp_key.as_deref(), Some("psp_test_fixed"));
+            let webhooks = config.webhooks.unwrap();
+            assert_eq!(
+                (webhooks.secret.as_str(), webhooks.listen.as_str()),
+                ("whsec_fixed", "127.0.0.1:8788")
+            );
+            let signing = config.signing.unwrap();
+            assert_eq!(signing.key.as_deref(), Some("sig_fixed"));
+            assert_eq!(
+                signing.algorithm,
+                Some(crate::conformance::config::SigningAlgorithm::HmacSha256)
+            );
+        }
+    }
+
+    #[test]
+    fn every_version_renders_rust_that_parses() {
+        for version in VERSIONS {
+            let files = render(&NewProject::new("my-shop", version), &secrets()).unwrap();
+            for (path, text) in &files {
+                if path.ends_with(".rs") {
+                    if let Err(error) = syn::parse_file(text) {
+                        panic!("{version} {path} does not parse: {error}\n{text}");
+                    }
+                    assert!(
+                        !text.contains("{{") && !text.contains("{%"),
+                        "{version} {path}"
+                    );
+                }
+            }
+            let api = file(&files, "src/api.rs");
+            assert!(api.contains(&format!(
+                "use acp::{}::{{checkout, delegate_payment}};",
+                crate::naming::version_module(version)
+            )));
+            let manifest: toml::Table = file(&files, "Cargo.toml").parse().unwrap();
+            assert_eq!(manifest["package"]["name"].as_str(), Some("my-shop"));
+            let acp = &manifest["dependencies"]["acp"];
+            assert_eq!(acp["package"].as_str(), Some("my-shop-acp"));
+            assert_eq!(acp["path"].as_str(), Some("acp"));
+            assert!(manifest["dependencies"]["acp-runtime"]
+                .get("path")
+                .is_some());
+            assert_eq!(
+                manifest["workspace"]["exclude"].as_array().unwrap()[0].as_str(),
+                Some("acp")
+            );
+            assert!(file(&files, "README.md").contains(version));
+        }
+    }
+
+    #[test]
+    fn shapes_follow_the_versions() {
+        let old = Shape::of("2025-09-29");
+        assert!(old.items_with_quantity && old.number_quantity && old.address_only);
+        assert!(!old.line_totals && !old.option_totals && !old.cancel_body);
+        let mid = Shape::of("2026-01-16");
+        assert!(mid.nested_selection && mid.option_totals && mid.provider_merchant_id);
+        assert!(mid.items_with_quantity && !mid.number_quantity && !mid.line_totals);
+        let new = Shape::of("2026-04-17");
+        assert!(new.line_totals && new.rich_order && new.order_status);
+        assert!(!new.items_with_quantity && !new.nested_selection && !new.provider_objects);
+        assert_eq!(Shape::of("2027-01-01"), new);
+        assert_eq!(
+            Shape::of("2026-01-30"),
+            Shape {
+                rich_order: false,
+                ..new
+            }
+        );
+    }
+
+    #[test]
+    fn names_and_runtime_sources() {
+        for good in ["shop", "my-shop", "Shop_2"] {
+            assert!(valid_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "2shop",
+            "-shop",
+            "my shop",
+            "shop/x",
+            "axum",
+            "serde-json",
+            "acp_runtime",
+        ] {
+            assert!(!valid_name(bad), "{bad}");
+            assert!(matches!(
+                render(&NewProject::new(bad, "2026-04-17"), &secrets()),
+                Err(ScaffoldError::InvalidName(_))
+            ));
+        }
+        let mut project = NewProject::new("shop", "2026-04-17");
+        project.runtime = RuntimeSource::Version("0.1".into());
+        let files = render(&project, &secrets()).unwrap();
+        let manifest: toml::Table = file(&files, "Cargo.toml").parse().unwrap();
+        let runtime = &manifest["dependencies"]["acp-runtime"];
+        assert_eq!(runtime["version"].as_str(), Some("0.1"));
+        assert_eq!(runtime["features"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn secrets_are_fresh_and_never_printed() {
+        let (a, b) = (Secrets::random(), Secrets::random());
+        assert_ne!(a.api_key, b.api_key);
+        assert_ne!(a.api_key[8..], a.psp_key[9..]);
+        assert!(a.api_key.starts_with("sk_test_") && a.api_key.len() == 8 + 32);
+        assert_eq!(format!("{a:?}"), "Secrets(****)");
+    }
+
+    #[test]
+    fn create_refuses_unknown_versions_and_non_empty_folders() {
+        let generator = Generator::from_env().unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let mut project = NewProject::new("shop", "2020-01-01");
+        project.dir = temp.path().join("shop");
+        let error = create(&generator, &project).unwrap_err().to_string();
+        assert!(
+            error.contains("unknown version `2020-01-01`") && error.contains("2026-04-17"),
+            "{error}"
+        );
+        assert!(!project.dir.exists());
+
+        project.version = "2026-04-17".into();
+        std::fs::create_dir_all(&project.dir).unwrap();
+        std::fs::write(project.dir.join("keep.txt"), "mine").unwrap();
+        let error = create(&generator, &project).unwrap_err();
+        assert!(matches!(error, ScaffoldError::NotEmpty(_)), "{error}");
+        assert!(error.to_string().contains("not empty"));
+        assert_eq!(
+            std::fs::read_to_string(project.dir.join("keep.txt")).unwrap(),
+            "mine"
+        );
+    }
+
+    #[test]
+    fn create_writes_the_project() {
+        let generator = Generator::from_env().unwrap();
+        let temp = tempfile::tempdir().unwrap();
+        let mut project = NewProject::new("shop", "2025-09-29");
+        project.dir = temp.path().join("empty");
+        std::fs::create_dir_all(&project.dir).unwrap();
+        let created = create(&generator, &project).unwrap();
+        for path in [
+            "Cargo.toml",
+            "merchant.toml",
+            "README.md",
+            "src/main.rs",
+            "acp/src/lib.rs",
+        ] {
+            assert!(created.dir.join(path).is_file(), "{path}");
+            assert!(created.files.contains(&PathBuf::from(path)), "{path}");
+        }
+        let lib = std::fs::read_to_string(created.dir.join("acp/src/lib.rs")).unwrap();
+        assert!(lib.contains("pub mod v2025_09_29") && lib.contains("pub trait Api"));
+        let acp: toml::Table = std::fs::read_to_string(created.dir.join("acp/Cargo.toml"))
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(acp["package"]["name"].as_str(), Some("shop-acp"));
+        let config = MerchantConfig::load(created.dir.join("merchant.toml")).unwrap();
+        assert!(config.merchant.api_key.starts_with("sk_test_"));
+    }
+}
