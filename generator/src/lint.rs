@@ -92,12 +92,27 @@ mod oracle {
         /// (`openapi-3.0-keyword`); without that the validator refuses the 2025-09-29 checkout
         /// bundle outright.
         pub fn new(set: &SpecSet) -> Result<Oracle, String> {
+            Oracle::build(set, false)
+        }
+
+        /// Like [`Oracle::new`], but an `allOf` with closed parts is judged as its authors
+        /// meant it: closed as a whole. Taken literally, `allOf: [closed base, {required:
+        /// [order]}]` (`CheckoutSessionWithOrder`) accepts nothing, since each part rejects the
+        /// other's members; `lint` reports that, a server check must not fail on it.
+        pub fn merging_closed_allof(set: &SpecSet) -> Result<Oracle, String> {
+            Oracle::build(set, true)
+        }
+
+        fn build(set: &SpecSet, merge_closed_allof: bool) -> Result<Oracle, String> {
             let documents: Vec<(String, Value)> = set
                 .files
                 .iter()
                 .map(|file| {
                     let mut value = file.value.clone();
                     normalize_openapi_30(&mut value);
+                    if merge_closed_allof {
+                        close_allof_as_a_whole(&mut value);
+                    }
                     (file.path.clone(), value)
                 })
                 .collect();
@@ -179,6 +194,46 @@ mod oracle {
             .replace(' ', "%20")
             .replace('{', "%7B")
             .replace('}', "%7D")
+    }
+
+    /// Rewrites every `allOf` with parts closed by `additionalProperties: false` (local `$ref`
+    /// parts are inlined) so that the parts are open and the composition carries
+    /// `unevaluatedProperties: false`, which sees the members of every part.
+    fn close_allof_as_a_whole(document: &mut Value) {
+        fn walk(value: &mut Value, source: &Value) {
+            match value {
+                Value::Object(map) => {
+                    let mut closed = false;
+                    if let Some(Value::Array(parts)) = map.get_mut("allOf") {
+                        for part in parts.iter_mut() {
+                            let resolved = match part.get("$ref").and_then(Value::as_str) {
+                                Some(reference) if reference.starts_with("#/") => {
+                                    source.pointer(&reference[1..]).cloned()
+                                }
+                                Some(_) => None,
+                                None => Some(part.clone()),
+                            };
+                            let Some(Value::Object(mut resolved)) = resolved else {
+                                continue;
+                            };
+                            if resolved.get("additionalProperties") == Some(&Value::Bool(false)) {
+                                resolved.remove("additionalProperties");
+                                *part = Value::Object(resolved);
+                                closed = true;
+                            }
+                        }
+                    }
+                    if closed && !map.contains_key("unevaluatedProperties") {
+                        map.insert("unevaluatedProperties".into(), Value::Bool(false));
+                    }
+                    map.values_mut().for_each(|v| walk(v, source));
+                }
+                Value::Array(items) => items.iter_mut().for_each(|v| walk(v, source)),
+                _ => {}
+            }
+        }
+        let source = document.clone();
+        walk(document, &source);
     }
 
     /// Boolean `exclusiveMinimum`/`exclusiveMaximum` and `nullable: true` in their 3.1 form.

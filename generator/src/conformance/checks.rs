@@ -15,7 +15,7 @@ use super::model::{
 };
 use super::requests::{self, Shape};
 use super::session;
-use super::spec::{Op, VersionSpec, COMPLETE, CREATE, DELEGATE, ORDER_EVENTS, UPDATE};
+use super::spec::{Op, VersionSpec, COMPLETE, CREATE, DELEGATE, ORDER_EVENTS, RETRIEVE, UPDATE};
 
 /// A check's identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -541,6 +541,17 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// Checks a 400 for a missing or unsupported `API-Version` against the error schema.
+    /// `supported_versions` is what the versioning RFC asks for, though the closed `Error`
+    /// schemas do not list it: the rest of the body is judged.
+    fn expect_version_error(&self, reply: &Reply) -> Step<()> {
+        let mut judged = reply.body().clone();
+        if let Some(map) = judged.as_object_mut() {
+            map.remove("supported_versions");
+        }
+        self.expect_schema(CREATE, 400, &judged, "the error body")
+    }
+
     async fn create_without_address(&mut self) -> Step<String> {
         let item = self.config().fixtures.in_stock_item_id.clone();
         let created = self.create(&item, false).await?;
@@ -584,7 +595,10 @@ impl Ctx<'_> {
         self.expect_status(&reply, CREATE, CREATE.path, status)?;
         let mut notes = vec![format!("`API-Version: {version}` accepted")];
         // No released version declares it, but echo it where one does.
-        if self.spec().declares_response_header(CREATE, status, "API-Version") {
+        if self
+            .spec()
+            .declares_response_header(CREATE, status, "API-Version")
+        {
             if reply.header("API-Version") != Some(version.as_str()) {
                 return fail(format!(
                     "the spec declares an API-Version response header; got {:?}, expected \
@@ -614,7 +628,7 @@ impl Ctx<'_> {
                     snippet(&reply)
                 ));
             }
-            self.expect_error(&reply, CREATE, 400, None)?;
+            self.expect_version_error(&reply)?;
             notes.push("missing → 400".into());
         }
         let reply = self
@@ -635,7 +649,7 @@ impl Ctx<'_> {
                 snippet(&reply)
             ));
         }
-        self.expect_error(&reply, CREATE, 400, None)?;
+        self.expect_version_error(&reply)?;
         if let Some(listed) = reply
             .body()
             .get("supported_versions")
@@ -805,10 +819,23 @@ impl Ctx<'_> {
                 snippet(&reply)
             ));
         }
-        self.expect_error(&reply, DELEGATE, reply.status, None)?;
+        // The delegate_payment `Error` enums have no type or code for authentication failures
+        // (even the spec's own 401 example breaks them), so only the shape is judged.
+        let error = reply.body();
+        let shaped = ["type", "code", "message"]
+            .iter()
+            .all(|member| error.get(member).is_some_and(Value::is_string));
+        if !shaped {
+            return fail(format!(
+                "the {} refusal is not an error object with `type`, `code` and `message`: {}",
+                reply.status,
+                snippet(&reply)
+            ));
+        }
         Ok(format!(
-            "mismatching signature refused with {}",
-            reply.status
+            "mismatching signature refused with {} `{}`",
+            reply.status,
+            error["code"].as_str().unwrap_or("")
         ))
     }
 
@@ -1053,7 +1080,8 @@ impl Ctx<'_> {
         let token = self.delegate(&ready, &card).await?;
         let (_, _, reply) = self.complete(&ready, &token, None).await?;
         if (200..300).contains(&reply.status) {
-            self.expect_schema(COMPLETE, reply.status, reply.body(), "the session")?;
+            // A declined session has no order: it is a plain session, not the complete schema.
+            self.expect_schema(RETRIEVE, 200, reply.body(), "the session")?;
             let body = reply.body();
             if session::status(body) == "completed" {
                 return fail("the session was completed with the declining card");

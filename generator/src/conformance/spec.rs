@@ -86,7 +86,8 @@ pub const ORDER_EVENTS: Op = Op {
     method: "post",
 };
 
-/// The facts of one version's spec files, and a JSON Schema validator over them.
+/// The facts of one version's spec files, and a JSON Schema validator over them (closed `allOf`
+/// compositions judged as a whole: see [`Oracle::merging_closed_allof`]).
 pub struct VersionSpec {
     /// The version (`2026-04-17`).
     pub version: String,
@@ -125,7 +126,7 @@ impl VersionSpec {
             checkout: document(Api::Checkout),
             delegate_payment: document(Api::DelegatePayment),
             webhooks: document(Api::Webhooks),
-            oracle: Mutex::new(Oracle::new(set)?),
+            oracle: Mutex::new(Oracle::merging_closed_allof(set)?),
         })
     }
 
