@@ -1,0 +1,426 @@
+//! The proof of issue 5, end to end with the real binaries: `acp-codegen new` scaffolds a
+//! merchant for 2026-04-17 and for 2025-09-29; each is built, started on loopback, and
+//! `acp-codegen conformance` must report zero failures and zero skips in both profiles. The
+//! 2026-04-17 run also builds the test crate of `generate --conformance` and runs it against the
+//! server. Then the suite runs against a deliberately broken server (the scaffold behind a proxy
+//! that swaps the conflict status, strips `links[]`, adds 1 to every `total` and re-signs order
+//! webhooks with a wrong secret), and exactly the checks covering those faults must fail.
+
+mod common;
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use acp_codegen::conformance::{MerchantConfig, Outcome, Profile, Suite, SuiteOptions, CHECKS};
+use common::workspace_root;
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_acp-codegen");
+
+fn nested_target() -> PathBuf {
+    workspace_root().join("target/nested")
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn run(command: &mut Command, what: &str) -> String {
+    let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
+    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "{what} failed:\n{stdout}\n{stderr}"
+    );
+    stdout
+}
+
+/// Scaffolds and builds `name` for `version`; the project folder.
+fn scaffold(name: &str, version: &str) -> PathBuf {
+    let dir = nested_target().join("scaffolds").join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    run(
+        Command::new(BIN)
+            .args(["new", name, "--version", version, "--dir"])
+            .arg(&dir),
+        "acp-codegen new",
+    );
+    for file in ["Cargo.toml", "merchant.toml", "README.md"] {
+        assert!(dir.join(file).is_file(), "the scaffold has no {file}");
+    }
+    // The workspace's lock file: the same dependency versions as everything else here.
+    std::fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    run(
+        Command::new(env!("CARGO"))
+            .args(["build", "--manifest-path"])
+            .arg(dir.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", nested_target())
+            .env("RUSTFLAGS", "-D warnings"),
+        "building the scaffold",
+    );
+    dir
+}
+
+/// `merchant.toml` of the scaffold with its server on `port` and order webhooks sent to
+/// `webhook_port`.
+fn configure(dir: &Path, port: u16, webhook_port: u16) -> PathBuf {
+    let text = std::fs::read_to_string(dir.join("merchant.toml")).unwrap();
+    let mut table: toml::Table = text.parse().expect("the scaffold's merchant.toml is TOML");
+    table["merchant"]["base_url"] = toml::Value::String(format!("http://127.0.0.1:{port}"));
+    table["webhooks"]["listen"] = toml::Value::String(format!("127.0.0.1:{webhook_port}"));
+    let path = dir.join(format!("merchant-{port}.toml"));
+    std::fs::write(&path, toml::to_string(&table).unwrap()).unwrap();
+    MerchantConfig::load(&path).expect("the configured merchant.toml loads in the suite");
+    path
+}
+
+/// A running scaffold server; killed when dropped.
+struct Server {
+    child: Child,
+    log: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(dir: &Path, name: &str, config: &Path, port: u16, profile: Profile) -> Server {
+    let binary = nested_target().join("debug").join(name);
+    let log = dir.join(format!("server-{port}.log"));
+    let database = dir.join(format!("merchant-{port}.db"));
+    let _ = std::fs::remove_file(&database);
+    let child = Command::new(&binary)
+        .arg("--config")
+        .arg(config)
+        .arg("--database")
+        .arg(&database)
+        .args(["--profile", profile.as_str()])
+        .current_dir(dir)
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
+    let mut server = Server { child, log };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = server.child.try_wait() {
+            panic!(
+                "the scaffold exited with {status}:\n{}",
+                std::fs::read_to_string(&server.log).unwrap_or_default()
+            );
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the scaffold did not listen on {port}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    server
+}
+
+/// Runs `acp-codegen conformance`; the exit success and report.json.
+fn conformance(config: &Path, version: &str, profile: Profile, report: &Path) -> (bool, Value) {
+    let output = Command::new(BIN)
+        .args([
+            "conformance",
+            "--version",
+            version,
+            "--profile",
+            profile.as_str(),
+        ])
+        .arg("--config")
+        .arg(config)
+        .arg("--report")
+        .arg(report)
+        .args(["--webhook-timeout", "15"])
+        .output()
+        .expect("run acp-codegen conformance");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    println!("{stdout}");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(report.join("report.json")).unwrap())
+            .unwrap();
+    assert!(
+        stdout.contains("passed,") && stdout.lines().count() > CHECKS.len(),
+        "the suite prints every check live:\n{stdout}"
+    );
+    (output.status.success(), report)
+}
+
+fn outcomes(report: &Value) -> Vec<(String, String, String)> {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap().to_string(),
+                r["outcome"].as_str().unwrap().to_string(),
+                r["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
+
+/// The scaffold of `version` passes every check in both profiles; the project, and the
+/// launch-checklist server still running with its config and port.
+fn scaffold_passes(name: &str, version: &str) -> (PathBuf, Server, PathBuf, u16) {
+    let dir = scaffold(name, version);
+    let mut last = None;
+    for profile in Profile::ALL {
+        let (port, webhook_port) = (free_port(), free_port());
+        let config = configure(&dir, port, webhook_port);
+        let server = start(&dir, name, &config, port, profile);
+        let report_dir = dir.join(format!("report-{profile}"));
+        let (success, report) = conformance(&config, version, profile, &report_dir);
+        let results = outcomes(&report);
+        assert_eq!(results.len(), CHECKS.len());
+        let not_passed: Vec<_> = results.iter().filter(|(_, o, _)| o != "pass").collect();
+        assert!(
+            not_passed.is_empty() && success,
+            "{version} {profile}: {not_passed:#?}\nserver log:\n{}",
+            std::fs::read_to_string(&server.log).unwrap_or_default()
+        );
+        for file in ["report.json", "junit.xml", "report.html"] {
+            assert!(report_dir.join(file).is_file());
+        }
+        let html = std::fs::read_to_string(report_dir.join("report.html")).unwrap();
+        let config: toml::Table = std::fs::read_to_string(&config).unwrap().parse().unwrap();
+        let api_key = config["merchant"]["api_key"].as_str().unwrap();
+        assert!(html.contains("/checkout_sessions") && !html.contains(api_key));
+        last = Some((server, port));
+    }
+    let (server, port) = last.expect("two profiles ran");
+    let config = dir.join(format!("merchant-{port}.toml"));
+    (dir, server, config, port)
+}
+
+#[test]
+fn scaffold_2025_09_29_passes_the_suite_in_both_profiles() {
+    scaffold_passes("shop-v20250929", "2025-09-29");
+}
+
+#[test]
+fn scaffold_2026_04_17_passes_the_suite_and_the_emitted_tests_and_a_broken_server_fails() {
+    let name = "shop-v20260417";
+    let version = "2026-04-17";
+    let (dir, server, config, port) = scaffold_passes(name, version);
+
+    // The emitted test crate against the same (launch-checklist) server.
+    let tests = nested_target().join("scaffolds/conformance-tests-v20260417");
+    let _ = std::fs::remove_dir_all(&tests);
+    run(
+        Command::new(BIN)
+            .args(["generate", "--conformance", "--version", version, "--name"])
+            .arg("shop-conformance-tests")
+            .arg("--out")
+            .arg(&tests),
+        "generate --conformance",
+    );
+    std::fs::copy(
+        workspace_root().join("Cargo.lock"),
+        tests.join("Cargo.lock"),
+    )
+    .unwrap();
+    let stdout = run(
+        Command::new(env!("CARGO"))
+            .args(["test", "--manifest-path"])
+            .arg(tests.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", nested_target())
+            .env("RUSTFLAGS", "-D warnings")
+            .env("ACP_BASE_URL", format!("http://127.0.0.1:{port}"))
+            .env("ACP_MERCHANT_CONFIG", &config)
+            .env("ACP_PROFILE", "launch-checklist")
+            .env("ACP_SPEC_ROOT", acp_specs::resolve_spec_root(None).unwrap()),
+        "the emitted conformance tests",
+    );
+    let summary = format!("test result: ok. {} passed; 0 failed", CHECKS.len());
+    assert!(stdout.contains(&summary), "{stdout}");
+    drop(server);
+
+    broken_server_fails_the_covering_checks(&dir, name, version);
+}
+
+fn broken_server_fails_the_covering_checks(dir: &Path, name: &str, version: &str) {
+    let (port, server_webhooks, proxy_port, suite_webhooks) =
+        (free_port(), free_port(), free_port(), free_port());
+    let server_config = configure(dir, port, server_webhooks);
+    let _server = start(dir, name, &server_config, port, Profile::Spec);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let mut config = MerchantConfig::load(&server_config).unwrap();
+    let secret = config.webhooks.as_ref().unwrap().secret.clone();
+    config.merchant.base_url = Some(format!("http://127.0.0.1:{proxy_port}"));
+    config.webhooks.as_mut().unwrap().listen = format!("127.0.0.1:{suite_webhooks}");
+    let report = runtime.block_on(async {
+        broken::spawn(
+            proxy_port,
+            format!("http://127.0.0.1:{port}"),
+            broken::Fault::Responses,
+        )
+        .await;
+        broken::spawn(
+            server_webhooks,
+            format!("http://127.0.0.1:{suite_webhooks}"),
+            broken::Fault::WebhookSignature(secret),
+        )
+        .await;
+        let generator = acp_codegen::Generator::from_env().unwrap();
+        let mut options = SuiteOptions::new(
+            format!("http://127.0.0.1:{proxy_port}"),
+            Profile::Spec,
+            config,
+        );
+        options.webhook_timeout = Duration::from_secs(15);
+        let suite = Suite::load(&generator, version, options).unwrap();
+        suite.run(&[], |_| {}).await
+    });
+    let failed: Vec<&str> = report
+        .results
+        .iter()
+        .filter(|r| r.outcome == Outcome::Fail)
+        .map(|r| r.id.as_str())
+        .collect();
+    let expected = [
+        // wrong totals
+        "session.create.with_address",
+        "session.update.shipping_option",
+        // bad webhook signature
+        "webhooks.order_events",
+        // wrong conflict status
+        "idempotency.create_conflict",
+        "idempotency.complete_conflict",
+        // missing links
+        "links.legal",
+    ];
+    let message = |id: &str| {
+        report
+            .results
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.message.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        failed,
+        expected,
+        "{:#?}",
+        report
+            .results
+            .iter()
+            .map(|r| (r.id.as_str(), r.outcome, r.message.as_str()))
+            .collect::<Vec<_>>()
+    );
+    assert!(message("session.create.with_address").contains("total is"));
+    assert!(message("webhooks.order_events").contains("Merchant-Signature"));
+    assert!(message("idempotency.create_conflict").contains("answered 409 where 422"));
+    assert!(message("links.legal").contains("no `terms_of_use` link"));
+}
+
+/// A proxy that breaks what passes through it.
+mod broken {
+    use axum::body::Bytes;
+    use axum::extract::State;
+    use axum::http::{HeaderMap, Method, StatusCode, Uri};
+    use axum::response::{IntoResponse, Response};
+    use serde_json::Value;
+
+    #[derive(Clone)]
+    pub enum Fault {
+        /// Swap 409/422 on idempotency conflicts, empty `links[]`, `total` + 1.
+        Responses,
+        /// Re-sign order webhooks with a wrong secret.
+        WebhookSignature(String),
+    }
+
+    #[derive(Clone)]
+    struct Proxy {
+        upstream: String,
+        fault: Fault,
+        client: reqwest::Client,
+    }
+
+    pub async fn spawn(port: u16, upstream: String, fault: Fault) {
+        // reqwest is built without a default TLS crypto provider (see conformance::http).
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let socket = tokio::net::TcpListener::bind(("127.0.0.1", port))
+            .await
+            .unwrap();
+        let proxy = Proxy {
+            upstream,
+            fault,
+            client: reqwest::Client::new(),
+        };
+        let app = axum::Router::new().fallback(forward).with_state(proxy);
+        tokio::spawn(async move { axum::serve(socket, app).await });
+    }
+
+    async fn forward(
+        State(proxy): State<Proxy>,
+        method: Method,
+        uri: Uri,
+        headers: HeaderMap,
+        body: Bytes,
+    ) -> Response {
+        let mut request = proxy
+            .client
+            .request(method, format!("{}{uri}", proxy.upstream));
+        for (name, value) in &headers {
+            if name == "host" || name == "content-length" {
+                continue;
+            }
+            if name == "merchant-signature" {
+                if let Fault::WebhookSignature(secret) = &proxy.fault {
+                    let wrong = format!("{secret}-but-not-quite");
+                    let signature = acp_runtime::signing::merchant_signature(
+                        wrong.as_bytes(),
+                        chrono::Utc::now().timestamp(),
+                        &body,
+                    );
+                    request = request.header(name, signature);
+                    continue;
+                }
+            }
+            request = request.header(name, value);
+        }
+        let Ok(response) = request.body(body).send().await else {
+            return StatusCode::BAD_GATEWAY.into_response();
+        };
+        let mut status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap_or_default();
+        let mut body = bytes.to_vec();
+        if matches!(proxy.fault, Fault::Responses) {
+            if let Ok(mut json) = serde_json::from_slice::<Value>(&bytes) {
+                if json["code"] == "idempotency_conflict" {
+                    status = if status == 422 { 409 } else { 422 };
+                }
+                if json.get("links").is_some() {
+                    json["links"] = Value::Array(Vec::new());
+                }
+                if let Some(totals) = json.get_mut("totals").and_then(Value::as_array_mut) {
+                    for total in totals.iter_mut().filter(|t| t["type"] == "total") {
+                        total["amount"] = (total["amount"].as_i64().unwrap_or(0) + 1).into();
+                    }
+                }
+                body = serde_json::to_vec(&json).unwrap();
+            }
+        }
+        let mut out = Response::builder().status(status);
+        for (name, value) in &headers {
+            if name != "content-length" && name != "transfer-encoding" {
+                out = out.header(name, value);
+            }
+        }
+        out.body(axum::body::Body::from(body))
+            .unwrap_or_else(|_| StatusCode::BAD_GATEWAY.into_response())
+    }
+}
