@@ -172,3 +172,48 @@ fn the_validator_rejects_a_session_missing_required_members() {
         );
     }
 }
+
+/// `CheckoutSessionWithOrder` is `allOf: [closed base without order, {required: [order]}]` in
+/// every OpenAPI file: taken literally nothing is valid, so the suite's validator closes such
+/// compositions as a whole. The spec's completed-session examples (with an order) show both
+/// sides.
+#[test]
+fn completed_sessions_are_judged_with_closed_allof_merged() {
+    let root = acp_specs::resolve_spec_root(None).unwrap();
+    for version in VERSIONS {
+        let path = root.join(format!("examples/{version}/examples.agentic_checkout.json"));
+        let examples: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let mut completed = examples["complete_checkout_session_response"].clone();
+        // 2025-09-29's example has no order at all; every version's Order needs these three.
+        completed["order"] = json!({
+            "id": "ord_1",
+            "checkout_session_id": completed["id"],
+            "permalink_url": "https://shop.example/orders/ord_1",
+        });
+        let completed = &completed;
+        let set = Generator::from_env().unwrap().spec_set(version).unwrap();
+        let spec = VersionSpec::new(&set).unwrap();
+        let schema = spec.response_schema(COMPLETE, 200).unwrap();
+        let merged = spec.validate(&schema, completed);
+        let mut literal = acp_codegen::lint::Oracle::new(&set).unwrap();
+        let literal = literal.errors(&schema, completed);
+        assert!(
+            literal.iter().any(|e| e.contains("order")),
+            "{version}: literally, `order` is refused: {literal:?}"
+        );
+        // Whatever else the example gets wrong is the example's own defect (lint lists them);
+        // `order` is not among the complaints once the composition is closed as a whole.
+        assert!(
+            !merged.iter().any(|e| e.contains("'order'")),
+            "{version}: {merged:?}"
+        );
+        // Closed as a whole still means closed.
+        let mut extra = completed.clone();
+        extra["not_in_the_spec"] = json!(1);
+        let errors = spec.validate(&schema, &extra);
+        assert!(
+            errors.iter().any(|e| e.contains("not_in_the_spec")),
+            "{version}: {errors:?}"
+        );
+    }
+}
