@@ -182,7 +182,8 @@ fn completed_sessions_are_judged_with_closed_allof_merged() {
     let root = acp_specs::resolve_spec_root(None).unwrap();
     for version in VERSIONS {
         let path = root.join(format!("examples/{version}/examples.agentic_checkout.json"));
-        let examples: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let examples: Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
         let mut completed = examples["complete_checkout_session_response"].clone();
         // 2025-09-29's example has no order at all; every version's Order needs these three.
         completed["order"] = json!({
@@ -216,4 +217,45 @@ fn completed_sessions_are_judged_with_closed_allof_merged() {
             "{version}: {errors:?}"
         );
     }
+}
+
+/// "Include all required headers": every header parameter the spec marks as required goes
+/// out with the suite's requests (`Signature`/`Timestamp` when `[signing]` is configured, as
+/// in the example config).
+#[test]
+fn the_suite_sends_every_header_the_spec_requires() {
+    use acp_codegen::conformance::{Profile, Suite, SuiteOptions};
+    for version in VERSIONS {
+        let options = SuiteOptions::new("http://127.0.0.1:9", Profile::Spec, config());
+        let generator = Generator::from_env().unwrap();
+        let suite = Suite::load(&generator, version, options).unwrap();
+        let shape = Shape::of(version);
+        for (op, body) in [
+            (CREATE, requests::create(shape, &config(), "item_1", true)),
+            (UPDATE, json!({})),
+            (COMPLETE, json!({})),
+            (DELEGATE, json!({})),
+        ] {
+            let request = suite.request(op, op.path, Some(body));
+            let sent = suite.headers_of(&request).unwrap();
+            let required = suite_spec_required(version, op);
+            assert!(!required.is_empty(), "{version} {op:?}");
+            for name in required {
+                assert!(
+                    sent.iter().any(|(n, _)| n.eq_ignore_ascii_case(&name)),
+                    "{version} {op:?}: `{name}` is required but not sent ({sent:?})"
+                );
+            }
+            for signed in ["Signature", "Timestamp", "Idempotency-Key", "Request-Id"] {
+                assert!(
+                    sent.iter().any(|(n, _)| n == signed),
+                    "{version} {op:?} {signed}"
+                );
+            }
+        }
+    }
+}
+
+fn suite_spec_required(version: &str, op: acp_codegen::conformance::spec::Op) -> Vec<String> {
+    spec(version).required_request_headers(op)
 }

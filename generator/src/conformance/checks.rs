@@ -334,6 +334,29 @@ impl Suite {
             })
     }
 
+    /// A request to `path` of `op` as the checks send it: the API's bearer key, the version's
+    /// `API-Version`, a fresh `Idempotency-Key` on POSTs, signed when configured.
+    pub fn request(&self, op: Op, path: &str, body: Option<Value>) -> Request {
+        let post = op.method != "get";
+        Request {
+            method: if post { Method::POST } else { Method::GET },
+            url: format!("{}{path}", self.base_url),
+            body,
+            key: match op.api {
+                super::spec::Api::DelegatePayment => Key::Psp,
+                _ => Key::Merchant,
+            },
+            api_version: Some(self.spec.version.clone()),
+            idempotency_key: post.then(fresh_key),
+            signature: Signature::Configured,
+        }
+    }
+
+    /// The headers `request` goes out with (see [`Http::prepare`]).
+    pub fn headers_of(&self, request: &Request) -> Result<Vec<(String, String)>, String> {
+        self.http.prepare(request).map(|(headers, _)| headers)
+    }
+
     /// The merchant id sent in allowances: the base URL's host.
     fn merchant_id(&self) -> String {
         self.base_url
@@ -360,10 +383,6 @@ impl Ctx<'_> {
         self.suite.config()
     }
 
-    fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.suite.base_url)
-    }
-
     /// Sends a request to `path` of `op`, with the version's headers.
     async fn send(
         &mut self,
@@ -374,22 +393,10 @@ impl Ctx<'_> {
         signature: Signature,
         api_version: Option<String>,
     ) -> Step<Reply> {
-        let request = Request {
-            method: if op.method == "get" {
-                Method::GET
-            } else {
-                Method::POST
-            },
-            url: self.url(path),
-            body,
-            key: match op.api {
-                super::spec::Api::DelegatePayment => Key::Psp,
-                _ => Key::Merchant,
-            },
-            api_version,
-            idempotency_key,
-            signature,
-        };
+        let mut request = self.suite.request(op, path, body);
+        request.idempotency_key = idempotency_key;
+        request.signature = signature;
+        request.api_version = api_version;
         let described = format!("{} {}", request.method, request.url);
         self.suite
             .http

@@ -81,6 +81,9 @@ impl Reply {
     }
 }
 
+/// Header names and values, and the body bytes, of a request ready to go.
+pub type Prepared = (Vec<(String, String)>, Option<Vec<u8>>);
+
 /// The HTTP client of one run.
 pub struct Http {
     client: reqwest::Client,
@@ -163,6 +166,12 @@ impl Http {
     /// Sends `request`, appending the exchange to `log`. A transport failure (refused,
     /// timeout) is logged too and returned as the error text.
     pub async fn send(&self, request: Request, log: &mut Vec<Exchange>) -> Result<Reply, String> {
+        let (headers, body) = self.prepare(&request)?;
+        self.exchange(request, headers, body, log).await
+    }
+
+    /// The headers and the canonical body bytes `request` goes out with.
+    pub fn prepare(&self, request: &Request) -> Result<Prepared, String> {
         let body = request.body.as_ref().map(canonical_json);
         let mut headers: Vec<(String, String)> = Vec::new();
         match request.key {
@@ -206,6 +215,16 @@ impl Http {
                 headers.push(("Timestamp".into(), timestamp));
             }
         }
+        Ok((headers, body))
+    }
+
+    async fn exchange(
+        &self,
+        request: Request,
+        headers: Vec<(String, String)>,
+        body: Option<Vec<u8>>,
+        log: &mut Vec<Exchange>,
+    ) -> Result<Reply, String> {
         let logged_request = LoggedRequest {
             method: request.method.to_string(),
             url: request.url.clone(),

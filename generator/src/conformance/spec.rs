@@ -227,28 +227,38 @@ impl VersionSpec {
 
     /// Whether the operation (or its path item) declares the request header as required.
     pub fn requires_request_header(&self, op: Op, header: &str) -> bool {
+        self.required_request_headers(op)
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(header))
+    }
+
+    /// The header parameters the operation (or its path item) declares as required.
+    pub fn required_request_headers(&self, op: Op) -> Vec<String> {
         let Some(document) = self.document(op.api) else {
-            return false;
+            return Vec::new();
         };
         let path_item = format!("/paths/{}", escape(op.path));
         let lists = [
             format!("{path_item}/parameters"),
             format!("{}/parameters", Self::operation_pointer(op)),
         ];
-        lists.iter().any(|list| {
+        let mut names = Vec::new();
+        for list in &lists {
             let Some(parameters) = document.value.pointer(list).and_then(Value::as_array) else {
-                return false;
+                continue;
             };
-            parameters.iter().enumerate().any(|(i, parameter)| {
+            for (i, parameter) in parameters.iter().enumerate() {
                 let (parameter, _) = self.deref(op.api, parameter, format!("{list}/{i}"));
-                parameter.get("in").and_then(Value::as_str) == Some("header")
-                    && parameter
-                        .get("name")
-                        .and_then(Value::as_str)
-                        .is_some_and(|n| n.eq_ignore_ascii_case(header))
+                if parameter.get("in").and_then(Value::as_str) == Some("header")
                     && parameter.get("required").and_then(Value::as_bool) == Some(true)
-            })
-        })
+                {
+                    if let Some(name) = parameter.get("name").and_then(Value::as_str) {
+                        names.push(name.to_string());
+                    }
+                }
+            }
+        }
+        names
     }
 
     /// Validates `value` against a schema reference; the problems, empty when valid.
