@@ -349,8 +349,6 @@ mod broken {
     }
 
     pub async fn spawn(port: u16, upstream: String, fault: Fault) {
-        // reqwest is built without a default TLS crypto provider (see conformance::http).
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let socket = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .unwrap();

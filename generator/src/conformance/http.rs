@@ -139,9 +139,6 @@ fn cut(text: &str) -> String {
 impl Http {
     /// A client for the merchant in `config`, with a per-request timeout.
     pub fn new(config: &MerchantConfig, timeout: Duration) -> Result<Http, String> {
-        // reqwest is built without a default crypto provider (ring keeps the build free of
-        // cmake); installing it twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .user_agent(concat!(
