@@ -146,6 +146,12 @@ impl Pins {
     /// Checks `bytes`, the content just read from `rel_path` (relative to the spec root,
     /// `/`-separated), against the pin of `version`.
     pub fn check(&self, version: &str, rel_path: &str, bytes: &[u8]) -> Result<(), PinError> {
+        self.check_hash(version, rel_path, &sha256_hex(bytes))
+    }
+
+    /// [`check`](Self::check) for a caller that already holds the content's hash
+    /// ([`sha256_hex`] of the bytes read), so each file is hashed once.
+    pub fn check_hash(&self, version: &str, rel_path: &str, actual: &str) -> Result<(), PinError> {
         // Callers on Windows may build the relative path with backslashes.
         let file = rel_path.replace('\\', "/");
         let pin = self
@@ -158,14 +164,13 @@ impl Pins {
             .files
             .get(&file)
             .ok_or_else(|| PinError::Unpinned { file: file.clone() })?;
-        let actual = sha256_hex(bytes);
-        if *expected == actual {
+        if expected == actual {
             Ok(())
         } else {
             Err(PinError::Mismatch {
                 file,
                 expected: expected.clone(),
-                actual,
+                actual: actual.to_owned(),
             })
         }
     }

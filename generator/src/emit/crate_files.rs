@@ -3,10 +3,12 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::naming;
+use crate::{naming, VersionCode};
 
-/// Where generated crates get `acp-runtime` from.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Where generated crates get `acp-runtime` from. In the manifest (`acp-codegen.toml`) a
+/// `[runtime]` table with `path = ".."` or `version = ".."`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum RuntimeSource {
     /// A path dependency (the runtime next to this generator by default).
     Path(String),
@@ -72,28 +74,43 @@ fn toml_string(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
-/// `pub mod v<version> { ... }` for each generated version. With `header`, the tokens form a
-/// crate root (`src/lib.rs`, with a crate doc comment); without, they can be `include!`d.
-pub fn lib_tokens(versions: &[(String, TokenStream)], header: Option<&str>) -> TokenStream {
-    let modules = versions.iter().map(|(version, tokens)| {
+/// `SUPPORTED_VERSIONS` and `pub mod v<version> { ... }` for each generated version (with its
+/// `API_VERSION` and `SPEC_HASHES`). With `header`, the tokens form a crate root (`src/lib.rs`,
+/// with a crate doc comment); without, they can be `include!`d.
+pub fn lib_tokens(versions: &[VersionCode], header: Option<&str>) -> TokenStream {
+    let modules = versions.iter().map(|code| {
+        let version = &code.version;
+        let tokens = &code.tokens;
         let name = crate::emit::models::ident(&naming::version_module(version));
         let doc = format!(" ACP API version `{version}`.");
+        let paths = code.spec_hashes.iter().map(|(path, _)| path);
+        let hashes = code.spec_hashes.iter().map(|(_, hash)| hash);
         quote! {
             #[doc = #doc]
             #[allow(clippy::large_enum_variant, clippy::derive_partial_eq_without_eq)]
             pub mod #name {
                 /// The `API-Version` header value of this version.
                 pub const API_VERSION: &str = #version;
+                /// The spec files this version's code was generated from: (path relative to the
+                /// spec root, lowercase hex SHA-256 of the file's bytes), sorted by path.
+                pub const SPEC_HASHES: &[(&str, &str)] = &[#((#paths, #hashes)),*];
                 #tokens
             }
         }
     });
+    // `YYYY-MM-DD` names sort chronologically.
+    let mut supported: Vec<&str> = versions.iter().map(|c| c.version.as_str()).collect();
+    supported.sort_unstable_by(|a, b| b.cmp(a));
+    supported.dedup();
     let header = header.map(|text| {
         let text = format!(" {text}");
         quote!(#![doc = #text])
     });
     quote! {
         #header
+        /// The ACP API versions (`API-Version` values) generated into this crate, newest first:
+        /// one `v<version>` module each.
+        pub const SUPPORTED_VERSIONS: &[&str] = &[#(#supported),*];
         #(#modules)*
     }
 }

@@ -49,6 +49,8 @@ pub struct SpecSet {
     pub specs: Vec<SpecFiles>,
     /// Warnings from loading (unpinned files when allowed).
     pub diagnostics: Diagnostics,
+    /// Lowercase hex SHA-256 of each file's bytes as read, parallel to `files`.
+    hashes: Vec<String>,
     by_path: HashMap<String, usize>,
     by_id: HashMap<String, usize>,
 }
@@ -127,7 +129,8 @@ impl SpecSet {
     pub fn from_sources(version: &str, sources: &[(&str, &str)]) -> Result<SpecSet, LoadError> {
         let mut set = SpecSet::empty(version);
         for (path, text) in sources {
-            let index = set.insert(SourceFile::parse(path, text)?);
+            let hash = acp_specs::sha256_hex(text.as_bytes());
+            let index = set.insert(SourceFile::parse(path, text)?, hash);
             set.add_to_spec(index);
         }
         Ok(set)
@@ -139,6 +142,7 @@ impl SpecSet {
             files: Vec::new(),
             specs: Vec::new(),
             diagnostics: Diagnostics::default(),
+            hashes: Vec::new(),
             by_path: HashMap::new(),
             by_id: HashMap::new(),
         }
@@ -199,8 +203,10 @@ impl SpecSet {
             path: path.display().to_string(),
             source,
         })?;
+        // One hash of the bytes read, for the pin check and for the generated `SPEC_HASHES`.
+        let hash = acp_specs::sha256_hex(&bytes);
         if let Some(pins) = &options.pins {
-            if let Err(problem) = pins.check(version, rel, &bytes) {
+            if let Err(problem) = pins.check_hash(version, rel, &hash) {
                 if !options.allow_unpinned {
                     return Err(problem.into());
                 }
@@ -218,10 +224,10 @@ impl SpecSet {
             line_col: None,
             message: format!("not UTF-8: {e}"),
         })?;
-        Ok(self.insert(SourceFile::parse(rel, &text)?))
+        Ok(self.insert(SourceFile::parse(rel, &text)?, hash))
     }
 
-    fn insert(&mut self, file: SourceFile) -> usize {
+    fn insert(&mut self, file: SourceFile, hash: String) -> usize {
         let index = self.files.len();
         if let Some(id) = file.value.get("$id").and_then(|v| v.as_str()) {
             self.by_id
@@ -229,7 +235,21 @@ impl SpecSet {
         }
         self.by_path.insert(file.path.clone(), index);
         self.files.push(file);
+        self.hashes.push(hash);
         index
+    }
+
+    /// `(path relative to the spec root, lowercase hex SHA-256)` of every file of the set,
+    /// hashed from the bytes that were read (and pin-checked), sorted by path.
+    pub fn file_hashes(&self) -> Vec<(String, String)> {
+        let mut hashes: Vec<(String, String)> = self
+            .files
+            .iter()
+            .zip(&self.hashes)
+            .map(|(file, hash)| (file.path.clone(), hash.clone()))
+            .collect();
+        hashes.sort();
+        hashes
     }
 
     /// The index of a file by its path relative to the spec root.
