@@ -62,6 +62,16 @@ enum Command {
         #[arg(long, conflicts_with_all = ["server", "client", "tolerant", "spec"])]
         conformance: bool,
     },
+    /// Check that a crate written by `generate --out DIR` is what this generator makes now from
+    /// the current spec files (settings from DIR/acp-codegen.toml; DIR is never modified).
+    /// Exit code 0: up to date, 1: drift, 2: no usable manifest or regeneration failed.
+    Check {
+        #[command(flatten)]
+        specs: SpecArgs,
+        /// The generated crate's folder (holding acp-codegen.toml).
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Print the spec defects of a version.
     Lint {
         #[command(flatten)]
@@ -118,6 +128,33 @@ enum Command {
         #[arg(long)]
         runtime_version: Option<String>,
     },
+    /// What changes between two versions, classified for clients and servers.
+    Diff {
+        #[command(flatten)]
+        specs: SpecArgs,
+        /// The old version (2026-01-30), or a version folder (../upstream/spec/2026-01-30).
+        from: String,
+        /// The new version, or a version folder (a local edit to compare with the pin).
+        to: String,
+        /// Only this spec (checkout or agentic_checkout, delegate_payment, ...).
+        #[arg(long)]
+        spec: Option<String>,
+        /// text, markdown or json.
+        #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json"])]
+        format: String,
+    },
+    /// The changes between two versions as a markdown changelog section.
+    Changelog {
+        #[command(flatten)]
+        specs: SpecArgs,
+        /// The old version or version folder.
+        from: String,
+        /// The new version or version folder.
+        to: String,
+        /// Only this spec.
+        #[arg(long)]
+        spec: Option<String>,
+    },
     /// Manage the spec files and their pins.
     #[command(subcommand)]
     Specs(SpecsCommand),
@@ -166,11 +203,74 @@ fn generator(args: &SpecArgs) -> Result<Generator, String> {
     Ok(Generator::new(root).allow_unpinned(args.allow_unpinned))
 }
 
+/// The diff of two versions, each named or given as a version folder (`.../spec/<version>`,
+/// read without the pin check: it is meant for local edits).
+fn version_diff(
+    specs: &SpecArgs,
+    from: &str,
+    to: &str,
+    only: Option<&str>,
+) -> Result<acp_codegen::diff::Diff, String> {
+    let load = |argument: &str| -> Result<acp_codegen::Api, String> {
+        let folder = std::path::Path::new(argument);
+        let api = if folder.is_dir() {
+            let version = folder
+                .file_name()
+                .and_then(|n| n.to_str())
+                .ok_or_else(|| format!("{argument}: not a version folder"))?;
+            let root = folder
+                .parent()
+                .and_then(|spec| spec.parent())
+                .filter(|_| folder.parent().and_then(|p| p.file_name()) == Some("spec".as_ref()))
+                .ok_or_else(|| {
+                    format!("{argument}: a version folder must be <root>/spec/<version>")
+                })?;
+            Generator::new(root.to_path_buf()).pins(None).api(version)
+        } else {
+            generator(specs)?.api(argument)
+        };
+        api.map_err(|e| e.to_string())
+    };
+    let (old, new) = (load(from)?, load(to)?);
+    if let Some(name) = only {
+        if !old
+            .modules
+            .iter()
+            .chain(&new.modules)
+            .any(|m| m.name == name || m.spec == name)
+        {
+            return Err(format!("neither version has a spec `{name}`"));
+        }
+    }
+    Ok(acp_codegen::diff::diff(&old, &new, from, to, only))
+}
+
 fn versions(generator: &Generator, version: &str) -> Result<Vec<String>, String> {
     if version == "all" {
         generator.versions().map_err(|e| e.to_string())
     } else {
         Ok(vec![version.to_string()])
+    }
+}
+
+/// `check`: 0 up to date, 1 drift, 2 when the check cannot run.
+fn check(specs: &SpecArgs, out: &std::path::Path) -> ExitCode {
+    let report = generator(specs).and_then(|generator| {
+        acp_codegen::check::check(&generator, out).map_err(|e| e.to_string())
+    });
+    match report {
+        Ok(report) => {
+            print!("{report}");
+            if report.up_to_date() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
     }
 }
 
@@ -227,6 +327,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Check { specs, out } => Ok(check(&specs, &out)),
         Command::Lint { specs, version } => {
             let generator = generator(&specs)?;
             let mut findings = 0;
@@ -338,6 +439,32 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 project.version,
                 created.dir.display()
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Diff {
+            specs,
+            from,
+            to,
+            spec,
+            format,
+        } => {
+            let diff = version_diff(&specs, &from, &to, spec.as_deref())?;
+            let text = match format.as_str() {
+                "markdown" => acp_codegen::diff::render::markdown(&diff),
+                "json" => acp_codegen::diff::render::json(&diff),
+                _ => acp_codegen::diff::render::text(&diff),
+            };
+            print!("{text}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Changelog {
+            specs,
+            from,
+            to,
+            spec,
+        } => {
+            let diff = version_diff(&specs, &from, &to, spec.as_deref())?;
+            print!("{}", acp_codegen::diff::render::changelog(&diff));
             Ok(ExitCode::SUCCESS)
         }
         Command::Specs(SpecsCommand::Sync { from, rev, to }) => {

@@ -1,0 +1,859 @@
+//! Comparing named types and uses of types between two versions.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use super::{Effect, Pair, Usage};
+use crate::ir::{Additional, Api, Rules, Shape, Struct, TypeId, TypeKind, TypeRef};
+
+/// The type uses inside a kind (member types, array items, untagged variants, newtypes).
+pub(super) fn inner_refs(kind: &TypeKind) -> Vec<&TypeRef> {
+    match kind {
+        TypeKind::Struct(s) => {
+            let mut refs: Vec<&TypeRef> = s.fields.iter().map(|f| &f.ty).collect();
+            if let Additional::Typed(ty) = &s.additional {
+                refs.push(ty);
+            }
+            refs
+        }
+        TypeKind::Untagged(variants) => variants.iter().collect(),
+        TypeKind::Newtype(ty) => vec![ty],
+        TypeKind::Enum(_) | TypeKind::Const(_) | TypeKind::TaggedUnion(_) => Vec::new(),
+    }
+}
+
+/// The variant types of a tagged union.
+pub(super) fn variant_ids(kind: &TypeKind) -> Vec<TypeId> {
+    match kind {
+        TypeKind::TaggedUnion(union) => union.variants.iter().map(|(_, id)| *id).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn field_names(kind: &TypeKind) -> Option<BTreeSet<&str>> {
+    match kind {
+        TypeKind::Struct(s) => Some(s.fields.iter().map(|f| f.name.as_str()).collect()),
+        _ => None,
+    }
+}
+
+/// Old types matched to new ones: same module and name, then renames (structs left over in a
+/// module whose member names mostly agree, best match first).
+pub(super) fn match_types(old: &Api, new: &Api) -> HashMap<TypeId, TypeId> {
+    let module_name = |api: &Api, id: TypeId| api.modules[api.types[id].module].name.clone();
+    let new_by_name: HashMap<(String, &str), TypeId> = new
+        .types
+        .iter()
+        .enumerate()
+        .map(|(id, t)| ((module_name(new, id), t.name.as_str()), id))
+        .collect();
+    let mut matched = HashMap::new();
+    for (id, ty) in old.types.iter().enumerate() {
+        if let Some(&new_id) = new_by_name.get(&(module_name(old, id), ty.name.as_str())) {
+            matched.insert(id, new_id);
+        }
+    }
+    let taken: HashSet<TypeId> = matched.values().copied().collect();
+    let mut candidates = Vec::new();
+    for (old_id, old_ty) in old.types.iter().enumerate() {
+        if matched.contains_key(&old_id) {
+            continue;
+        }
+        let Some(old_fields) = field_names(&old_ty.kind).filter(|f| f.len() >= 2) else {
+            continue;
+        };
+        for (new_id, new_ty) in new.types.iter().enumerate() {
+            if taken.contains(&new_id) || module_name(old, old_id) != module_name(new, new_id) {
+                continue;
+            }
+            let Some(new_fields) = field_names(&new_ty.kind).filter(|f| f.len() >= 2) else {
+                continue;
+            };
+            let shared = old_fields.intersection(&new_fields).count();
+            let all = old_fields.union(&new_fields).count();
+            // Per mille, to sort without floats.
+            let score = shared * 1000 / all;
+            if score >= 750 {
+                candidates.push((score, old_id, new_id));
+            }
+        }
+    }
+    candidates.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then(a.2.cmp(&b.2)));
+    let mut used: HashSet<TypeId> = taken;
+    for (_, old_id, new_id) in candidates {
+        if matched.contains_key(&old_id) || used.contains(&new_id) {
+            continue;
+        }
+        matched.insert(old_id, new_id);
+        used.insert(new_id);
+    }
+    matched
+}
+
+/// Types of the module: removed, added, renamed, and changed.
+pub(super) fn compare_module_types(
+    pair: &mut Pair<'_>,
+    spec: &str,
+    old_module: usize,
+    new_module: usize,
+) {
+    let targets: HashSet<TypeId> = pair.matched.values().copied().collect();
+    for (old_id, old_ty) in pair.old.types.iter().enumerate() {
+        if old_ty.module != old_module {
+            continue;
+        }
+        let usage = pair.old_usage[old_id];
+        match pair.matched.get(&old_id).copied() {
+            None => pair.push(
+                spec,
+                old_ty.name.clone(),
+                "schema-removed",
+                format!("schema `{}` removed", old_ty.name),
+                Effect::Removed,
+                usage,
+            ),
+            Some(new_id) => {
+                let new_name = pair.new.types[new_id].name.clone();
+                if new_name != old_ty.name {
+                    pair.push(
+                        spec,
+                        new_name.clone(),
+                        "schema-renamed",
+                        format!(
+                            "renamed from `{}` (mostly the same members; the JSON does not carry \
+                             the name, generated Rust names change)",
+                            old_ty.name
+                        ),
+                        Effect::Neutral,
+                        usage,
+                    );
+                }
+                let usage = usage.or(pair.new_usage[new_id]);
+                compare_type(pair, spec, old_id, new_id, usage);
+            }
+        }
+    }
+    for (new_id, new_ty) in pair.new.types.iter().enumerate() {
+        if new_ty.module == new_module && !targets.contains(&new_id) {
+            pair.push(
+                spec,
+                new_ty.name.clone(),
+                "schema-added",
+                format!("new schema `{}`", new_ty.name),
+                Effect::Neutral,
+                pair.new_usage[new_id],
+            );
+        }
+    }
+}
+
+fn kind_name(kind: &TypeKind) -> &'static str {
+    match kind {
+        TypeKind::Struct(_) => "object",
+        TypeKind::Enum(_) => "enum",
+        TypeKind::Const(_) => "constant",
+        TypeKind::TaggedUnion(_) => "tagged union",
+        TypeKind::Untagged(_) => "union",
+        TypeKind::Newtype(_) => "constrained value",
+    }
+}
+
+fn compare_type(pair: &mut Pair<'_>, spec: &str, old_id: TypeId, new_id: TypeId, usage: Usage) {
+    let (old_ty, new_ty) = (&pair.old.types[old_id], &pair.new.types[new_id]);
+    let at = new_ty.name.clone();
+    if old_ty.nullable != new_ty.nullable {
+        let (effect, detail) = if new_ty.nullable {
+            (Effect::Looser, "now also `null`")
+        } else {
+            (Effect::Tighter, "no longer `null`")
+        };
+        pair.push(
+            spec,
+            at.clone(),
+            "nullable-changed",
+            detail.into(),
+            effect,
+            usage,
+        );
+    }
+    if !old_ty.docs.deprecated && new_ty.docs.deprecated {
+        pair.push(
+            spec,
+            at.clone(),
+            "deprecated",
+            "deprecated".into(),
+            Effect::Neutral,
+            usage,
+        );
+    }
+    match (&old_ty.kind, &new_ty.kind) {
+        (TypeKind::Struct(old), TypeKind::Struct(new)) => {
+            let (old, new) = (old.clone(), new.clone());
+            compare_struct(pair, spec, &at, &old, &new, usage);
+        }
+        (TypeKind::Enum(old), TypeKind::Enum(new)) => {
+            let old: Vec<&str> = old.iter().map(|v| v.value.as_str()).collect();
+            let new: Vec<&str> = new.iter().map(|v| v.value.as_str()).collect();
+            let added: Vec<String> = new
+                .iter()
+                .filter(|v| !old.contains(v))
+                .map(|v| format!("`{v}`"))
+                .collect();
+            let removed: Vec<String> = old
+                .iter()
+                .filter(|v| !new.contains(v))
+                .map(|v| format!("`{v}`"))
+                .collect();
+            if !added.is_empty() {
+                pair.push(
+                    spec,
+                    at.clone(),
+                    "enum-value-added",
+                    format!("new value(s) {}", added.join(", ")),
+                    Effect::Looser,
+                    usage,
+                );
+            }
+            if !removed.is_empty() {
+                pair.push(
+                    spec,
+                    at,
+                    "enum-value-removed",
+                    format!("value(s) {} removed", removed.join(", ")),
+                    Effect::Tighter,
+                    usage,
+                );
+            }
+        }
+        (TypeKind::Const(old), TypeKind::Const(new)) => {
+            if old != new {
+                pair.push(
+                    spec,
+                    at,
+                    "const-changed",
+                    format!("constant {old} → {new}"),
+                    Effect::Incompatible,
+                    usage,
+                );
+            }
+        }
+        (TypeKind::TaggedUnion(old), TypeKind::TaggedUnion(new)) => {
+            if old.tag != new.tag {
+                pair.push(
+                    spec,
+                    at.clone(),
+                    "union-tag-changed",
+                    format!("told apart by `{}` instead of `{}`", new.tag, old.tag),
+                    Effect::Incompatible,
+                    usage,
+                );
+            }
+            for (tag, id) in &new.variants {
+                match old.variants.iter().find(|(t, _)| t == tag) {
+                    None => pair.push(
+                        spec,
+                        at.clone(),
+                        "union-variant-added",
+                        format!("new variant `{tag}` ({})", pair.name_of(true, *id)),
+                        Effect::Looser,
+                        usage,
+                    ),
+                    Some((_, old_variant)) if pair.matched.get(old_variant) != Some(id) => pair
+                        .push(
+                            spec,
+                            at.clone(),
+                            "union-variant-changed",
+                            format!(
+                                "variant `{tag}`: `{}` → `{}`",
+                                pair.name_of(false, *old_variant),
+                                pair.name_of(true, *id)
+                            ),
+                            Effect::Incompatible,
+                            usage,
+                        ),
+                    Some(_) => {}
+                }
+            }
+            for (tag, id) in &old.variants {
+                if !new.variants.iter().any(|(t, _)| t == tag) {
+                    pair.push(
+                        spec,
+                        at.clone(),
+                        "union-variant-removed",
+                        format!("variant `{tag}` ({}) removed", pair.name_of(false, *id)),
+                        Effect::Tighter,
+                        usage,
+                    );
+                }
+            }
+        }
+        (TypeKind::Untagged(old), TypeKind::Untagged(new)) => {
+            let describe_all = |pair: &Pair<'_>, is_new: bool, refs: &[TypeRef]| -> Vec<String> {
+                refs.iter().map(|r| describe(pair, is_new, r)).collect()
+            };
+            let mapped: Vec<String> = old
+                .iter()
+                .map(|r| match &r.shape {
+                    Shape::Named(id) => match pair.matched.get(id) {
+                        Some(new_id) => pair.name_of(true, *new_id).to_string(),
+                        None => describe(pair, false, r),
+                    },
+                    _ => describe(pair, false, r),
+                })
+                .collect();
+            let new_names = describe_all(pair, true, new);
+            for name in &new_names {
+                if !mapped.contains(name) {
+                    pair.push(
+                        spec,
+                        at.clone(),
+                        "union-variant-added",
+                        format!("new variant {name}"),
+                        Effect::Looser,
+                        usage,
+                    );
+                }
+            }
+            for (name, shown) in mapped.iter().zip(describe_all(pair, false, old)) {
+                if !new_names.contains(name) {
+                    pair.push(
+                        spec,
+                        at.clone(),
+                        "union-variant-removed",
+                        format!("variant {shown} removed"),
+                        Effect::Tighter,
+                        usage,
+                    );
+                }
+            }
+        }
+        (TypeKind::Newtype(old), TypeKind::Newtype(new)) => {
+            let (old, new) = (old.clone(), new.clone());
+            compare_refs(pair, spec, &at, "value", &old, &new, usage);
+        }
+        (old, new) => pair.push(
+            spec,
+            at,
+            "schema-kind-changed",
+            format!("{} → {}", kind_name(old), kind_name(new)),
+            Effect::Incompatible,
+            usage,
+        ),
+    }
+}
+
+fn compare_struct(
+    pair: &mut Pair<'_>,
+    spec: &str,
+    at: &str,
+    old: &Struct,
+    new: &Struct,
+    usage: Usage,
+) {
+    for field in &new.fields {
+        if old.fields.iter().any(|f| f.name == field.name) {
+            continue;
+        }
+        let location = format!("{at}.{}", field.name);
+        if field.required {
+            pair.push(
+                spec,
+                location,
+                "property-added-required",
+                format!("new required member ({})", describe(pair, true, &field.ty)),
+                Effect::Tighter,
+                usage,
+            );
+        } else {
+            pair.push(
+                spec,
+                location,
+                "property-added",
+                format!("new optional member ({})", describe(pair, true, &field.ty)),
+                Effect::Neutral,
+                usage,
+            );
+        }
+    }
+    for old_field in &old.fields {
+        let location = format!("{at}.{}", old_field.name);
+        let Some(new_field) = new.fields.iter().find(|f| f.name == old_field.name) else {
+            pair.push(
+                spec,
+                location,
+                "property-removed",
+                format!(
+                    "{} member removed",
+                    if old_field.required {
+                        "required"
+                    } else {
+                        "optional"
+                    }
+                ),
+                Effect::Removed,
+                usage,
+            );
+            continue;
+        };
+        if old_field.required != new_field.required {
+            let (effect, detail) = if new_field.required {
+                (Effect::Tighter, "now required")
+            } else {
+                (Effect::Looser, "now optional")
+            };
+            pair.push(
+                spec,
+                location.clone(),
+                "property-required-changed",
+                detail.into(),
+                effect,
+                usage,
+            );
+        }
+        if !old_field.docs.deprecated && new_field.docs.deprecated {
+            pair.push(
+                spec,
+                location.clone(),
+                "deprecated",
+                "deprecated".into(),
+                Effect::Neutral,
+                usage,
+            );
+        }
+        compare_refs(
+            pair,
+            spec,
+            &location,
+            "",
+            &old_field.ty,
+            &new_field.ty,
+            usage,
+        );
+    }
+    match (&old.additional, &new.additional) {
+        (Additional::Forbidden, Additional::Forbidden) | (Additional::Any, Additional::Any) => {}
+        (Additional::Typed(old), Additional::Typed(new)) => {
+            let (old, new) = (old.as_ref().clone(), new.as_ref().clone());
+            compare_refs(pair, spec, at, "additional members", &old, &new, usage);
+        }
+        (Additional::Forbidden, _) => pair.push(
+            spec,
+            at.to_string(),
+            "additional-properties-allowed",
+            "undeclared members now allowed".into(),
+            Effect::Looser,
+            usage,
+        ),
+        (_, Additional::Forbidden) => pair.push(
+            spec,
+            at.to_string(),
+            "additional-properties-forbidden",
+            "undeclared members now rejected (additionalProperties: false)".into(),
+            Effect::Tighter,
+            usage,
+        ),
+        (Additional::Any, Additional::Typed(_)) => pair.push(
+            spec,
+            at.to_string(),
+            "additional-properties-typed",
+            "undeclared members now need a type".into(),
+            Effect::Tighter,
+            usage,
+        ),
+        (Additional::Typed(_), Additional::Any) => pair.push(
+            spec,
+            at.to_string(),
+            "additional-properties-untyped",
+            "undeclared members of any type now allowed".into(),
+            Effect::Looser,
+            usage,
+        ),
+    }
+    let conditions = |s: &Struct| -> Vec<String> {
+        s.conditions
+            .iter()
+            .map(|c| format!("{:?}", (&c.when, &c.then, &c.otherwise)))
+            .chain(
+                s.alternatives
+                    .iter()
+                    .map(|a| format!("{:?}", (a.exclusive, &a.branches))),
+            )
+            .collect()
+    };
+    if conditions(old) != conditions(new) {
+        pair.push(
+            spec,
+            at.to_string(),
+            "conditions-changed",
+            "conditional requirements (if/then/else, oneOf/anyOf over members) changed".into(),
+            Effect::Incompatible,
+            usage,
+        );
+    }
+    if old.property_count != new.property_count {
+        pair.push(
+            spec,
+            at.to_string(),
+            "property-count-changed",
+            format!(
+                "member count limits {:?} → {:?}",
+                old.property_count, new.property_count
+            ),
+            bound_effect(old.property_count.0, new.property_count.0, true).max_with(bound_effect(
+                old.property_count.1,
+                new.property_count.1,
+                false,
+            )),
+            usage,
+        );
+    }
+}
+
+impl Effect {
+    /// The stronger of two effects (tighter and looser together are incompatible).
+    fn max_with(self, other: Effect) -> Effect {
+        match (self, other) {
+            (Effect::Neutral, e) | (e, Effect::Neutral) => e,
+            (a, b) if a == b => a,
+            _ => Effect::Incompatible,
+        }
+    }
+}
+
+/// The effect of a bound changing: `lower` bounds tighten when raised, upper bounds when
+/// lowered; adding a bound tightens, removing one loosens.
+fn bound_effect<T: PartialOrd>(old: Option<T>, new: Option<T>, lower: bool) -> Effect {
+    match (old, new) {
+        (None, None) => Effect::Neutral,
+        (None, Some(_)) => Effect::Tighter,
+        (Some(_), None) => Effect::Looser,
+        (Some(a), Some(b)) => {
+            if a == b {
+                Effect::Neutral
+            } else if (b > a) == lower {
+                Effect::Tighter
+            } else {
+                Effect::Looser
+            }
+        }
+    }
+}
+
+/// A type use in words (`string`, `array of LineItem`, `date-time string`).
+pub(super) fn describe(pair: &Pair<'_>, is_new: bool, ty: &TypeRef) -> String {
+    let base = match &ty.shape {
+        Shape::Any => "any value".to_string(),
+        Shape::Null => "null".to_string(),
+        Shape::String => "string".to_string(),
+        Shape::DateTime => "date-time string".to_string(),
+        Shape::Integer => "integer".to_string(),
+        Shape::Number => "number".to_string(),
+        Shape::Boolean => "boolean".to_string(),
+        Shape::Object => "object".to_string(),
+        Shape::Array(item) => format!("array of {}", describe(pair, is_new, item)),
+        Shape::Map(value) => format!("map of {}", describe(pair, is_new, value)),
+        Shape::Named(id) => format!("`{}`", pair.name_of(is_new, *id)),
+    };
+    if ty.nullable {
+        format!("{base} or null")
+    } else {
+        base
+    }
+}
+
+fn prefixed(what: &str) -> String {
+    if what.is_empty() {
+        String::new()
+    } else {
+        format!("{what}: ")
+    }
+}
+
+/// Compares two uses of a type at `location` (`what` names the use inside it, e.g. `request
+/// body`), recursing into arrays and maps; named types that match are compared once, as types.
+pub(super) fn compare_refs(
+    pair: &mut Pair<'_>,
+    spec: &str,
+    location: &str,
+    what: &str,
+    old: &TypeRef,
+    new: &TypeRef,
+    usage: Usage,
+) {
+    let prefix = prefixed(what);
+    if old.nullable != new.nullable {
+        let (effect, detail) = if new.nullable {
+            (Effect::Looser, "now also `null`")
+        } else {
+            (Effect::Tighter, "no longer `null`")
+        };
+        pair.push(
+            spec,
+            location.to_string(),
+            "nullable-changed",
+            format!("{prefix}{detail}"),
+            effect,
+            usage,
+        );
+    }
+    let shape_change = match (&old.shape, &new.shape) {
+        (Shape::Named(a), Shape::Named(b)) => {
+            if pair.matched.get(a) == Some(b) {
+                None
+            } else {
+                match (
+                    string_values(&pair.old.types[*a].kind),
+                    string_values(&pair.new.types[*b].kind),
+                ) {
+                    (Some(Some(a)), Some(Some(b))) => Some(set_effect(&a, &b)),
+                    _ => Some(Effect::Incompatible),
+                }
+            }
+        }
+        // A closed set of strings opened to any string, or the other way round.
+        (Shape::Named(a), Shape::String) if string_values(&pair.old.types[*a].kind).is_some() => {
+            Some(Effect::Looser)
+        }
+        (Shape::String, Shape::Named(b)) if string_values(&pair.new.types[*b].kind).is_some() => {
+            Some(Effect::Tighter)
+        }
+        (Shape::Array(a), Shape::Array(b)) => {
+            let (a, b) = (a.as_ref().clone(), b.as_ref().clone());
+            compare_refs(
+                pair,
+                spec,
+                location,
+                &format!("{what}{}items", if what.is_empty() { "" } else { " " }),
+                &a,
+                &b,
+                usage,
+            );
+            None
+        }
+        (Shape::Map(a), Shape::Map(b)) => {
+            let (a, b) = (a.as_ref().clone(), b.as_ref().clone());
+            compare_refs(
+                pair,
+                spec,
+                location,
+                &format!("{what}{}values", if what.is_empty() { "" } else { " " }),
+                &a,
+                &b,
+                usage,
+            );
+            None
+        }
+        (Shape::Integer, Shape::Number) | (Shape::DateTime, Shape::String) | (_, Shape::Any) => {
+            Some(Effect::Looser)
+        }
+        (Shape::Number, Shape::Integer) | (Shape::String, Shape::DateTime) | (Shape::Any, _) => {
+            Some(Effect::Tighter)
+        }
+        (a, b) if std::mem::discriminant(a) == std::mem::discriminant(b) => None,
+        _ => Some(Effect::Incompatible),
+    };
+    if let Some(effect) = shape_change {
+        if old.shape != new.shape && effect != Effect::Neutral {
+            pair.push(
+                spec,
+                location.to_string(),
+                "type-changed",
+                format!(
+                    "{prefix}type {} → {}",
+                    describe(pair, false, old),
+                    describe(pair, true, new)
+                ),
+                effect,
+                usage,
+            );
+        }
+    }
+    compare_rules(pair, spec, location, &prefix, &old.rules, &new.rules, usage);
+}
+
+/// The strings a string-like named type allows: `Some(Some(values))` for an enum or string
+/// constant, `Some(None)` for a constrained string (a newtype), `None` for anything else.
+fn string_values(kind: &TypeKind) -> Option<Option<BTreeSet<String>>> {
+    match kind {
+        TypeKind::Enum(values) => Some(Some(values.iter().map(|v| v.value.clone()).collect())),
+        TypeKind::Const(serde_json::Value::String(value)) => {
+            Some(Some(BTreeSet::from([value.clone()])))
+        }
+        TypeKind::Newtype(inner) if inner.shape == Shape::String => Some(None),
+        _ => None,
+    }
+}
+
+/// Tighter when values were only taken away, looser when only added.
+fn set_effect(old: &BTreeSet<String>, new: &BTreeSet<String>) -> Effect {
+    match (new.is_subset(old), new.is_superset(old)) {
+        (true, true) => Effect::Neutral,
+        (true, false) => Effect::Tighter,
+        (false, true) => Effect::Looser,
+        (false, false) => Effect::Incompatible,
+    }
+}
+
+fn compare_rules(
+    pair: &mut Pair<'_>,
+    spec: &str,
+    location: &str,
+    prefix: &str,
+    old: &Rules,
+    new: &Rules,
+    usage: Usage,
+) {
+    let show = |v: Option<String>| v.unwrap_or_else(|| "none".into());
+    let bound = |pair: &mut Pair<'_>, name: &str, a: Option<f64>, b: Option<f64>, lower: bool| {
+        let effect = bound_effect(a, b, lower);
+        if effect != Effect::Neutral {
+            pair.push(
+                spec,
+                location.to_string(),
+                "constraint-changed",
+                format!(
+                    "{prefix}{name} {} → {}",
+                    show(a.map(|v| v.to_string())),
+                    show(b.map(|v| v.to_string()))
+                ),
+                effect,
+                usage,
+            );
+        }
+    };
+    let n = |v: Option<u64>| v.map(|v| v as f64);
+    bound(
+        pair,
+        "minLength",
+        n(old.min_length),
+        n(new.min_length),
+        true,
+    );
+    bound(
+        pair,
+        "maxLength",
+        n(old.max_length),
+        n(new.max_length),
+        false,
+    );
+    bound(pair, "minimum", old.minimum, new.minimum, true);
+    bound(pair, "maximum", old.maximum, new.maximum, false);
+    bound(
+        pair,
+        "exclusiveMinimum",
+        old.exclusive_minimum,
+        new.exclusive_minimum,
+        true,
+    );
+    bound(
+        pair,
+        "exclusiveMaximum",
+        old.exclusive_maximum,
+        new.exclusive_maximum,
+        false,
+    );
+    bound(pair, "minItems", n(old.min_items), n(new.min_items), true);
+    bound(pair, "maxItems", n(old.max_items), n(new.max_items), false);
+    let text = |pair: &mut Pair<'_>, name: &str, a: &Option<String>, b: &Option<String>| {
+        let effect = match (a, b) {
+            (None, Some(_)) => Effect::Tighter,
+            (Some(_), None) => Effect::Looser,
+            (Some(x), Some(y)) if x != y => Effect::Incompatible,
+            _ => return,
+        };
+        pair.push(
+            spec,
+            location.to_string(),
+            "constraint-changed",
+            format!(
+                "{prefix}{name} {} → {}",
+                show(a.as_ref().map(|v| format!("`{v}`"))),
+                show(b.as_ref().map(|v| format!("`{v}`")))
+            ),
+            effect,
+            usage,
+        );
+    };
+    text(pair, "pattern", &old.pattern, &new.pattern);
+    text(pair, "format", &old.format, &new.format);
+    let multiple = |v: Option<f64>| v.map(|v| v.to_string());
+    text(
+        pair,
+        "multipleOf",
+        &multiple(old.multiple_of),
+        &multiple(new.multiple_of),
+    );
+    if old.unique_items != new.unique_items {
+        let effect = if new.unique_items {
+            Effect::Tighter
+        } else {
+            Effect::Looser
+        };
+        pair.push(
+            spec,
+            location.to_string(),
+            "constraint-changed",
+            format!(
+                "{prefix}uniqueItems {} → {}",
+                old.unique_items, new.unique_items
+            ),
+            effect,
+            usage,
+        );
+    }
+    match (&old.allowed, &new.allowed) {
+        (None, None) => {}
+        (None, Some(values)) => pair.push(
+            spec,
+            location.to_string(),
+            "enum-added",
+            format!("{prefix}now limited to {}", values_text(values)),
+            Effect::Tighter,
+            usage,
+        ),
+        (Some(_), None) => pair.push(
+            spec,
+            location.to_string(),
+            "enum-removed",
+            format!("{prefix}no longer limited to a list of values"),
+            Effect::Looser,
+            usage,
+        ),
+        (Some(a), Some(b)) => {
+            let added: Vec<_> = b.iter().filter(|v| !a.contains(v)).cloned().collect();
+            let removed: Vec<_> = a.iter().filter(|v| !b.contains(v)).cloned().collect();
+            if !added.is_empty() {
+                pair.push(
+                    spec,
+                    location.to_string(),
+                    "enum-value-added",
+                    format!("{prefix}new value(s) {}", values_text(&added)),
+                    Effect::Looser,
+                    usage,
+                );
+            }
+            if !removed.is_empty() {
+                pair.push(
+                    spec,
+                    location.to_string(),
+                    "enum-value-removed",
+                    format!("{prefix}value(s) {} removed", values_text(&removed)),
+                    Effect::Tighter,
+                    usage,
+                );
+            }
+        }
+    }
+}
+
+fn values_text(values: &[serde_json::Value]) -> String {
+    values
+        .iter()
+        .map(|v| {
+            format!(
+                "`{}`",
+                v.as_str().map_or_else(|| v.to_string(), str::to_string)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
