@@ -133,6 +133,12 @@ impl Generator {
         self
     }
 
+    /// How `schemars::JsonSchema` impls are emitted (behind a `schemars` feature by default).
+    pub fn schemars(mut self, schemars: emit::SchemarsImpls) -> Self {
+        self.emit.schemars = schemars;
+        self
+    }
+
     /// Also emits client SDKs: per spec a typed `Client`, and a signing webhook `Sender`.
     pub fn client(mut self, client: bool) -> Self {
         self.emit.client = client;

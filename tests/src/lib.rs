@@ -2,6 +2,8 @@
 //! validator over a version's files, dispatch into the generated `acp` crate, and JSON equality
 //! with JSON Schema's notion of numbers.
 
+pub mod example_files;
+
 use std::path::PathBuf;
 
 use serde_json::Value;

@@ -62,7 +62,12 @@ edition = "2021"
 acp-runtime = {runtime}
 serde = {{ version = "1", features = ["derive"] }}
 serde_json = {{ version = "1", features = ["preserve_order"] }}
+schemars = {{ version = "1", optional = true }}
 {server_dependencies}
+[features]
+# `schemars::JsonSchema` for every generated type (schemas built from the spec by acp-codegen).
+schemars = ["dep:schemars"]
+
 [workspace]
 "#,
         generator = env!("CARGO_PKG_VERSION"),

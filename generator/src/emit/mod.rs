@@ -4,6 +4,7 @@ mod client;
 #[cfg(feature = "conformance")]
 pub mod conformance_tests;
 pub mod crate_files;
+pub mod json_schema;
 pub mod models;
 mod server;
 
@@ -20,6 +21,31 @@ pub struct EmitOptions {
     /// Also emit client SDKs (a `Client` per spec, a webhook `Sender`), which need
     /// `acp-runtime`'s `client` feature.
     pub client: bool,
+    /// How the `schemars::JsonSchema` impls are emitted.
+    pub schemars: SchemarsImpls,
+}
+
+/// Whether generated types implement `schemars::JsonSchema`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SchemarsImpls {
+    /// Behind the generated crate's `schemars` feature (crates written by `generate`, `acp`).
+    #[default]
+    Gated,
+    /// Always: the including crate depends on schemars (`generate!(.., schemars)`).
+    Always,
+    /// Never: code expanded into a crate that has neither the feature nor the dependency.
+    Never,
+}
+
+impl SchemarsImpls {
+    /// The attribute to put on schemars items, or `None` when they are left out.
+    pub fn cfg(self) -> Option<proc_macro2::TokenStream> {
+        match self {
+            SchemarsImpls::Gated => Some(quote::quote!(#[cfg(feature = "schemars")])),
+            SchemarsImpls::Always => Some(proc_macro2::TokenStream::new()),
+            SchemarsImpls::Never => None,
+        }
+    }
 }
 
 /// Formats generated tokens as a Rust file.

@@ -6,7 +6,7 @@ use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use super::{translate_pattern, EmitOptions};
+use super::{json_schema, translate_pattern, EmitOptions};
 use crate::ir::{Additional, Api, Docs, Field, Shape, Struct, TypeDef, TypeId, TypeKind, TypeRef};
 use crate::naming;
 
@@ -244,7 +244,60 @@ impl<'a> Emitter<'a> {
         }
     }
 
+    /// Whether the named type `id` is emitted as a type alias (a newtype with nothing of its own
+    /// to check), which cannot have trait impls of its own.
+    fn is_alias(&self, id: TypeId) -> bool {
+        match &self.api.types[id].kind {
+            TypeKind::Newtype(inner) => {
+                self.checks(inner, quote!(value)).is_empty()
+                    || matches!(inner.shape, Shape::Named(_)) && inner.rules.is_empty()
+            }
+            _ => false,
+        }
+    }
+
     fn type_def(&self, id: TypeId) -> TokenStream {
+        let item = self.type_item(id);
+        if self.is_alias(id) {
+            return item;
+        }
+        let schemars = self.json_schema_impl(id);
+        quote! {
+            #item
+            #schemars
+        }
+    }
+
+    /// `schemars::JsonSchema` for the named type `id` (feature `schemars` of the generated
+    /// crate): its [`json_schema::schema_of`] document, embedded as JSON text.
+    fn json_schema_impl(&self, id: TypeId) -> TokenStream {
+        let def = &self.api.types[id];
+        let name = ident(&def.name);
+        let schema_name = &def.name;
+        let schema_id = format!("::{}", def.name);
+        let Some(cfg) = self.options.schemars.cfg() else {
+            return TokenStream::new();
+        };
+        let text = json_literal(&json_schema::schema_of(self.api, id));
+        quote! {
+            #cfg
+            impl schemars::JsonSchema for #name {
+                fn schema_name() -> std::borrow::Cow<'static, str> {
+                    #schema_name.into()
+                }
+
+                fn schema_id() -> std::borrow::Cow<'static, str> {
+                    concat!(module_path!(), #schema_id).into()
+                }
+
+                fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                    serde_json::from_str(#text).expect("acp-codegen embeds a valid JSON Schema")
+                }
+            }
+        }
+    }
+
+    fn type_item(&self, id: TypeId) -> TokenStream {
         let def = &self.api.types[id];
         let docs = doc_attrs(&type_doc(def), false);
         let name = ident(&def.name);
@@ -267,9 +320,7 @@ impl<'a> Emitter<'a> {
                 } else {
                     checks
                 };
-                if checks.is_empty()
-                    || matches!(inner.shape, Shape::Named(_)) && inner.rules.is_empty()
-                {
+                if self.is_alias(id) {
                     // Nothing of its own to check: an alias keeps the type easy to use.
                     return quote! { #docs pub type #name = #inner_ty; };
                 }
@@ -759,8 +810,10 @@ impl<'a> Emitter<'a> {
     /// `__roundtrip(schema, value)`: parse `value` as the type generated for the schema at
     /// `schema` (`file#pointer`), check it, and serialize it back. The example tests use it to
     /// check every example of the spec against the generated types.
+    ///
+    /// `__schema(schema)` (feature `schemars`): the JSON Schema of that type as schemars gives it.
     fn registry(&self) -> TokenStream {
-        let mut entries: Vec<(String, TokenStream)> = Vec::new();
+        let mut entries: Vec<(String, TypeRef)> = Vec::new();
         let mut seen = HashSet::new();
         for (id, def) in self.api.types.iter().enumerate() {
             let ty = TypeRef {
@@ -771,17 +824,41 @@ impl<'a> Emitter<'a> {
             for origin in std::iter::once(&def.origin).chain(&def.aliases) {
                 let key = origin.to_string();
                 if seen.insert(key.clone()) {
-                    entries.push((key, self.roundtrip_call(&ty)));
+                    entries.push((key, ty.clone()));
                 }
             }
         }
         for example in &self.api.examples {
             let key = example.schema.to_string();
             if seen.insert(key.clone()) {
-                entries.push((key, self.roundtrip_call(&example.ty)));
+                entries.push((key, example.ty.clone()));
             }
         }
-        let arms = entries.iter().map(|(key, call)| quote!(#key => #call));
+        let arms = entries.iter().map(|(key, ty)| {
+            let call = self.roundtrip_call(ty);
+            quote!(#key => #call)
+        });
+        let schema_arms = entries.iter().map(|(key, ty)| {
+            let call = self.schema_call(ty);
+            quote!(#key => #call)
+        });
+        let schema_registry = self.options.schemars.cfg().map(|cfg| {
+            quote! {
+                /// The JSON Schema of the type generated for the schema at `schema` (`file#pointer`,
+                /// relative to the spec root), as schemars generates it for the Rust type
+                /// (`into_root_schema_for`); for a use schemars cannot describe exactly (date-times,
+                /// maps, constraints of the use) the acp-codegen document of the use. `None` when no
+                /// type was generated for that schema.
+                #cfg
+                #[doc(hidden)]
+                pub fn __schema(schema: &str) -> Option<schemars::Schema> {
+                    Some(match schema {
+                        #(#schema_arms,)*
+                        _ => return None,
+                    })
+                }
+            }
+        });
         quote! {
             /// Parses `value` as the type generated for the schema at `schema` (`file#pointer`,
             /// relative to the spec root), validates it, and serializes it back. `None` when no
@@ -793,7 +870,43 @@ impl<'a> Emitter<'a> {
                     _ => return None,
                 })
             }
+
+            #schema_registry
         }
+    }
+
+    /// The expression making the schema of a use for `__schema`.
+    fn schema_call(&self, ty: &TypeRef) -> TokenStream {
+        if self.schemars_describes(ty) {
+            let rust = self.registry_type(usize::MAX, ty);
+            quote!(schemars::SchemaGenerator::default().into_root_schema_for::<#rust>())
+        } else {
+            let text = json_literal(&json_schema::schema_of_ref(self.api, ty));
+            quote!(serde_json::from_str(#text).expect("acp-codegen embeds a valid JSON Schema"))
+        }
+    }
+
+    /// Whether the Rust type of a use implements `schemars::JsonSchema` with the use's meaning:
+    /// no constraints of its own, no date-times or maps (their runtime types have no impl).
+    fn schemars_describes(&self, ty: &TypeRef) -> bool {
+        ty.rules.is_empty()
+            && match &ty.shape {
+                Shape::Named(id) => match &self.api.types[*id].kind {
+                    TypeKind::Newtype(inner) if self.is_alias(*id) => {
+                        self.schemars_describes(inner)
+                    }
+                    _ => true,
+                },
+                Shape::Array(item) => self.schemars_describes(item),
+                Shape::Map(_) | Shape::DateTime => false,
+                Shape::Any
+                | Shape::Null
+                | Shape::String
+                | Shape::Integer
+                | Shape::Number
+                | Shape::Boolean
+                | Shape::Object => true,
+            }
     }
 
     fn roundtrip_call(&self, ty: &TypeRef) -> TokenStream {
@@ -861,6 +974,19 @@ fn member_test(test: &crate::ir::MemberTest) -> TokenStream {
         .iter()
         .map(|(path, members)| quote!((&[#(#path),*], &[#(#members),*])));
     quote!(acp_runtime::MemberTest { values: &[#(#values),*], required: &[#(#required),*] })
+}
+
+/// JSON text as a raw string literal (`r#"{...}"#`), compact, with as many `#` as it needs.
+fn json_literal(value: &Value) -> Literal {
+    let text = value.to_string();
+    let mut hashes = 1;
+    while text.contains(&format!("\"{}", "#".repeat(hashes))) {
+        hashes += 1;
+    }
+    let hashes = "#".repeat(hashes);
+    format!("r{hashes}\"{text}\"{hashes}")
+        .parse()
+        .expect("a raw string literal")
 }
 
 fn option_tokens(value: Option<u64>) -> TokenStream {
