@@ -9,6 +9,8 @@
 #[cfg(feature = "client")]
 pub mod client;
 mod datetime;
+#[cfg(feature = "jsonl")]
+pub mod jsonl;
 mod nullable;
 mod object_only;
 mod parse;

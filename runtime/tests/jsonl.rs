@@ -1,0 +1,690 @@
+//! `acp_runtime::jsonl` on a small hand-written type: problems in line order whatever `jobs`
+//! and the chunk size are, the awkward inputs (CRLF, BOM, blank lines, invalid UTF-8, long
+//! lines, no final newline), stopping early and duplicate ids across chunks.
+
+use std::fmt::Write as _;
+use std::io::{self, Read, Write as _};
+use std::time::Instant;
+
+use acp_runtime::jsonl::{self, Flow, Ids, Options, Problem, ProblemKind, Summary};
+use acp_runtime::{JsonPath, Validate, Validator};
+use serde::Deserialize;
+
+// ---------------------------------------------------------------------------------------------
+// The type under test
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Item {
+    id: String,
+    title: String,
+    #[serde(default)]
+    variants: Vec<Variant>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Variant {
+    id: String,
+    price: Price,
+    #[serde(default)]
+    color: Option<Color>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Price {
+    amount: i64,
+    currency: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Color {
+    Red,
+    Green,
+    Blue,
+}
+
+impl Validate for Item {
+    fn validate(&self, v: &mut Validator) {
+        v.at_key("title", |v| {
+            if self.title.is_empty() {
+                v.error("must not be empty");
+            }
+        });
+        v.at_key("variants", |v| self.variants.validate(v));
+    }
+}
+
+impl Validate for Variant {
+    fn validate(&self, v: &mut Validator) {
+        let _ = &self.color;
+        v.at_key("price", |v| self.price.validate(v));
+    }
+}
+
+impl Validate for Price {
+    fn validate(&self, v: &mut Validator) {
+        v.at_key("amount", |v| {
+            if self.amount < 0 {
+                v.error(format!("must be at least 0, got {}", self.amount));
+            }
+        });
+        v.at_key("currency", |v| {
+            if self.currency.len() != 3 || !self.currency.bytes().all(|b| b.is_ascii_uppercase()) {
+                v.error(format!("`{}` is not three capital letters", self.currency));
+            }
+        });
+    }
+}
+
+fn item_ids(item: &Item, ids: &mut Ids) {
+    ids.add("item", &item.id, || JsonPath::default().key("id"));
+    for (i, variant) in item.variants.iter().enumerate() {
+        ids.add("variant", &variant.id, || {
+            JsonPath::default().key("variants").index(i).key("id")
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+// ---------------------------------------------------------------------------------------------
+
+fn line_of(n: u64) -> String {
+    let colors = ["red", "green", "blue"];
+    let mut text = format!(r#"{{"id":"item-{n}","title":"Item number {n}","variants":["#);
+    for v in 0..3 {
+        if v > 0 {
+            text.push(',');
+        }
+        write!(
+            text,
+            r#"{{"id":"v-{n}-{v}","price":{{"amount":{},"currency":"USD"}},"color":"{}"}}"#,
+            100 * n + v,
+            colors[(n as usize + v as usize) % 3]
+        )
+        .unwrap();
+    }
+    text.push_str("]}");
+    text
+}
+
+fn run(input: &[u8], options: &Options) -> (Vec<Problem>, Summary) {
+    let mut problems = Vec::new();
+    let summary = jsonl::validate::<Item>(input, options, item_ids, |problem| {
+        problems.push(problem);
+        Flow::Continue
+    })
+    .unwrap();
+    (problems, summary)
+}
+
+fn options(jobs: usize, chunk_bytes: usize) -> Options {
+    Options {
+        jobs,
+        chunk_bytes,
+        ..Options::default()
+    }
+}
+
+/// `(line, kind, path)` of each problem.
+fn brief(problems: &[Problem]) -> Vec<(u64, ProblemKind, String)> {
+    problems
+        .iter()
+        .map(|p| (p.line, p.kind, p.path.to_string()))
+        .collect()
+}
+
+/// A line replaced by a fault, and the problems expected there.
+type Fault = (u64, Vec<u8>, Vec<(ProblemKind, &'static str)>);
+
+/// The injected faults.
+fn faults() -> Vec<Fault> {
+    use ProblemKind::*;
+    let replace = |n: u64, from: &str, to: &str| {
+        let line = line_of(n);
+        assert!(line.contains(from), "{from} in {line}");
+        line.replacen(from, to, 1).into_bytes()
+    };
+    let mut utf8 = line_of(1500).into_bytes();
+    let at = utf8.windows(6).position(|w| w == b"number").unwrap();
+    utf8[at] = 0xff;
+    vec![
+        (
+            17,
+            line_of(17).as_bytes()[..40].to_vec(),
+            vec![(Syntax, "$")],
+        ),
+        (
+            101,
+            replace(101, r#""title":"Item number 101","#, ""),
+            vec![(Missing, "$")],
+        ),
+        (
+            250,
+            replace(250, r#""price":{"amount":25001,"currency":"USD"},"#, ""),
+            vec![(Missing, "$.variants[1]")],
+        ),
+        (
+            333,
+            replace(333, r#""amount":33302"#, r#""amount":"33302""#),
+            vec![(Type, "$.variants[2].price.amount")],
+        ),
+        (
+            480,
+            replace(480, r#""title""#, r#""colour":"red","title""#),
+            vec![(Unknown, "$.colour")],
+        ),
+        (
+            512,
+            replace(512, r#""color":"blue""#, r#""color":"purple""#),
+            vec![(Value, "$.variants[0].color")],
+        ),
+        (
+            700,
+            replace(700, r#""amount":70002"#, r#""amount":-5"#),
+            vec![(Constraint, "$.variants[2].price.amount")],
+        ),
+        (
+            701,
+            line_of(701)
+                .replacen(r#""title":"Item number 701""#, r#""title":"""#, 1)
+                .replacen(r#""currency":"USD""#, r#""currency":"usd""#, 1)
+                .into_bytes(),
+            vec![
+                (Constraint, "$.title"),
+                (Constraint, "$.variants[0].price.currency"),
+            ],
+        ),
+        (
+            900,
+            replace(900, r#""id":"item-900""#, r#""id":"item-3""#),
+            vec![(DuplicateId, "$.id")],
+        ),
+        (
+            1234,
+            replace(1234, r#""id":"v-1234-2""#, r#""id":"v-5-1""#),
+            vec![(DuplicateId, "$.variants[2].id")],
+        ),
+        (
+            1300,
+            replace(1300, r#""id":"v-1300-1""#, r#""id":"v-1300-0""#),
+            vec![(DuplicateId, "$.variants[1].id")],
+        ),
+        (1500, utf8, vec![(Encoding, "$")]),
+        (1600, Vec::new(), vec![]),
+        (1601, b" \t \r".to_vec(), vec![]),
+        (
+            2100,
+            format!("{} {}", line_of(2100), line_of(2100)).into_bytes(),
+            vec![(Syntax, "$")],
+        ),
+        (2222, br#""just a string""#.to_vec(), vec![(Type, "$")]),
+        (2500, b"null".to_vec(), vec![(Type, "$")]),
+        // Ids of a line that breaks only constraints count; those of an unparsable line do not.
+        (
+            2700,
+            replace(2700, r#""id":"item-2700""#, r#""id":"item-700""#),
+            vec![(DuplicateId, "$.id")],
+        ),
+        (
+            2800,
+            replace(2800, r#""id":"item-2800""#, r#""id":"item-101""#),
+            vec![],
+        ),
+        // The first and the last line of the input.
+        (
+            1,
+            replace(1, r#""amount":100"#, r#""amount":-100"#),
+            vec![(Constraint, "$.variants[0].price.amount")],
+        ),
+        (
+            3000,
+            replace(3000, r#""id":"item-3000""#, r#""id":"item-1""#),
+            vec![(DuplicateId, "$.id")],
+        ),
+    ]
+}
+
+const LINES: u64 = 3000;
+
+fn faulty_input() -> (Vec<u8>, Vec<(u64, ProblemKind, String)>) {
+    let faults = faults();
+    let mut input = Vec::new();
+    let mut expected = Vec::new();
+    for n in 1..=LINES {
+        match faults.iter().find(|(line, ..)| *line == n) {
+            Some((_, text, problems)) => {
+                input.extend_from_slice(text);
+                expected.extend(problems.iter().map(|(k, p)| (n, *k, p.to_string())));
+            }
+            None => input.extend_from_slice(line_of(n).as_bytes()),
+        }
+        if n < LINES {
+            input.push(b'\n');
+        }
+    }
+    (input, expected)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Tests
+// ---------------------------------------------------------------------------------------------
+
+#[test]
+fn problems_come_in_line_order_at_their_paths_whatever_jobs_and_chunk_size() {
+    let (input, expected) = faulty_input();
+    let (reference, summary) = run(&input, &options(1, 4 << 20));
+    assert_eq!(brief(&reference), expected);
+    let invalid = {
+        let mut lines: Vec<u64> = expected.iter().map(|e| e.0).collect();
+        lines.dedup();
+        lines.len() as u64
+    };
+    assert_eq!(summary.lines, LINES);
+    assert_eq!(summary.blank, 2);
+    assert_eq!(summary.invalid, invalid);
+    assert_eq!(summary.valid, LINES - 2 - invalid);
+    assert_eq!(summary.bytes, input.len() as u64);
+    assert_eq!(summary.problems, expected.len() as u64);
+    assert_eq!(summary.by_kind[&ProblemKind::DuplicateId], 5);
+    assert_eq!(summary.by_kind[&ProblemKind::Constraint], 4);
+    assert!(!summary.stopped_early && !summary.bom);
+
+    // Messages: syntax column, duplicates name the id and the first line.
+    let at = |line: u64| reference.iter().find(|p| p.line == line).unwrap();
+    assert_eq!(at(17).column, Some(40), "{}", at(17));
+    assert_eq!(at(1500).column, Some(33), "{}", at(1500));
+    assert!(at(2100).message.contains("trailing"), "{}", at(2100));
+    assert_eq!(
+        at(900).message,
+        "duplicate item id `item-3`: first used at line 3"
+    );
+    assert_eq!(
+        at(1234).message,
+        "duplicate variant id `v-5-1`: first used at line 5"
+    );
+    assert_eq!(
+        at(1300).message,
+        "duplicate variant id `v-1300-0`: first used earlier on this line"
+    );
+    assert!(at(2700).message.ends_with("at line 700"), "{}", at(2700));
+    assert!(at(3000).message.ends_with("at line 1"), "{}", at(3000));
+    assert!(at(333).column.is_some() && at(700).column.is_none());
+
+    // The same verdicts as `acp_runtime::from_slice` line by line (duplicates aside).
+    for (i, text) in input.split(|&b| b == b'\n').enumerate() {
+        let line = i as u64 + 1;
+        let ours: Vec<&Problem> = reference
+            .iter()
+            .filter(|p| p.line == line && p.kind != ProblemKind::DuplicateId)
+            .collect();
+        if text.iter().all(u8::is_ascii_whitespace) {
+            assert!(ours.is_empty());
+            continue;
+        }
+        match acp_runtime::from_slice::<Item>(text) {
+            Ok(_) => assert!(ours.is_empty(), "line {line}: {ours:?}"),
+            Err(error) => {
+                assert!(!ours.is_empty(), "line {line}: {error}");
+                if ours[0].kind != ProblemKind::Encoding {
+                    assert_eq!(ours[0].path, error.path(), "line {line}");
+                }
+            }
+        }
+    }
+
+    for jobs in [1, 2, 4, 8] {
+        for chunk in [64, 1000, 16 << 10, 4 << 20] {
+            let (problems, other) = run(&input, &options(jobs, chunk));
+            assert_eq!(problems, reference, "jobs {jobs}, chunk {chunk}");
+            assert_eq!(other, summary, "jobs {jobs}, chunk {chunk}");
+        }
+    }
+}
+
+#[test]
+fn crlf_bom_blank_lines_and_no_final_newline() {
+    let mut input = b"\xEF\xBB\xBF".to_vec();
+    input.extend_from_slice(line_of(1).as_bytes());
+    input.extend_from_slice(b"\r\n\r\n   \r\n");
+    input.extend_from_slice(br#"{"id":"x","title":"t","variants":[}"#);
+    input.extend_from_slice(b"\r\n\n");
+    input.extend_from_slice(line_of(6).as_bytes());
+    for jobs in [1, 3] {
+        for chunk in [64, 1 << 20] {
+            let (problems, summary) = run(&input, &options(jobs, chunk));
+            assert_eq!(
+                brief(&problems),
+                vec![(4, ProblemKind::Syntax, "$".to_string())]
+            );
+            assert_eq!(problems[0].column, Some(35), "{}", problems[0]);
+            assert_eq!(
+                (summary.lines, summary.valid, summary.invalid, summary.blank),
+                (6, 2, 1, 3)
+            );
+            assert!(summary.bom);
+            assert_eq!(summary.bytes, input.len() as u64);
+        }
+    }
+    // A syntax error on the first line is counted from after the byte order mark.
+    let (problems, summary) = run(b"\xEF\xBB\xBF{]\n", &options(1, 64));
+    assert_eq!(problems[0].column, Some(2), "{}", problems[0]);
+    assert_eq!((summary.lines, summary.bytes), (1, 6));
+    // Nothing at all, and a byte order mark alone.
+    assert_eq!(run(b"", &options(2, 64)).1, Summary::default());
+    let (problems, summary) = run(b"\xEF\xBB\xBF", &options(2, 64));
+    assert!(problems.is_empty());
+    assert_eq!((summary.lines, summary.bytes, summary.bom), (0, 3, true));
+}
+
+#[test]
+fn invalid_utf8_is_a_problem_of_its_line() {
+    let mut input = Vec::new();
+    input.extend_from_slice(line_of(1).as_bytes());
+    input.extend_from_slice(b"\n{\"id\":\"a\xff\",\"title\":\"t\"}\n");
+    input.extend_from_slice(line_of(3).as_bytes());
+    input.extend_from_slice(b"\n\xc3");
+    for jobs in [1, 2] {
+        let (problems, summary) = run(&input, &options(jobs, 64));
+        assert_eq!(
+            brief(&problems),
+            vec![
+                (2, ProblemKind::Encoding, "$".to_string()),
+                (4, ProblemKind::Encoding, "$".to_string())
+            ]
+        );
+        assert_eq!(problems[0].column, Some(9));
+        assert_eq!(problems[1].column, Some(1));
+        assert_eq!((summary.valid, summary.invalid), (2, 2));
+    }
+}
+
+#[test]
+fn lines_longer_than_a_chunk_and_over_the_limit() {
+    let long_title = "x".repeat(300_000);
+    let long = format!(r#"{{"id":"long","title":"{long_title}","variants":[]}}"#);
+    let input = format!("{}\n{long}\n{}\n", line_of(1), line_of(3));
+    for jobs in [1, 2] {
+        for chunk in [64, 4096] {
+            let (problems, summary) = run(input.as_bytes(), &options(jobs, chunk));
+            assert!(problems.is_empty(), "{problems:?}");
+            assert_eq!((summary.lines, summary.valid), (3, 3));
+            assert_eq!(summary.bytes, input.len() as u64);
+        }
+    }
+    // Over `max_line_bytes`: reported and skipped, whether it fits a chunk or not, also as the
+    // last line without a newline.
+    let input = format!("{}\n{long}\n{}\n{long}", line_of(1), line_of(3));
+    for jobs in [1, 2] {
+        for chunk in [64, 4096, 1 << 20] {
+            let options = Options {
+                max_line_bytes: 10_000,
+                ..options(jobs, chunk)
+            };
+            let (problems, summary) = run(input.as_bytes(), &options);
+            assert_eq!(
+                brief(&problems),
+                vec![
+                    (2, ProblemKind::TooLong, "$".to_string()),
+                    (4, ProblemKind::TooLong, "$".to_string())
+                ],
+                "chunk {chunk}"
+            );
+            assert!(
+                problems[0]
+                    .message
+                    .contains(&format!("{} bytes long", long.len())),
+                "{}",
+                problems[0]
+            );
+            assert_eq!((summary.lines, summary.valid), (4, 2));
+            assert_eq!(summary.bytes, input.len() as u64);
+        }
+    }
+}
+
+#[test]
+fn max_errors_and_flow_stop_stop_at_the_same_line_whatever_jobs() {
+    let (input, expected) = faulty_input();
+    // The third problem is on line 101, the fifth on 333.
+    for (max, last_line) in [(1, 1), (3, 101), (5, 333)] {
+        assert_eq!(expected[max - 1].0, last_line);
+        let end_of_line = input
+            .split_inclusive(|&b| b == b'\n')
+            .take(last_line as usize)
+            .map(<[u8]>::len)
+            .sum::<usize>() as u64;
+        for jobs in [1, 2, 4, 8] {
+            let options = Options {
+                max_errors: Some(max),
+                ..options(jobs, 1000)
+            };
+            let (problems, summary) = run(&input, &options);
+            assert_eq!(brief(&problems), expected[..max], "jobs {jobs}");
+            assert!(summary.stopped_early);
+            assert_eq!(summary.lines, last_line, "jobs {jobs}");
+            assert_eq!(summary.invalid, max as u64);
+            assert_eq!(summary.valid, last_line - max as u64);
+            assert_eq!(summary.bytes, end_of_line, "jobs {jobs}");
+        }
+    }
+    // Stop at the first duplicate id.
+    for jobs in [1, 2, 8] {
+        let mut seen = Vec::new();
+        let summary = jsonl::validate::<Item>(&input[..], &options(jobs, 512), item_ids, |p| {
+            let kind = p.kind;
+            seen.push(p);
+            if kind == ProblemKind::DuplicateId {
+                Flow::Stop
+            } else {
+                Flow::Continue
+            }
+        })
+        .unwrap();
+        assert_eq!(seen.last().unwrap().line, 900);
+        assert_eq!(seen.len(), 11);
+        assert_eq!((summary.lines, summary.blank), (900, 0));
+        assert!(summary.stopped_early);
+    }
+}
+
+#[test]
+fn duplicate_ids_are_found_across_chunk_boundaries() {
+    let mut input = String::new();
+    let mut expected = Vec::new();
+    for n in 1..=10_000u64 {
+        let id = if n % 1000 == 0 {
+            expected.push((n, n - 999));
+            n - 999
+        } else {
+            n
+        };
+        writeln!(input, r#"{{"id":"{id}","title":"t"}}"#).unwrap();
+    }
+    for jobs in [1, 2, 4, 8] {
+        for chunk in [64, 100, 4096] {
+            let (problems, summary) = run(input.as_bytes(), &options(jobs, chunk));
+            let found: Vec<(u64, String)> = problems
+                .iter()
+                .map(|p| (p.line, p.message.clone()))
+                .collect();
+            let want: Vec<(u64, String)> = expected
+                .iter()
+                .map(|(line, first)| {
+                    (
+                        *line,
+                        format!("duplicate item id `{first}`: first used at line {first}"),
+                    )
+                })
+                .collect();
+            assert_eq!(found, want, "jobs {jobs}, chunk {chunk}");
+            assert_eq!(summary.ids, 10_000 - 10);
+        }
+    }
+    // Scopes keep kinds of ids apart; `no_ids` checks nothing.
+    let input = format!(
+        "{}\n{}\n",
+        r#"{"id":"a","title":"t","variants":[{"id":"a","price":{"amount":1,"currency":"EUR"}}]}"#,
+        r#"{"id":"a","title":"t"}"#
+    );
+    let (problems, _) = run(input.as_bytes(), &options(1, 64));
+    assert_eq!(
+        brief(&problems),
+        vec![(2, ProblemKind::DuplicateId, "$.id".to_string())]
+    );
+    let summary = jsonl::validate::<Item>(input.as_bytes(), &options(2, 64), jsonl::no_ids, |_| {
+        Flow::Continue
+    })
+    .unwrap();
+    assert_eq!((summary.valid, summary.ids), (2, 0));
+}
+
+#[test]
+fn one_job_runs_on_the_calling_thread() {
+    let caller = std::thread::current().id();
+    let input = format!("{}\n{}\n", line_of(1), line_of(2));
+    let check = |_: &Item, _: &mut Ids| assert_eq!(std::thread::current().id(), caller);
+    jsonl::validate::<Item>(input.as_bytes(), &options(1, 64), check, |_| Flow::Continue).unwrap();
+}
+
+/// Fails after handing out `ok` bytes.
+struct Failing<'a> {
+    data: &'a [u8],
+    ok: usize,
+}
+
+impl Read for Failing<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.ok == 0 {
+            return Err(io::Error::other("disk on fire"));
+        }
+        let n = buf.len().min(self.ok).min(self.data.len());
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.ok -= n;
+        Ok(n)
+    }
+}
+
+#[test]
+fn read_errors_and_panics_come_back_without_hanging() {
+    let (input, _) = faulty_input();
+    for jobs in [1, 4] {
+        let reader = Failing {
+            data: &input,
+            ok: 100_000,
+        };
+        let error =
+            jsonl::validate::<Item>(reader, &options(jobs, 1000), item_ids, |_| Flow::Continue)
+                .unwrap_err();
+        assert_eq!(error.to_string(), "disk on fire");
+    }
+    for jobs in [1, 4] {
+        let outcome = std::panic::catch_unwind(|| {
+            jsonl::validate::<Item>(
+                &input[..],
+                &options(jobs, 1000),
+                |item: &Item, _: &mut Ids| assert_ne!(item.id, "item-2000", "boom"),
+                |_| Flow::Continue,
+            )
+        });
+        let payload = outcome.unwrap_err();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .unwrap_or_default();
+        assert!(message.contains("boom"), "{message}");
+    }
+}
+
+/// Rough throughput on ~200 MB (`JSONL_BENCH_MB`) of synthetic lines (no assertion on speed):
+/// `cargo test --release -p acp-runtime --features jsonl --test jsonl -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn throughput() {
+    let target: usize = std::env::var("JSONL_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200)
+        << 20;
+    let mut file = tempfile::NamedTempFile::new().unwrap();
+    let mut written = 0;
+    let mut lines = 0u64;
+    {
+        let mut out = io::BufWriter::new(file.as_file_mut());
+        while written < target {
+            lines += 1;
+            let line = line_of(lines);
+            out.write_all(line.as_bytes()).unwrap();
+            out.write_all(b"\n").unwrap();
+            written += line.len() + 1;
+        }
+        out.flush().unwrap();
+    }
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut jobs_list = vec![1, 2];
+    if cores > 2 {
+        jobs_list.push(cores);
+    }
+    println!(
+        "{} MB, {lines} lines of ~{} bytes",
+        written >> 20,
+        written as u64 / lines
+    );
+    // `JSONL_BENCH_IDS=no` or `yes` runs only those (to see the peak memory of one kind).
+    let kinds = match std::env::var("JSONL_BENCH_IDS").as_deref() {
+        Ok("no") => vec![false],
+        Ok("yes") => vec![true],
+        _ => vec![false, true],
+    };
+    for with_ids in kinds {
+        for &jobs in &jobs_list {
+            let file = std::fs::File::open(file.path()).unwrap();
+            let start = Instant::now();
+            let options = options(jobs, 4 << 20);
+            let summary = if with_ids {
+                jsonl::validate::<Item>(file, &options, item_ids, |_| Flow::Continue)
+            } else {
+                jsonl::validate::<Item>(file, &options, jsonl::no_ids, |_| Flow::Continue)
+            }
+            .unwrap();
+            let seconds = start.elapsed().as_secs_f64();
+            assert_eq!((summary.valid, summary.problems), (lines, 0));
+            println!(
+                "jobs {jobs}, ids {}: {:.0} MB/s ({:.2} s, {:.0} lines/s)",
+                if with_ids { "yes" } else { "no " },
+                summary.bytes as f64 / seconds / 1e6,
+                seconds,
+                lines as f64 / seconds
+            );
+        }
+    }
+    // Peak memory of the streaming runs (before the baselines read the file into memory).
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        if let Some(peak) = status.lines().find(|l| l.starts_with("VmHWM")) {
+            println!("peak resident memory so far: {}", peak[6..].trim());
+        }
+    }
+    // Baselines on one core, from memory: serde alone, and serde + `Validate`.
+    let data = std::fs::read(file.path()).unwrap();
+    let start = Instant::now();
+    for line in data.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        serde_json::from_slice::<Item>(line).unwrap();
+    }
+    let serde_only = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    for line in data.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        acp_runtime::from_slice::<Item>(line).unwrap();
+    }
+    let with_validate = start.elapsed().as_secs_f64();
+    drop(data);
+    println!(
+        "baseline, 1 core, in memory: serde_json {:.0} MB/s, acp_runtime::from_slice {:.0} MB/s",
+        written as f64 / serde_only / 1e6,
+        written as f64 / with_validate / 1e6
+    );
+}
