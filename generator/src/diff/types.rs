@@ -146,6 +146,15 @@ pub(super) fn compare_module_types(
     }
 }
 
+/// The effect of `null` becoming allowed (looser) or refused (tighter), in words.
+fn nullable_became(nullable: bool) -> (Effect, &'static str) {
+    if nullable {
+        (Effect::Looser, "now also `null`")
+    } else {
+        (Effect::Tighter, "no longer `null`")
+    }
+}
+
 fn kind_name(kind: &TypeKind) -> &'static str {
     match kind {
         TypeKind::Struct(_) => "object",
@@ -161,11 +170,7 @@ fn compare_type(pair: &mut Pair<'_>, spec: &str, old_id: TypeId, new_id: TypeId,
     let (old_ty, new_ty) = (&pair.old.types[old_id], &pair.new.types[new_id]);
     let at = new_ty.name.clone();
     if old_ty.nullable != new_ty.nullable {
-        let (effect, detail) = if new_ty.nullable {
-            (Effect::Looser, "now also `null`")
-        } else {
-            (Effect::Tighter, "no longer `null`")
-        };
+        let (effect, detail) = nullable_became(new_ty.nullable);
         pair.push(
             spec,
             at.clone(),
@@ -581,11 +586,7 @@ pub(super) fn compare_refs(
 ) {
     let prefix = prefixed(what);
     if old.nullable != new.nullable {
-        let (effect, detail) = if new.nullable {
-            (Effect::Looser, "now also `null`")
-        } else {
-            (Effect::Tighter, "no longer `null`")
-        };
+        let (effect, detail) = nullable_became(new.nullable);
         pair.push(
             spec,
             location.to_string(),

@@ -221,16 +221,20 @@ fn rule_of(meta: &ParseNestedMeta) -> syn::Result<Option<RenameRule>> {
     }
 }
 
+/// The name of a serde attribute item (`rename` in `#[serde(rename = "x")]`), or "" for a path.
+fn meta_name(meta: &syn::meta::ParseNestedMeta) -> String {
+    meta.path
+        .get_ident()
+        .map(ToString::to_string)
+        .unwrap_or_default()
+}
+
 /// Reads the container's serde attributes.
 pub fn container(attrs: &[Attribute]) -> syn::Result<Container> {
     let mut out = Container::default();
     for attr in serde_attrs(attrs) {
         attr.parse_nested_meta(|meta| {
-            let name = meta
-                .path
-                .get_ident()
-                .map(ToString::to_string)
-                .unwrap_or_default();
+            let name = meta_name(&meta);
             match name.as_str() {
                 "rename_all" => out.rename_all = rule_of(&meta)?,
                 "default" => {
@@ -256,11 +260,7 @@ pub fn field(attrs: &[Attribute]) -> syn::Result<FieldAttrs> {
     let (mut skip_ser, mut skip_de) = (None, None);
     for attr in serde_attrs(attrs) {
         attr.parse_nested_meta(|meta| {
-            let name = meta
-                .path
-                .get_ident()
-                .map(ToString::to_string)
-                .unwrap_or_default();
+            let name = meta_name(&meta);
             match name.as_str() {
                 "rename" => out.rename = rename_of(&meta)?,
                 "skip" => out.skip = true,
@@ -297,11 +297,7 @@ pub fn variant(attrs: &[Attribute]) -> syn::Result<VariantAttrs> {
     let mut out = VariantAttrs::default();
     for attr in serde_attrs(attrs) {
         attr.parse_nested_meta(|meta| {
-            let name = meta
-                .path
-                .get_ident()
-                .map(ToString::to_string)
-                .unwrap_or_default();
+            let name = meta_name(&meta);
             match name.as_str() {
                 "rename" => out.rename = rename_of(&meta)?,
                 "skip" | "skip_serializing" => out.skip = true,
