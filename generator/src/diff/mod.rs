@@ -125,6 +125,16 @@ impl Usage {
     }
 }
 
+/// The effect of something becoming required (tighter) or optional (looser), in words after
+/// `subject` (`header `X` is `, or empty).
+fn required_became(required: bool, subject: &str) -> (Effect, String) {
+    if required {
+        (Effect::Tighter, format!("{subject}now required"))
+    } else {
+        (Effect::Looser, format!("{subject}now optional"))
+    }
+}
+
 fn breaking(yes: bool) -> Impact {
     if yes {
         Impact::Breaking
@@ -463,17 +473,10 @@ fn compare_parameters(
             continue;
         };
         if old_parameter.required != new_parameter.required {
-            let (effect, detail) = if new_parameter.required {
-                (
-                    Effect::Tighter,
-                    format!("{} `{}` is now required", key.1, new_parameter.name),
-                )
-            } else {
-                (
-                    Effect::Looser,
-                    format!("{} `{}` is now optional", key.1, new_parameter.name),
-                )
-            };
+            let (effect, detail) = required_became(
+                new_parameter.required,
+                &format!("{} `{}` is ", key.1, new_parameter.name),
+            );
             pair.push(
                 spec,
                 at.to_string(),
@@ -534,16 +537,12 @@ fn compare_body(pair: &mut Pair<'_>, spec: &str, at: &str, old: Option<&Body>, n
         }
         (Some(old), Some(new)) => {
             if old.required != new.required {
-                let (effect, detail) = if new.required {
-                    (Effect::Tighter, "the request body is now required")
-                } else {
-                    (Effect::Looser, "the request body is now optional")
-                };
+                let (effect, detail) = required_became(new.required, "the request body is ");
                 pair.push(
                     spec,
                     at.to_string(),
                     "request-body-required-changed",
-                    detail.into(),
+                    detail,
                     effect,
                     Usage::INPUT,
                 );

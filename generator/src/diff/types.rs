@@ -400,16 +400,12 @@ fn compare_struct(
             continue;
         };
         if old_field.required != new_field.required {
-            let (effect, detail) = if new_field.required {
-                (Effect::Tighter, "now required")
-            } else {
-                (Effect::Looser, "now optional")
-            };
+            let (effect, detail) = super::required_became(new_field.required, "");
             pair.push(
                 spec,
                 location.clone(),
                 "property-required-changed",
-                detail.into(),
+                detail,
                 effect,
                 usage,
             );

@@ -4,7 +4,7 @@
 
 use quote::{format_ident, quote};
 
-use super::crate_files::RuntimeSource;
+use super::crate_files::{toml_string, RuntimeSource};
 use crate::conformance::CHECKS;
 
 /// Where the emitted crate gets `acp-codegen` from: this installation's generator by default.
@@ -17,10 +17,6 @@ pub fn generator_source(version: Option<String>) -> RuntimeSource {
             RuntimeSource::Path(path.display().to_string())
         }
     }
-}
-
-fn toml_string(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
 /// `Cargo.toml` of the test crate.

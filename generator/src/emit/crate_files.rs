@@ -75,7 +75,8 @@ schemars = ["dep:schemars"]
     )
 }
 
-fn toml_string(text: &str) -> String {
+/// `text` as a TOML basic string.
+pub(crate) fn toml_string(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 
