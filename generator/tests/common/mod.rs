@@ -14,13 +14,14 @@ pub const FIXTURE_VERSION: &str = "2030-01-01";
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
-        .expect("the generator is inside the workspace")
+        .expect("the test's package is inside the workspace")
         .to_path_buf()
 }
 
 /// The spec root of the `kitchen_sink` fixture.
 pub fn fixture_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kitchen_sink")
+    // From the workspace root: the CLI's tests include this module too.
+    workspace_root().join("generator/tests/fixtures/kitchen_sink")
 }
 
 /// A generator for the fixture (which is not in the pin file).

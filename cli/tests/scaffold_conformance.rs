@@ -6,6 +6,7 @@
 //! that swaps the conflict status, strips `links[]`, adds 1 to every `total` and re-signs order
 //! webhooks with a wrong secret), and exactly the checks covering those faults must fail.
 
+#[path = "../../generator/tests/common/mod.rs"]
 mod common;
 
 use std::net::TcpListener;

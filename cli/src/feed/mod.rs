@@ -1,0 +1,4 @@
+//! Product feeds (spec `feed`, from 2026-04-17): validating `products.jsonl` and
+//! `metadata.json` with the generated models, and writing synthetic catalogs.
+
+pub mod sample;

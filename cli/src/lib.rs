@@ -1,0 +1,4 @@
+//! The library side of the `acp-codegen` command line: what the commands do beyond calling the
+//! generator (the product feed tools), shared with the benchmarks and tests.
+
+pub mod feed;
