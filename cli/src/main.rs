@@ -158,6 +158,9 @@ enum Command {
     /// Manage the spec files and their pins.
     #[command(subcommand)]
     Specs(SpecsCommand),
+    /// Product feeds: validate products.jsonl, write synthetic catalogs.
+    #[command(subcommand)]
+    Feed(acp_codegen_cli::feed::command::FeedCommand),
 }
 
 #[derive(Subcommand)]
@@ -467,6 +470,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             print!("{}", acp_codegen::diff::render::changelog(&diff));
             Ok(ExitCode::SUCCESS)
         }
+        Command::Feed(command) => acp_codegen_cli::feed::command::run(command),
         Command::Specs(SpecsCommand::Sync { from, rev, to }) => {
             let report = acp_specs::sync(&from, rev.as_deref(), &to).map_err(|e| e.to_string())?;
             eprintln!(

@@ -110,6 +110,12 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
+    /// The kind of a [`ParseError::Shape`] message (serde's and the runtime's wording: missing
+    /// field, unknown field, invalid type, ...), for documents checked outside [`validate`].
+    pub fn of_shape_message(message: &str) -> Self {
+        shape_kind(message)
+    }
+
     /// A short stable name (`duplicate-id`), for reports.
     pub fn as_str(self) -> &'static str {
         match self {

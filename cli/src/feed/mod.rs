@@ -1,4 +1,7 @@
 //! Product feeds (spec `feed`, from 2026-04-17): validating `products.jsonl` and
 //! `metadata.json` with the generated models, and writing synthetic catalogs.
 
+pub mod command;
+pub mod input;
 pub mod sample;
+pub mod validate;

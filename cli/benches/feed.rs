@@ -1,0 +1,281 @@
+//! Benchmark of `feed validate` (not a test: nothing here asserts on timings). Run with
+//! `cargo bench -p acp-codegen-cli --bench feed` (FEED_BENCH_MB sets the file size, default
+//! 1024).
+//!
+//! 1. writes a synthetic catalog (`feed sample`, no faults) of FEED_BENCH_MB to a temp file;
+//! 2. validates it as the CLI does (`acp_runtime::jsonl::validate` of the 2026-04-17 `Product`
+//!    with the product and variant id checks) with 1 and 2 jobs, streaming from the file;
+//! 3. runs the same file, line by line on one core, through `serde_json::from_slice::<Value>`
+//!    (the parse-only ceiling) and through `Value` + the `jsonschema` crate's validator of the
+//!    spec's `Product` schema (built once beforehand);
+//! 4. prints MB/s and lines/s of each, their ratios, and the peak RSS of each phase (the kernel's
+//!    high-water mark, reset between phases), against the targets: >= 400 MB/s per core, >= 3x
+//!    the jsonschema path, < 100 MB peak RSS.
+
+use std::fs::File;
+use std::hint::black_box;
+use std::io::{BufWriter, Read, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use acp::v2026_04_17::feed::Product;
+use acp_codegen::Generator;
+use acp_codegen_cli::feed::sample::{write_sample, SampleOptions};
+use acp_codegen_cli::feed::validate::product_ids_2026_04_17;
+use acp_runtime::jsonl::{self, Flow, Options};
+use serde_json::Value;
+
+const VERSION: &str = "2026-04-17";
+const PRODUCT_SCHEMA: &str = "spec/2026-04-17/json-schema/schema.feed.json#/$defs/Product";
+const TARGET_MB_S_PER_CORE: f64 = 400.0;
+const TARGET_JSONSCHEMA_RATIO: f64 = 3.0;
+const TARGET_PEAK_RSS_MB: f64 = 100.0;
+
+/// One measured pass over the file.
+struct Run {
+    name: String,
+    cores: usize,
+    seconds: f64,
+    bytes: u64,
+    lines: u64,
+    peak_rss_mb: Option<f64>,
+}
+
+impl Run {
+    fn mb_s(&self) -> f64 {
+        self.bytes as f64 / 1e6 / self.seconds
+    }
+
+    fn print(&self) {
+        println!(
+            "{:<44} {:>8.0} MB/s {:>10.0} lines/s {:>7.2} s   peak RSS {}",
+            self.name,
+            self.mb_s(),
+            self.lines as f64 / self.seconds,
+            self.seconds,
+            self.peak_rss_mb
+                .map_or("n/a".to_string(), |mb| format!("{mb:.0} MB"))
+        );
+    }
+}
+
+fn main() {
+    let megabytes: u64 = std::env::var("FEED_BENCH_MB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let path = dir.path().join("products.jsonl");
+    let (bytes, lines) = write_catalog(&path, megabytes << 20);
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "{:.0} MB, {lines} products (~{} bytes each), {cores} cores",
+        bytes as f64 / 1e6,
+        bytes / lines
+    );
+    println!();
+
+    let mut runs = Vec::new();
+    for jobs in [1, 2] {
+        runs.push(typed(&path, jobs));
+        runs.last().unwrap().print();
+    }
+    runs.push(value_per_line(&path));
+    runs.last().unwrap().print();
+    runs.push(jsonschema_per_line(&path));
+    runs.last().unwrap().print();
+
+    let [one, two, value, jsonschema] = &runs[..] else {
+        unreachable!("four runs")
+    };
+    println!();
+    println!("ratios (same file):");
+    println!(
+        "  typed, 1 job / serde_json::Value parse only: {:.2}x",
+        one.mb_s() / value.mb_s()
+    );
+    println!(
+        "  typed, 1 job / Value + jsonschema:           {:.2}x",
+        one.mb_s() / jsonschema.mb_s()
+    );
+    println!(
+        "  typed, 2 jobs / 1 job:                       {:.2}x",
+        two.mb_s() / one.mb_s()
+    );
+    println!();
+    println!("targets:");
+    let per_core = runs[..2]
+        .iter()
+        .map(|r| r.mb_s() / r.cores.min(cores) as f64)
+        .fold(f64::INFINITY, f64::min);
+    verdict(
+        &format!(">= {TARGET_MB_S_PER_CORE} MB/s per core"),
+        format!("{per_core:.0} MB/s per core (lower of 1 and 2 jobs)"),
+        per_core >= TARGET_MB_S_PER_CORE,
+    );
+    let ratio = one.mb_s() / jsonschema.mb_s();
+    verdict(
+        &format!(">= {TARGET_JSONSCHEMA_RATIO}x the jsonschema path"),
+        format!("{ratio:.1}x"),
+        ratio >= TARGET_JSONSCHEMA_RATIO,
+    );
+    let peak = runs[..2]
+        .iter()
+        .filter_map(|r| r.peak_rss_mb)
+        .fold(0.0, f64::max);
+    verdict(
+        &format!("< {TARGET_PEAK_RSS_MB} MB peak RSS while validating"),
+        format!("{peak:.0} MB"),
+        peak < TARGET_PEAK_RSS_MB,
+    );
+}
+
+fn verdict(target: &str, got: String, met: bool) {
+    let mark = if met { "met" } else { "NOT MET" };
+    println!("  {target:<40} {got:<40} {mark}");
+}
+
+/// Writes a valid synthetic catalog of about `target` bytes; returns its bytes and lines.
+fn write_catalog(path: &Path, target: u64) -> (u64, u64) {
+    // Size one product from a small sample first, so that the count gives about `target`.
+    let mut probe = Vec::new();
+    let probe_options = SampleOptions {
+        count: 1000,
+        seed: 1,
+        fault_rate: 0.0,
+    };
+    let probe_summary = write_sample(&mut probe, &probe_options, |_| {}).expect("sample");
+    let per_line = (probe_summary.bytes / probe_summary.lines).max(1);
+    let options = SampleOptions {
+        count: (target / per_line).max(1),
+        seed: 1,
+        fault_rate: 0.0,
+    };
+    let started = Instant::now();
+    let mut out = BufWriter::with_capacity(1 << 20, File::create(path).expect("create"));
+    let summary = write_sample(&mut out, &options, |_| {}).expect("write the sample");
+    out.flush().expect("flush the sample");
+    println!(
+        "feed sample: {:.0} MB/s writing",
+        summary.bytes as f64 / 1e6 / started.elapsed().as_secs_f64()
+    );
+    (summary.bytes, summary.lines)
+}
+
+/// The CLI's path: streaming from the file, typed parse + constraint checks + id uniqueness.
+fn typed(path: &Path, jobs: usize) -> Run {
+    reset_peak_rss();
+    let options = Options {
+        jobs,
+        ..Options::default()
+    };
+    let started = Instant::now();
+    let mut problems = 0u64;
+    let summary = jsonl::validate::<Product>(
+        File::open(path).expect("open"),
+        &options,
+        product_ids_2026_04_17,
+        |_| {
+            problems += 1;
+            Flow::Continue
+        },
+    )
+    .expect("read the sample");
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!(problems, 0, "the sample is valid");
+    Run {
+        name: format!("acp-codegen feed validate, {jobs} job(s)"),
+        cores: jobs,
+        seconds,
+        bytes: summary.bytes,
+        lines: summary.lines,
+        peak_rss_mb: peak_rss_mb(),
+    }
+}
+
+fn value_per_line(path: &Path) -> Run {
+    reset_peak_rss();
+    let started = Instant::now();
+    let (bytes, lines) = each_line(path, |line| {
+        black_box(serde_json::from_slice::<Value>(line).expect("JSON"));
+    });
+    Run {
+        name: "serde_json::from_slice::<Value> per line".to_string(),
+        cores: 1,
+        seconds: started.elapsed().as_secs_f64(),
+        bytes,
+        lines,
+        peak_rss_mb: peak_rss_mb(),
+    }
+}
+
+fn jsonschema_per_line(path: &Path) -> Run {
+    let root = acp_specs::resolve_spec_root(None).unwrap_or_else(|e| panic!("{e}"));
+    let set = Generator::new(root)
+        .spec_set(VERSION)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut oracle = acp_codegen::lint::Oracle::new(&set).unwrap_or_else(|e| panic!("{e}"));
+    let validator = oracle
+        .validator(PRODUCT_SCHEMA)
+        .unwrap_or_else(|e| panic!("{e}"));
+    reset_peak_rss();
+    let started = Instant::now();
+    let (bytes, lines) = each_line(path, |line| {
+        let value: Value = serde_json::from_slice(line).expect("JSON");
+        assert!(validator.is_valid(&value), "the sample is valid");
+    });
+    Run {
+        name: "Value + jsonschema per line".to_string(),
+        cores: 1,
+        seconds: started.elapsed().as_secs_f64(),
+        bytes,
+        lines,
+        peak_rss_mb: peak_rss_mb(),
+    }
+}
+
+/// Streams the file in blocks and calls `f` on each line (without its newline).
+fn each_line(path: &Path, mut f: impl FnMut(&[u8])) -> (u64, u64) {
+    let mut file = File::open(path).expect("open");
+    let mut buffer = vec![0u8; 4 << 20];
+    let (mut filled, mut bytes, mut lines) = (0usize, 0u64, 0u64);
+    loop {
+        let read = file.read(&mut buffer[filled..]).expect("read");
+        filled += read;
+        let mut start = 0;
+        while let Some(at) = memchr::memchr(b'\n', &buffer[start..filled]) {
+            f(&buffer[start..start + at]);
+            lines += 1;
+            start += at + 1;
+        }
+        bytes += start as u64;
+        buffer.copy_within(start..filled, 0);
+        filled -= start;
+        if read == 0 {
+            assert_eq!(filled, 0, "the sample ends with a newline");
+            return (bytes, lines);
+        }
+        if filled == buffer.len() {
+            buffer.resize(buffer.len() * 2, 0);
+        }
+    }
+}
+
+/// Resets the kernel's peak-RSS mark of this process (Linux; elsewhere a no-op).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+/// VmHWM in MB, since the last reset.
+fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line
+        .trim_start_matches("VmHWM:")
+        .trim()
+        .trim_end_matches("kB")
+        .trim()
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}

@@ -1,0 +1,493 @@
+//! `acp-codegen feed validate` through the built binary: the spec's feed examples, problems with
+//! line, column, JSONPath and kind in line order whatever `--jobs` is, text and JSON Lines,
+//! metadata.json with positions, stdin and gzip, `--max-errors`, exit codes, and the progress bar
+//! only on a terminal.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::{json, Value};
+
+const BIN: &str = env!("CARGO_BIN_EXE_acp-codegen");
+const VERSION: &str = "2026-04-17";
+
+fn spec_root() -> PathBuf {
+    acp_specs::resolve_spec_root(None).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The spec's feed examples (read from the spec root, never copied).
+fn feed_examples() -> serde_json::Map<String, Value> {
+    let path = spec_root().join(format!("examples/{VERSION}/examples.feed.json"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
+    match serde_json::from_str(&text).unwrap() {
+        Value::Object(examples) => examples,
+        other => panic!("{path:?} is not an object: {other}"),
+    }
+}
+
+/// The `products` arrays of the examples that have one (each a feed of its own: the examples
+/// share product ids).
+fn example_feeds() -> Vec<(String, Vec<Value>)> {
+    let feeds: Vec<(String, Vec<Value>)> = feed_examples()
+        .into_iter()
+        .filter_map(|(key, example)| Some((key, example.get("products")?.as_array()?.clone())))
+        .collect();
+    assert!(
+        feeds.len() >= 2,
+        "the feed examples have products: {feeds:?}"
+    );
+    feeds
+}
+
+/// The products of the example with the most of them.
+fn example_products() -> Vec<Value> {
+    example_feeds()
+        .into_iter()
+        .map(|(_, products)| products)
+        .max_by_key(Vec::len)
+        .unwrap()
+}
+
+fn jsonl(values: &[Value]) -> String {
+    values.iter().map(|v| format!("{v}\n")).collect()
+}
+
+fn validate(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(["feed", "validate", "--version", VERSION])
+        .args(args)
+        .output()
+        .expect("run acp-codegen")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// The problem objects and the summary object of a `--format json` run.
+fn json_report(output: &Output) -> (Vec<Value>, Value) {
+    let mut objects: Vec<Value> = stdout(output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{line}: {e}")))
+        .collect();
+    let summary = objects.pop().expect("a summary line");
+    assert_eq!(summary["type"], "summary", "{summary}");
+    assert!(objects.iter().all(|o| o["type"] == "problem"));
+    (objects, summary)
+}
+
+/// `(line, path, kind)` of each problem.
+fn problem_keys(problems: &[Value]) -> Vec<(u64, String, String)> {
+    problems
+        .iter()
+        .map(|p| {
+            (
+                p["line"].as_u64().unwrap(),
+                p["path"].as_str().unwrap().to_string(),
+                p["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn the_spec_examples_are_a_valid_feed() {
+    let dir = tempfile::tempdir().unwrap();
+    let examples = feed_examples();
+    for ((feed, products), key) in example_feeds().into_iter().zip(
+        ["create_feed_response", "get_feed_response"]
+            .into_iter()
+            .cycle(),
+    ) {
+        let count = products.len() as u64;
+        let products = write(dir.path(), &format!("{feed}.jsonl"), &jsonl(&products));
+        let metadata = write(
+            dir.path(),
+            "metadata.json",
+            &serde_json::to_string_pretty(&examples[key]).unwrap(),
+        );
+        let output = validate(&[
+            products.to_str().unwrap(),
+            "--metadata",
+            metadata.to_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        let (problems, summary) = json_report(&output);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(summary["valid"], true);
+        assert_eq!(summary["lines"], count, "{feed}");
+        assert_eq!(summary["metadata"]["valid"], true);
+    }
+}
+
+#[test]
+fn the_create_request_is_not_feed_metadata() {
+    // The create request has no `id`, which FeedMetadata requires: the one problem is at the
+    // document's root, where the member is missing.
+    let dir = tempfile::tempdir().unwrap();
+    let products = write(dir.path(), "products.jsonl", &jsonl(&example_products()));
+    let metadata = write(
+        dir.path(),
+        "metadata.json",
+        &serde_json::to_string_pretty(&feed_examples()["create_feed_request_minimal"]).unwrap(),
+    );
+    let output = validate(&[
+        products.to_str().unwrap(),
+        "--metadata",
+        metadata.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let (problems, summary) = json_report(&output);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["file"], metadata.to_str().unwrap());
+    assert_eq!(problems[0]["path"], "$");
+    assert_eq!(problems[0]["kind"], "missing");
+    assert!(problems[0]["message"].as_str().unwrap().contains("`id`"));
+    assert_eq!(summary["valid"], false);
+    assert_eq!(summary["valid_lines"], summary["lines"]);
+}
+
+#[test]
+fn metadata_constraint_problems_carry_the_position_of_the_member() {
+    let dir = tempfile::tempdir().unwrap();
+    let products = write(dir.path(), "products.jsonl", &jsonl(&example_products()));
+    let text = "{\n  \"id\": \"feed_1\",\n  \"target_country\": \"usa\"\n}\n";
+    let metadata = write(dir.path(), "metadata.json", text);
+    let output = validate(&[
+        products.to_str().unwrap(),
+        "--metadata",
+        metadata.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let expected = format!(
+        // Line and column of the member.
+        "{}:3:3: $.target_country: `usa` does not match the pattern `^[A-Z]{{2}}$` [constraint]",
+        metadata.display()
+    );
+    assert!(stdout(&output).contains(&expected), "{}", stdout(&output));
+}
+
+/// A small feed with one problem of each kind a line can have, in known places.
+fn broken_feed() -> (String, Vec<(u64, &'static str, &'static str)>) {
+    let products = example_products();
+    let valid = |n: usize| {
+        let mut product = products[n % products.len()].clone();
+        product["id"] = json!(format!("prod_{n}"));
+        for (i, variant) in product["variants"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .enumerate()
+        {
+            variant["id"] = json!(format!("var_{n}_{i}"));
+        }
+        product
+    };
+    let mut lines: Vec<String> = (0..40).map(|n| valid(n).to_string()).collect();
+    let mut expected = Vec::new();
+
+    let mut p = valid(3);
+    p["variants"][0]["price"] = json!({"amount": 100, "currency": "usd"});
+    lines[3] = p.to_string();
+    expected.push((4, "$.variants[0].price.currency", "constraint"));
+
+    lines[7] = lines[7][..lines[7].len() / 2].to_string();
+    expected.push((8, "$", "syntax"));
+
+    let mut p = valid(11);
+    p["variants"][0].as_object_mut().unwrap().remove("title");
+    lines[11] = p.to_string();
+    expected.push((12, "$.variants[0]", "missing"));
+
+    let mut p = valid(15);
+    p["colour"] = json!("red");
+    lines[15] = p.to_string();
+    expected.push((16, "$.colour", "unknown"));
+
+    let mut p = valid(20);
+    p["variants"][0]["price"] = json!({"amount": "100", "currency": "USD"});
+    lines[20] = p.to_string();
+    expected.push((21, "$.variants[0].price.amount", "type"));
+
+    let mut p = valid(25);
+    p["id"] = json!("prod_2");
+    lines[25] = p.to_string();
+    expected.push((26, "$.id", "duplicate-id"));
+
+    let mut p = valid(30);
+    p["variants"][0]["id"] = json!("var_5_0");
+    lines[30] = p.to_string();
+    expected.push((31, "$.variants[0].id", "duplicate-id"));
+
+    (lines.join("\n") + "\n", expected)
+}
+
+#[test]
+fn problems_come_in_line_order_with_their_paths_for_any_job_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, expected) = broken_feed();
+    let path = write(dir.path(), "products.jsonl", &text);
+    let mut reports = Vec::new();
+    for jobs in ["1", "2", "4"] {
+        let output = validate(&[path.to_str().unwrap(), "--format", "json", "--jobs", jobs]);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        let (problems, summary) = json_report(&output);
+        let got: Vec<(u64, String, String)> = problem_keys(&problems);
+        let want: Vec<(u64, String, String)> = expected
+            .iter()
+            .map(|(l, p, k)| (*l, p.to_string(), k.to_string()))
+            .collect();
+        assert_eq!(got, want, "--jobs {jobs}");
+        assert_eq!(summary["lines"], 40);
+        assert_eq!(summary["invalid_lines"], expected.len() as u64);
+        assert_eq!(summary["by_kind"]["duplicate-id"], 2);
+        assert!(problems.iter().all(|p| p["file"] == path.to_str().unwrap()));
+        reports.push(problems);
+    }
+    assert!(reports.windows(2).all(|w| w[0] == w[1]));
+}
+
+#[test]
+fn text_output_names_file_line_column_path_and_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, expected) = broken_feed();
+    let path = write(dir.path(), "products.jsonl", &text);
+    let output = validate(&[path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let out = stdout(&output);
+    let problem_lines: Vec<&str> = out
+        .lines()
+        .filter(|l| l.starts_with(path.to_str().unwrap()) && l.ends_with(']'))
+        .collect();
+    assert_eq!(problem_lines.len(), expected.len(), "{out}");
+    for (line, (number, json_path, kind)) in problem_lines.iter().zip(&expected) {
+        assert!(
+            line.starts_with(&format!("{}:{number}", path.display())),
+            "{line}"
+        );
+        assert!(line.contains(&format!(": {json_path}: ")), "{line}");
+        assert!(line.ends_with(&format!("[{kind}]")), "{line}");
+    }
+    // A syntax error knows its column.
+    assert!(
+        problem_lines[1].starts_with(&format!("{}:8:", path.display())),
+        "{}",
+        problem_lines[1]
+    );
+    assert!(out.contains("INVALID"), "{out}");
+    assert!(
+        out.contains("lines:    40 (33 valid, 7 invalid, 0 blank)"),
+        "{out}"
+    );
+}
+
+#[test]
+fn stdin_and_gzip_give_the_same_problems_as_the_plain_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, _) = broken_feed();
+    let plain = write(dir.path(), "products.jsonl", &text);
+    let gz = dir.path().join("products.jsonl.gz");
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    encoder.write_all(text.as_bytes()).unwrap();
+    encoder.finish().unwrap();
+
+    let keys = |output: &Output| problem_keys(&json_report(output).0);
+    let from_file = validate(&[plain.to_str().unwrap(), "--format", "json"]);
+    let from_gzip = validate(&[gz.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(keys(&from_file), keys(&from_gzip));
+    for input in [text.as_bytes().to_vec(), std::fs::read(&gz).unwrap()] {
+        let mut child = Command::new(BIN)
+            .args([
+                "feed",
+                "validate",
+                "-",
+                "--version",
+                VERSION,
+                "--format",
+                "json",
+            ])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&input).unwrap();
+        let from_stdin = child.wait_with_output().unwrap();
+        assert_eq!(keys(&from_file), keys(&from_stdin));
+        assert_eq!(json_report(&from_stdin).1["file"], "<stdin>");
+    }
+}
+
+#[test]
+fn a_corrupt_gzip_file_reports_what_was_read_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, _) = broken_feed();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(text.repeat(50).as_bytes()).unwrap();
+    let mut bytes = encoder.finish().unwrap();
+    let middle = bytes.len() / 2;
+    bytes.truncate(middle);
+    let gz = dir.path().join("products.jsonl.gz");
+    std::fs::write(&gz, &bytes).unwrap();
+    let output = validate(&[gz.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    let out = stdout(&output);
+    assert!(out.contains("NOT READ TO THE END"), "{out}");
+    assert!(out.contains("reading "), "{out}");
+}
+
+#[test]
+fn max_errors_stops_early_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let (text, expected) = broken_feed();
+    let path = write(dir.path(), "products.jsonl", &text);
+    let output = validate(&[
+        path.to_str().unwrap(),
+        "--format",
+        "json",
+        "--max-errors",
+        "3",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let (problems, summary) = json_report(&output);
+    assert_eq!(problems.len(), 3);
+    assert_eq!(summary["stopped_early"], true);
+    // The counts cover the lines up to the third problem's.
+    assert_eq!(summary["lines"], expected[2].0);
+}
+
+#[test]
+fn versions_without_a_feed_and_unreadable_files_are_errors_with_exit_code_2() {
+    let output = validate(&["/no/such/products.jsonl"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).starts_with("error: cannot open /no/such/products.jsonl: "),
+        "{}",
+        stderr(&output)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "products.jsonl", "{}\n");
+    for (version, message) in [
+        ("2025-09-29", "spec version 2025-09-29 has no product feed"),
+        ("1999-01-01", "unknown spec version `1999-01-01`"),
+    ] {
+        let output = Command::new(BIN)
+            .args([
+                "feed",
+                "validate",
+                path.to_str().unwrap(),
+                "--version",
+                version,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2));
+        assert!(stderr(&output).contains(message), "{}", stderr(&output));
+        assert!(stderr(&output).contains(VERSION), "{}", stderr(&output));
+    }
+}
+
+#[test]
+fn the_progress_bar_is_drawn_on_a_terminal_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let line = example_products()[0].to_string();
+    // Enough lines that the bar is drawn at least once before the end.
+    let text: String = (0..200_000)
+        .map(|n| {
+            line.replacen("\"id\":\"", &format!("\"id\":\"{n}_"), 1)
+                .replace("\"id\":\"sku", &format!("\"id\":\"{n}_sku"))
+                + "\n"
+        })
+        .collect();
+    let path = write(dir.path(), "products.jsonl", &text);
+
+    let piped = validate(&[path.to_str().unwrap(), "--jobs", "1"]);
+    assert!(!stderr(&piped).contains("lines/s"), "{}", stderr(&piped));
+
+    // `script` gives the command a pseudo-terminal; its transcript holds what was drawn.
+    let transcript = dir.path().join("transcript");
+    let command = format!(
+        "{BIN} feed validate --version {VERSION} --jobs 1 {} > /dev/null",
+        path.display()
+    );
+    let status = Command::new("script")
+        .args(["-q", "-e", "-c", &command])
+        .arg(&transcript)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .status()
+        .expect("run script (util-linux)");
+    let drawn = String::from_utf8_lossy(&std::fs::read(&transcript).unwrap()).into_owned();
+    assert!(status.code().is_some(), "{drawn}");
+    assert!(drawn.contains("lines/s"), "{drawn}");
+    assert!(drawn.contains("products.jsonl"), "{drawn}");
+}
+
+/// `feed sample` through the binary, gzipped, with faults listed as JSON Lines: `feed validate`
+/// finds exactly those faults (line, path, kind) and nothing else, and the metadata is valid.
+#[test]
+fn a_sample_with_injected_faults_is_validated_to_exactly_its_fault_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let products = dir.path().join("products.jsonl.gz");
+    let faults = dir.path().join("faults.jsonl");
+    let metadata = dir.path().join("metadata.json");
+    let output = Command::new(BIN)
+        .args(["feed", "sample", "--count", "3000", "--seed", "7"])
+        .args(["--fault-rate", "0.02", "--out"])
+        .arg(&products)
+        .arg("--faults")
+        .arg(&faults)
+        .arg("--metadata")
+        .arg(&metadata)
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(
+        stderr(&output).starts_with("wrote 3000 products"),
+        "{}",
+        stderr(&output)
+    );
+    let injected: Vec<Value> = std::fs::read_to_string(&faults)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert!(
+        (20..=100).contains(&injected.len()),
+        "about 2% of 3000 lines: {}",
+        injected.len()
+    );
+
+    let output = validate(&[
+        products.to_str().unwrap(),
+        "--metadata",
+        metadata.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let (problems, summary) = json_report(&output);
+    assert_eq!(problem_keys(&problems), problem_keys(&injected));
+    assert_eq!(summary["lines"], 3000);
+    assert_eq!(summary["invalid_lines"], injected.len() as u64);
+    assert_eq!(summary["metadata"]["valid"], true);
+}
