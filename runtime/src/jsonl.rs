@@ -44,7 +44,7 @@ use std::thread;
 
 use serde::de::DeserializeOwned;
 
-use crate::{JsonPath, ParseError, Validate};
+use crate::{JsonPath, ParseError, Validate, Validator};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -517,37 +517,43 @@ impl<R: Read> Reader<R> {
         if self.eof {
             return Ok(true);
         }
-        let mut len = buf.len();
-        buf.resize(target.max(len), 0);
-        while len < buf.len() {
-            match self.input.read(&mut buf[len..]) {
-                Ok(0) => {
-                    buf.truncate(len);
-                    return Ok(true);
-                }
-                Ok(n) => len += n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    buf.truncate(len);
-                    return Err(e);
-                }
-            }
+        let missing = target.saturating_sub(buf.len());
+        if missing == 0 {
+            return Ok(false);
         }
-        Ok(false)
+        // `read_to_end` reads into the spare capacity without zeroing it first, retries
+        // `Interrupted` and keeps what was read before an error. It stops at the limit (not
+        // known to be the end) or at the end of the input.
+        buf.reserve_exact(missing);
+        (&mut self.input).take(missing as u64).read_to_end(buf)?;
+        Ok(buf.len() < target)
     }
 }
 
-/// The first `\n`, a machine word at a time.
+/// The first `\n`: blocks of four machine words are skipped while none of their bytes is one,
+/// then the word that has it is found.
 fn find_newline(bytes: &[u8]) -> Option<usize> {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const HIGH: u64 = ONES << 7;
     const NEWLINES: u64 = ONES * b'\n' as u64;
-    let mut words = bytes.chunks_exact(8);
-    let mut offset = 0;
-    for word in &mut words {
+    // Flags the zero bytes of `x`: nonzero exactly when there is one, and the lowest flag is the
+    // first (higher flags may be false).
+    let flags = |word: &[u8]| {
         let x = u64::from_le_bytes(word.try_into().expect("8 bytes")) ^ NEWLINES;
-        // The lowest flagged byte is the first zero byte of `x` (higher flags may be false).
-        let found = x.wrapping_sub(ONES) & !x & HIGH;
+        x.wrapping_sub(ONES) & !x & HIGH
+    };
+    let mut offset = 0;
+    for block in bytes.chunks_exact(32) {
+        if flags(&block[..8]) | flags(&block[8..16]) | flags(&block[16..24]) | flags(&block[24..])
+            != 0
+        {
+            break;
+        }
+        offset += 32;
+    }
+    let mut words = bytes[offset..].chunks_exact(8);
+    for word in &mut words {
+        let found = flags(word);
         if found != 0 {
             return Some(offset + (found.trailing_zeros() / 8) as usize);
         }
@@ -618,8 +624,10 @@ where
         }
         Body::Lines(data) => {
             done.bytes += data.len() as u64;
-            // Chunks hold whole lines, so one check covers every line in the usual case.
-            let all_utf8 = std::str::from_utf8(&data).is_ok();
+            // Chunks hold whole lines, so one check covers every line in the usual case (and
+            // the lines are parsed as `str`, which spares serde_json checking each string).
+            let all_utf8 = std::str::from_utf8(&data).ok();
+            let mut validator = Validator::new();
             let mut line = 0;
             let mut start = 0;
             while start < data.len() && !stop.load(Ordering::Relaxed) {
@@ -634,7 +642,9 @@ where
                         message: too_long(text.len() as u64, max_line),
                     });
                 } else {
-                    check_line(text, line, all_utf8, ids, &mut done);
+                    // A line ends at a newline or at the end of the chunk: a char boundary.
+                    let utf8 = all_utf8.map(|all| &all[start..end]);
+                    check_line(text, utf8, line, ids, &mut validator, &mut done);
                 }
                 line += 1;
                 start = end + 1;
@@ -650,8 +660,15 @@ fn too_long(length: u64, max: usize) -> String {
     format!("the line is {length} bytes long, over the limit of {max} bytes; not checked")
 }
 
-fn check_line<T, I>(text: &[u8], line: u64, all_utf8: bool, ids: &I, done: &mut Done)
-where
+/// Checks one line; `utf8` is its text when already known to be UTF-8.
+fn check_line<T, I>(
+    text: &[u8],
+    utf8: Option<&str>,
+    line: u64,
+    ids: &I,
+    validator: &mut Validator,
+    done: &mut Done,
+) where
     T: DeserializeOwned + Validate,
     I: Fn(&T, &mut Ids<'_>),
 {
@@ -659,19 +676,25 @@ where
         done.blank.push(line);
         return;
     }
-    if !all_utf8 {
-        if let Err(error) = std::str::from_utf8(text) {
-            done.problems.push(Problem {
-                line,
-                column: Some(error.valid_up_to() as u64 + 1),
-                path: JsonPath::default(),
-                kind: ProblemKind::Encoding,
-                message: "not UTF-8: invalid byte sequence".to_string(),
-            });
-            return;
-        }
-    }
-    let value = match serde_json::from_slice::<T>(text) {
+    let utf8 = match utf8 {
+        Some(utf8) => utf8,
+        None => match std::str::from_utf8(text) {
+            Ok(utf8) => utf8,
+            Err(error) => {
+                done.problems.push(Problem {
+                    line,
+                    column: Some(error.valid_up_to() as u64 + 1),
+                    path: JsonPath::default(),
+                    kind: ProblemKind::Encoding,
+                    message: "not UTF-8: invalid byte sequence".to_string(),
+                });
+                return;
+            }
+        },
+    };
+    // On UTF-8 text `from_str` decides as `from_slice` does, without checking each string's
+    // encoding again.
+    let value = match serde_json::from_str::<T>(utf8) {
         Ok(value) => value,
         // Parsed again, with path tracking, to say where.
         Err(_) => match crate::from_slice::<T>(text) {
@@ -690,7 +713,8 @@ where
         count: 0,
     };
     ids(&value, &mut sink);
-    for error in value.validation_errors() {
+    value.validate(validator);
+    for error in validator.take_errors() {
         done.problems.push(Problem {
             line,
             column: None,
@@ -996,7 +1020,7 @@ mod tests {
 
     #[test]
     fn newlines_are_found_a_word_at_a_time() {
-        for len in 0..40 {
+        for len in 0..100 {
             for at in 0..len {
                 let mut bytes = vec![b'x'; len];
                 bytes[at] = b'\n';

@@ -139,10 +139,23 @@ pub struct ArrayRules {
     pub unique_items: bool,
 }
 
+/// One step of the path a [`Validator`] is at. Member names of generated types are
+/// `&'static str`, so walking a valid value allocates nothing for its path; a [`JsonPath`] is only
+/// built when a violation is recorded.
+#[derive(Debug, Clone)]
+enum Step {
+    /// A member whose name is known at compile time (a declared property).
+    Field(&'static str),
+    /// A member whose name comes from the data (a map key).
+    Key(String),
+    /// An array element.
+    Index(usize),
+}
+
 /// Collects constraint violations while walking a value.
 #[derive(Debug, Default)]
 pub struct Validator {
-    path: JsonPath,
+    steps: Vec<Step>,
     errors: Vec<ValidationError>,
 }
 
@@ -157,40 +170,73 @@ impl Validator {
         self.errors
     }
 
+    /// The violations found so far, leaving the validator empty at the document root with its
+    /// path buffer kept, for reuse on the next value.
+    #[cfg_attr(not(feature = "jsonl"), allow(dead_code))]
+    pub(crate) fn take_errors(&mut self) -> Vec<ValidationError> {
+        self.steps.clear();
+        std::mem::take(&mut self.errors)
+    }
+
+    /// The current path.
+    fn path(&self) -> JsonPath {
+        JsonPath(
+            self.steps
+                .iter()
+                .map(|step| match step {
+                    Step::Field(name) => PathSegment::Key((*name).to_string()),
+                    Step::Key(key) => PathSegment::Key(key.clone()),
+                    Step::Index(index) => PathSegment::Index(*index),
+                })
+                .collect(),
+        )
+    }
+
     /// Records a violation at the current path.
     pub fn error(&mut self, message: impl Into<String>) {
         self.errors.push(ValidationError {
-            path: self.path.clone(),
+            path: self.path(),
             message: message.into(),
         });
     }
 
-    /// Runs `check` one member deeper.
+    /// Runs `check` one member deeper (a member named by the data, such as a map key; for a
+    /// declared property prefer [`Validator::at_field`], which does not copy the name).
     pub fn at_key(&mut self, key: &str, check: impl FnOnce(&mut Self)) {
-        self.path.0.push(PathSegment::Key(key.to_string()));
+        self.steps.push(Step::Key(key.to_string()));
         check(self);
-        self.path.0.pop();
+        self.steps.pop();
+    }
+
+    /// Runs `check` one member deeper, for a member whose name is fixed (a declared property):
+    /// the same as [`Validator::at_key`] without copying the name.
+    pub fn at_field(&mut self, name: &'static str, check: impl FnOnce(&mut Self)) {
+        self.steps.push(Step::Field(name));
+        check(self);
+        self.steps.pop();
     }
 
     /// Runs `check` one element deeper.
     pub fn at_index(&mut self, index: usize, check: impl FnOnce(&mut Self)) {
-        self.path.0.push(PathSegment::Index(index));
+        self.steps.push(Step::Index(index));
         check(self);
-        self.path.0.pop();
+        self.steps.pop();
     }
 
     /// Checks a string against its rules.
     pub fn string(&mut self, value: &str, rules: &StringRules) {
-        let length = value.chars().count() as u64;
-        if let Some(min) = rules.min_length.filter(|min| length < *min) {
-            self.error(format!(
-                "must be at least {min} characters long, got {length}"
-            ));
-        }
-        if let Some(max) = rules.max_length.filter(|max| length > *max) {
-            self.error(format!(
-                "must be at most {max} characters long, got {length}"
-            ));
+        if rules.min_length.is_some() || rules.max_length.is_some() {
+            let length = value.chars().count() as u64;
+            if let Some(min) = rules.min_length.filter(|min| length < *min) {
+                self.error(format!(
+                    "must be at least {min} characters long, got {length}"
+                ));
+            }
+            if let Some(max) = rules.max_length.filter(|max| length > *max) {
+                self.error(format!(
+                    "must be at most {max} characters long, got {length}"
+                ));
+            }
         }
         if let Some(pattern) = rules.pattern {
             if !pattern.is_match(value) {
@@ -308,10 +354,14 @@ impl Validator {
             (otherwise, "the spec's `if`/`else` applies")
         };
         for (path, message) in branch.failures(&json) {
-            let depth = self.path.0.len();
-            self.path.0.extend(path.0);
+            let depth = self.steps.len();
+            self.steps
+                .extend(path.0.into_iter().map(|segment| match segment {
+                    PathSegment::Key(key) => Step::Key(key),
+                    PathSegment::Index(index) => Step::Index(index),
+                }));
             self.error(format!("{message} ({because})"));
-            self.path.0.truncate(depth);
+            self.steps.truncate(depth);
         }
     }
 
@@ -352,16 +402,183 @@ impl Validator {
         min: Option<u64>,
         max: Option<u64>,
     ) {
-        let Ok(serde_json::Value::Object(members)) = serde_json::to_value(object) else {
-            return;
+        // A struct's members are counted as they are serialized, without building its JSON;
+        // anything else (a map, a flattened struct) is serialized to see its members.
+        let count = match object.serialize(MemberCounter) {
+            Ok(count) => count,
+            Err(NotCounted) => match serde_json::to_value(object) {
+                Ok(serde_json::Value::Object(members)) => members.len() as u64,
+                _ => return,
+            },
         };
-        let count = members.len() as u64;
         if let Some(min) = min.filter(|min| count < *min) {
             self.error(format!("must have at least {min} members, got {count}"));
         }
         if let Some(max) = max.filter(|max| count > *max) {
             self.error(format!("must have at most {max} members, got {count}"));
         }
+    }
+}
+
+/// Counts the members a struct serializes, which are the members of the object
+/// `serde_json::to_value` makes of it (a derived struct names each member once; skipped
+/// members are not serialized), without serializing their values. Refuses anything else.
+struct MemberCounter;
+
+/// A struct's members counted, one per `serialize_field`.
+struct CountedMembers(u64);
+
+/// What [`MemberCounter`] does not count.
+#[derive(Debug)]
+struct NotCounted;
+
+impl fmt::Display for NotCounted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("not a struct")
+    }
+}
+
+impl std::error::Error for NotCounted {}
+
+impl serde::ser::Error for NotCounted {
+    fn custom<T: fmt::Display>(_: T) -> Self {
+        NotCounted
+    }
+}
+
+macro_rules! not_counted {
+    ($($method:ident($($arg:ty),*);)*) => {$(
+        fn $method(self, $(_: $arg),*) -> Result<u64, NotCounted> {
+            Err(NotCounted)
+        }
+    )*};
+}
+
+impl serde::Serializer for MemberCounter {
+    type Ok = u64;
+    type Error = NotCounted;
+    type SerializeSeq = serde::ser::Impossible<u64, NotCounted>;
+    type SerializeTuple = serde::ser::Impossible<u64, NotCounted>;
+    type SerializeTupleStruct = serde::ser::Impossible<u64, NotCounted>;
+    type SerializeTupleVariant = serde::ser::Impossible<u64, NotCounted>;
+    type SerializeMap = serde::ser::Impossible<u64, NotCounted>;
+    type SerializeStruct = CountedMembers;
+    type SerializeStructVariant = serde::ser::Impossible<u64, NotCounted>;
+
+    not_counted! {
+        serialize_bool(bool);
+        serialize_i8(i8);
+        serialize_i16(i16);
+        serialize_i32(i32);
+        serialize_i64(i64);
+        serialize_i128(i128);
+        serialize_u8(u8);
+        serialize_u16(u16);
+        serialize_u32(u32);
+        serialize_u64(u64);
+        serialize_u128(u128);
+        serialize_f32(f32);
+        serialize_f64(f64);
+        serialize_char(char);
+        serialize_str(&str);
+        serialize_bytes(&[u8]);
+        serialize_none();
+        serialize_unit();
+        serialize_unit_struct(&'static str);
+        serialize_unit_variant(&'static str, u32, &'static str);
+    }
+
+    fn serialize_some<T: Serialize + ?Sized>(self, _: &T) -> Result<u64, NotCounted> {
+        Err(NotCounted)
+    }
+
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<u64, NotCounted> {
+        Err(NotCounted)
+    }
+
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: &T,
+    ) -> Result<u64, NotCounted> {
+        Err(NotCounted)
+    }
+
+    fn serialize_seq(self, _: Option<usize>) -> Result<Self::SerializeSeq, NotCounted> {
+        Err(NotCounted)
+    }
+
+    fn serialize_tuple(self, _: usize) -> Result<Self::SerializeTuple, NotCounted> {
+        Err(NotCounted)
+    }
+
+    fn serialize_tuple_struct(
+        self,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleStruct, NotCounted> {
+        Err(NotCounted)
+    }
+
+    fn serialize_tuple_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeTupleVariant, NotCounted> {
+        Err(NotCounted)
+    }
+
+    fn serialize_map(self, _: Option<usize>) -> Result<Self::SerializeMap, NotCounted> {
+        Err(NotCounted)
+    }
+
+    fn serialize_struct(
+        self,
+        name: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStruct, NotCounted> {
+        // serde_json's own marker structs (raw values, arbitrary-precision numbers) are not
+        // objects.
+        if name.starts_with("$serde_json::") {
+            return Err(NotCounted);
+        }
+        Ok(CountedMembers(0))
+    }
+
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> Result<Self::SerializeStructVariant, NotCounted> {
+        Err(NotCounted)
+    }
+}
+
+impl serde::ser::SerializeStruct for CountedMembers {
+    type Ok = u64;
+    type Error = NotCounted;
+
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        _: &'static str,
+        _: &T,
+    ) -> Result<(), NotCounted> {
+        self.0 += 1;
+        Ok(())
+    }
+
+    fn end(self) -> Result<u64, NotCounted> {
+        Ok(self.0)
     }
 }
 
@@ -639,6 +856,105 @@ mod tests {
             &branches,
         );
         assert!(v.into_errors().is_empty());
+    }
+
+    #[test]
+    fn fields_keys_and_indexes_make_the_same_paths() {
+        let rules = StringRules {
+            min_length: Some(2),
+            max_length: None,
+            pattern: None,
+            pattern_source: "",
+            format: Format::None,
+        };
+        let mut v = Validator::new();
+        v.at_field("items", |v| {
+            v.at_index(3, |v| {
+                v.at_key("odd key", |v| v.string("x", &rules));
+                v.at_field("name", |v| v.string("ok", &rules));
+            });
+        });
+        v.at_key("items", |v| v.at_field("id", |v| v.string("", &rules)));
+        v.string("", &rules);
+        let paths: Vec<String> = v.into_errors().iter().map(|e| e.path.to_string()).collect();
+        assert_eq!(paths, ["$.items[3]['odd key']", "$.items.id", "$"]);
+        assert_eq!(JsonPath::default().key("items").index(3).key("odd key"), {
+            let mut v = Validator::new();
+            v.at_field("items", |v| {
+                v.at_index(3, |v| v.at_key("odd key", |v| v.error("x")))
+            });
+            v.into_errors().remove(0).path
+        });
+    }
+
+    #[test]
+    fn property_count_counts_the_members_serialized() {
+        #[derive(Serialize)]
+        struct Sparse {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            a: Option<i64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            b: Option<String>,
+            c: Option<bool>,
+        }
+        #[derive(Serialize)]
+        struct Open {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            a: Option<i64>,
+            #[serde(flatten)]
+            rest: std::collections::BTreeMap<String, i64>,
+        }
+        let count = |value: &dyn erased::Count, min, max| {
+            let mut v = Validator::new();
+            value.count(&mut v, min, max);
+            v.into_errors()
+                .into_iter()
+                .map(|e| e.message)
+                .collect::<Vec<_>>()
+        };
+        let sparse = Sparse {
+            a: None,
+            b: Some("x".into()),
+            c: None,
+        };
+        assert_eq!(
+            count(&sparse, Some(3), None),
+            ["must have at least 3 members, got 2"]
+        );
+        assert!(count(&sparse, Some(2), Some(2)).is_empty());
+        let open = Open {
+            a: Some(1),
+            rest: [("x".to_string(), 1), ("y".to_string(), 2)].into(),
+        };
+        assert_eq!(
+            count(&open, None, Some(2)),
+            ["must have at most 2 members, got 3"]
+        );
+        // A member given twice (declared and flattened) is one member of the JSON object.
+        let twice = Open {
+            a: Some(1),
+            rest: [("a".to_string(), 2)].into(),
+        };
+        assert!(count(&twice, Some(1), Some(1)).is_empty());
+        assert_eq!(
+            count(&serde_json::json!({"k": 1}), Some(2), None),
+            ["must have at least 2 members, got 1"]
+        );
+        // Not an object: nothing to count.
+        assert!(count(&serde_json::json!([1, 2]), Some(5), None).is_empty());
+        assert!(count(&"text", Some(5), None).is_empty());
+    }
+
+    mod erased {
+        pub trait Count {
+            fn count(&self, v: &mut super::Validator, min: Option<u64>, max: Option<u64>);
+        }
+
+        impl<T: serde::Serialize + ?Sized> Count for T {
+            fn count(&self, v: &mut super::Validator, min: Option<u64>, max: Option<u64>) {
+                v.property_count(self, min, max);
+            }
+        }
     }
 
     #[test]

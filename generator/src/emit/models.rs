@@ -365,13 +365,13 @@ impl<'a> Emitter<'a> {
                     field.ty.nullable && field.ty.shape != Shape::Null,
                 ) {
                     (true, false) => {
-                        quote!(let value = &self.#member; v.at_key(#json, |v| { #checks });)
+                        quote!(let value = &self.#member; v.at_field(#json, |v| { #checks });)
                     }
                     (true, true) | (false, false) => {
-                        quote!(if let Some(value) = &self.#member { v.at_key(#json, |v| { #checks }); })
+                        quote!(if let Some(value) = &self.#member { v.at_field(#json, |v| { #checks }); })
                     }
                     (false, true) => {
-                        quote!(if let acp_runtime::Nullable::Value(value) = &self.#member { v.at_key(#json, |v| { #checks }); })
+                        quote!(if let acp_runtime::Nullable::Value(value) = &self.#member { v.at_field(#json, |v| { #checks }); })
                     }
                 };
                 validations.push(access);
