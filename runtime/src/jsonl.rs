@@ -110,12 +110,6 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
-    /// The kind of a [`ParseError::Shape`] message (serde's and the runtime's wording: missing
-    /// field, unknown field, invalid type, ...), for documents checked outside [`validate`].
-    pub fn of_shape_message(message: &str) -> Self {
-        shape_kind(message)
-    }
-
     /// A short stable name (`duplicate-id`), for reports.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -734,19 +728,22 @@ fn push_parse_error(error: ParseError, line: u64, out: &mut Vec<Problem>) {
             column: Some(column as u64),
             path: JsonPath::default(),
             kind: ProblemKind::Syntax,
-            message,
+            message: describe_syntax_error(&message),
         }),
         ParseError::Shape {
             path,
             message,
             position,
-        } => out.push(Problem {
-            line,
-            column: position.map(|(_, column)| column as u64),
-            path,
-            kind: shape_kind(&message),
-            message,
-        }),
+        } => {
+            let (kind, message) = describe_shape_error(&message);
+            out.push(Problem {
+                line,
+                column: position.map(|(_, column)| column as u64),
+                path,
+                kind,
+                message,
+            })
+        }
         ParseError::Constraints(errors) => out.extend(errors.into_iter().map(|error| Problem {
             line,
             column: None,
@@ -754,6 +751,86 @@ fn push_parse_error(error: ParseError, line: u64, out: &mut Vec<Problem>) {
             kind: ProblemKind::Constraint,
             message: error.message,
         })),
+    }
+}
+
+/// The message of a [`ParseError::Syntax`], for a person who may not know serde.
+pub fn describe_syntax_error(message: &str) -> String {
+    format!("invalid JSON: {message}")
+}
+
+/// Sorts a [`ParseError::Shape`] message (serde's wording, and that of the runtime's union and
+/// constant types) into a kind and says it in JSON's terms rather than Rust's: `missing field
+/// `id`` is a `required member `id` is missing`, `expected i64` is `expected an integer`.
+pub fn describe_shape_error(message: &str) -> (ProblemKind, String) {
+    let kind = shape_kind(message);
+    let plain = match kind {
+        ProblemKind::Missing => message
+            .strip_prefix("missing field ")
+            .map(|name| format!("required member {name} is missing")),
+        ProblemKind::Unknown => message.strip_prefix("unknown field ").map(|rest| {
+            let (name, allowed) = rest.split_once(", ").unwrap_or((rest, ""));
+            let allowed = match allowed {
+                "there are no fields" => "; no members are allowed here".to_string(),
+                "" => String::new(),
+                list => {
+                    let list = list.strip_prefix("expected one of ").unwrap_or(list);
+                    let list = list.strip_prefix("expected ").unwrap_or(list);
+                    format!("; allowed: {list}")
+                }
+            };
+            format!("unknown member {name}{allowed}")
+        }),
+        ProblemKind::Type => message.strip_prefix("invalid type: ").and_then(|rest| {
+            let (got, expected) = rest.rsplit_once(", expected ")?;
+            Some(format!(
+                "wrong type: expected {}, got {}",
+                json_type_of_rust(expected),
+                json_value_of_serde(got)
+            ))
+        }),
+        ProblemKind::Shape => message
+            .strip_prefix("duplicate field ")
+            .map(|name| format!("member {name} appears more than once")),
+        _ => None,
+    };
+    (kind, plain.unwrap_or_else(|| message.to_string()))
+}
+
+/// serde's name of what a type expected, as a JSON type.
+fn json_type_of_rust(expected: &str) -> String {
+    match expected {
+        "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128"
+        | "usize" => "an integer".to_string(),
+        "f32" | "f64" => "a number".to_string(),
+        "a sequence" => "an array".to_string(),
+        "a map" => "an object".to_string(),
+        other => match other.strip_prefix("struct ") {
+            Some(name) => format!("an object ({name})"),
+            None => other.to_string(),
+        },
+    }
+}
+
+/// serde's description of the value it got (`string "1"`, `integer `5``, `map`), in JSON's
+/// terms.
+fn json_value_of_serde(got: &str) -> String {
+    let unquote = |text: &str| text.trim_matches('`').to_string();
+    if let Some(text) = got.strip_prefix("string ") {
+        format!("the string {text}")
+    } else if let Some(number) = got.strip_prefix("integer ") {
+        format!("the integer {}", unquote(number))
+    } else if let Some(number) = got.strip_prefix("floating point ") {
+        format!("the number {}", unquote(number))
+    } else if let Some(value) = got.strip_prefix("boolean ") {
+        unquote(value)
+    } else {
+        match got {
+            "map" => "an object".to_string(),
+            "sequence" => "an array".to_string(),
+            "unit value" | "null" => "null".to_string(),
+            other => other.to_string(),
+        }
     }
 }
 
@@ -1050,5 +1127,52 @@ mod tests {
         );
         assert_eq!(shape_kind("expected `a`, got `b`"), ProblemKind::Value);
         assert_eq!(shape_kind("duplicate field `id`"), ProblemKind::Shape);
+    }
+
+    #[test]
+    fn serde_messages_are_said_in_json_terms() {
+        let plain = |message: &str| describe_shape_error(message).1;
+        assert_eq!(
+            plain("missing field `title`"),
+            "required member `title` is missing"
+        );
+        assert_eq!(
+            plain("unknown field `colour`, expected one of `id`, `title`"),
+            "unknown member `colour`; allowed: `id`, `title`"
+        );
+        assert_eq!(
+            plain("unknown field `x`, expected `a` or `b`"),
+            "unknown member `x`; allowed: `a` or `b`"
+        );
+        assert_eq!(
+            plain("unknown field `x`, there are no fields"),
+            "unknown member `x`; no members are allowed here"
+        );
+        assert_eq!(
+            plain("invalid type: string \"37.99\", expected i64"),
+            "wrong type: expected an integer, got the string \"37.99\""
+        );
+        assert_eq!(
+            plain("invalid type: integer `868`, expected a string"),
+            "wrong type: expected a string, got the integer 868"
+        );
+        assert_eq!(
+            plain("invalid type: map, expected a sequence"),
+            "wrong type: expected an array, got an object"
+        );
+        assert_eq!(
+            plain("invalid type: sequence, expected struct Price"),
+            "wrong type: expected an object (Price), got an array"
+        );
+        assert_eq!(
+            plain("invalid type: floating point `1.5`, expected u64"),
+            "wrong type: expected an integer, got the number 1.5"
+        );
+        assert_eq!(
+            plain("duplicate field `id`"),
+            "member `id` appears more than once"
+        );
+        // What it does not know it passes on as it is.
+        assert_eq!(plain("data did not match"), "data did not match");
     }
 }

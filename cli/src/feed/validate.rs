@@ -201,7 +201,7 @@ fn metadata_problems<M: DeserializeOwned + Validate>(
             column: Some(column as u64),
             path: JsonPath::default(),
             kind: ProblemKind::Syntax,
-            message,
+            message: jsonl::describe_syntax_error(&message),
         }],
         ParseError::Shape {
             path,
@@ -212,10 +212,11 @@ fn metadata_problems<M: DeserializeOwned + Validate>(
                 Some((line, column)) => (line as u64, Some(column as u64)),
                 None => locate(&path),
             };
+            let (kind, message) = jsonl::describe_shape_error(&message);
             vec![Problem {
                 line,
                 column,
-                kind: ProblemKind::of_shape_message(&message),
+                kind,
                 path,
                 message,
             }]
