@@ -3,8 +3,7 @@
 //! lines, no final newline), stopping early and duplicate ids across chunks.
 
 use std::fmt::Write as _;
-use std::io::{self, Read, Write as _};
-use std::time::Instant;
+use std::io::{self, Read};
 
 use acp_runtime::jsonl::{self, Flow, Ids, Options, Problem, ProblemKind, Summary};
 use acp_runtime::{JsonPath, Validate, Validator};
@@ -599,92 +598,4 @@ fn read_errors_and_panics_come_back_without_hanging() {
             .unwrap_or_default();
         assert!(message.contains("boom"), "{message}");
     }
-}
-
-/// Rough throughput on ~200 MB (`JSONL_BENCH_MB`) of synthetic lines (no assertion on speed):
-/// `cargo test --release -p acp-runtime --features jsonl --test jsonl -- --ignored --nocapture`.
-#[test]
-#[ignore]
-fn throughput() {
-    let target: usize = std::env::var("JSONL_BENCH_MB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(200)
-        << 20;
-    let mut file = tempfile::NamedTempFile::new().unwrap();
-    let mut written = 0;
-    let mut lines = 0u64;
-    {
-        let mut out = io::BufWriter::new(file.as_file_mut());
-        while written < target {
-            lines += 1;
-            let line = line_of(lines);
-            out.write_all(line.as_bytes()).unwrap();
-            out.write_all(b"\n").unwrap();
-            written += line.len() + 1;
-        }
-        out.flush().unwrap();
-    }
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let mut jobs_list = vec![1, 2];
-    if cores > 2 {
-        jobs_list.push(cores);
-    }
-    println!(
-        "{} MB, {lines} lines of ~{} bytes",
-        written >> 20,
-        written as u64 / lines
-    );
-    // `JSONL_BENCH_IDS=no` or `yes` runs only those (to see the peak memory of one kind).
-    let kinds = match std::env::var("JSONL_BENCH_IDS").as_deref() {
-        Ok("no") => vec![false],
-        Ok("yes") => vec![true],
-        _ => vec![false, true],
-    };
-    for with_ids in kinds {
-        for &jobs in &jobs_list {
-            let file = std::fs::File::open(file.path()).unwrap();
-            let start = Instant::now();
-            let options = options(jobs, 4 << 20);
-            let summary = if with_ids {
-                jsonl::validate::<Item>(file, &options, item_ids, |_| Flow::Continue)
-            } else {
-                jsonl::validate::<Item>(file, &options, jsonl::no_ids, |_| Flow::Continue)
-            }
-            .unwrap();
-            let seconds = start.elapsed().as_secs_f64();
-            assert_eq!((summary.valid, summary.problems), (lines, 0));
-            println!(
-                "jobs {jobs}, ids {}: {:.0} MB/s ({:.2} s, {:.0} lines/s)",
-                if with_ids { "yes" } else { "no " },
-                summary.bytes as f64 / seconds / 1e6,
-                seconds,
-                lines as f64 / seconds
-            );
-        }
-    }
-    // Peak memory of the streaming runs (before the baselines read the file into memory).
-    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
-        if let Some(peak) = status.lines().find(|l| l.starts_with("VmHWM")) {
-            println!("peak resident memory so far: {}", peak[6..].trim());
-        }
-    }
-    // Baselines on one core, from memory: serde alone, and serde + `Validate`.
-    let data = std::fs::read(file.path()).unwrap();
-    let start = Instant::now();
-    for line in data.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-        serde_json::from_slice::<Item>(line).unwrap();
-    }
-    let serde_only = start.elapsed().as_secs_f64();
-    let start = Instant::now();
-    for line in data.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
-        acp_runtime::from_slice::<Item>(line).unwrap();
-    }
-    let with_validate = start.elapsed().as_secs_f64();
-    drop(data);
-    println!(
-        "baseline, 1 core, in memory: serde_json {:.0} MB/s, acp_runtime::from_slice {:.0} MB/s",
-        written as f64 / serde_only / 1e6,
-        written as f64 / with_validate / 1e6
-    );
 }

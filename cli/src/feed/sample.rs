@@ -1735,27 +1735,4 @@ mod tests {
         let other = SampleOptions { seed: 4, ..options };
         assert_ne!(metadata(&other).id, parsed.id);
     }
-
-    /// Rough writing speed (no assertion):
-    /// `cargo test --release -p acp-codegen-cli --lib write_speed -- --ignored --nocapture`.
-    #[test]
-    #[ignore]
-    fn write_speed() {
-        for fault_rate in [0.0, 0.01] {
-            let options = SampleOptions {
-                count: 400_000,
-                seed: 1,
-                fault_rate,
-            };
-            let start = std::time::Instant::now();
-            let summary = write_sample(&mut io::sink(), &options, |_| {}).unwrap();
-            let seconds = start.elapsed().as_secs_f64();
-            println!(
-                "fault rate {fault_rate}: {} MB in {seconds:.2} s: {:.0} MB/s, {} bytes a line",
-                summary.bytes / 1_000_000,
-                summary.bytes as f64 / seconds / 1e6,
-                summary.bytes / summary.lines
-            );
-        }
-    }
 }
