@@ -25,6 +25,10 @@ use acp_codegen_cli::feed::validate::product_ids_2026_04_17;
 use acp_runtime::jsonl::{self, Flow, Options};
 use serde_json::Value;
 
+// The allocator of the `acp-codegen` binary, so that the figures are the CLI's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const VERSION: &str = "2026-04-17";
 const PRODUCT_SCHEMA: &str = "spec/2026-04-17/json-schema/schema.feed.json#/$defs/Product";
 const TARGET_MB_S_PER_CORE: f64 = 400.0;

@@ -6,6 +6,10 @@ use std::process::ExitCode;
 use acp_codegen::{Generator, RuntimeSource, Severity};
 use clap::{Args, Parser, Subcommand};
 
+// Feed validation allocates the strings of every line; see the workspace Cargo.toml.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "acp-codegen",
