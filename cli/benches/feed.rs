@@ -8,8 +8,8 @@
 //! 3. runs the same file, line by line on one core, through `serde_json::from_slice::<Value>`
 //!    (the parse-only ceiling) and through `Value` + the `jsonschema` crate's validator of the
 //!    spec's `Product` schema (built once beforehand);
-//! 4. prints MB/s and lines/s of each, their ratios, and the peak RSS of each phase (the kernel's
-//!    high-water mark, reset between phases), against the targets: >= 400 MB/s per core, >= 3x
+//! 4. prints MB/s and lines/s of each, their ratios, and the peak RSS of each (every pass runs
+//!    in a child process of its own: the kernel's high-water mark), against the targets: >= 400 MB/s per core, >= 3x
 //!    the jsonschema path, < 100 MB peak RSS.
 
 use std::fs::File;
@@ -34,6 +34,13 @@ const PRODUCT_SCHEMA: &str = "spec/2026-04-17/json-schema/schema.feed.json#/$def
 const TARGET_MB_S_PER_CORE: f64 = 400.0;
 const TARGET_JSONSCHEMA_RATIO: f64 = 3.0;
 const TARGET_PEAK_RSS_MB: f64 = 100.0;
+
+/// What a pass measured.
+struct Measured {
+    seconds: f64,
+    bytes: u64,
+    lines: u64,
+}
 
 /// One measured pass over the file.
 struct Run {
@@ -63,7 +70,29 @@ impl Run {
     }
 }
 
+/// The measured passes, each run in a process of its own so that its peak RSS is its own.
+const PASSES: [&str; 4] = ["typed-1", "typed-2", "value", "jsonschema"];
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|a| a == "--pass") {
+        let path = Path::new(&args[at + 2]);
+        let run = match args[at + 1].as_str() {
+            "typed-1" => typed(path, 1),
+            "typed-2" => typed(path, 2),
+            "value" => value_per_line(path),
+            "jsonschema" => jsonschema_per_line(path),
+            other => panic!("unknown pass {other}"),
+        };
+        println!(
+            "RESULT {} {} {} {}",
+            run.seconds,
+            run.bytes,
+            run.lines,
+            peak_rss_mb().unwrap_or(f64::NAN)
+        );
+        return;
+    }
     let megabytes: u64 = std::env::var("FEED_BENCH_MB")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -79,15 +108,14 @@ fn main() {
     );
     println!();
 
-    let mut runs = Vec::new();
-    for jobs in [1, 2] {
-        runs.push(typed(&path, jobs));
-        runs.last().unwrap().print();
-    }
-    runs.push(value_per_line(&path));
-    runs.last().unwrap().print();
-    runs.push(jsonschema_per_line(&path));
-    runs.last().unwrap().print();
+    let runs: Vec<Run> = PASSES
+        .iter()
+        .map(|pass| {
+            let run = in_child(pass, &path);
+            run.print();
+            run
+        })
+        .collect();
 
     let [one, two, value, jsonschema] = &runs[..] else {
         unreachable!("four runs")
@@ -139,6 +167,43 @@ fn verdict(target: &str, got: String, met: bool) {
     println!("  {target:<40} {got:<40} {mark}");
 }
 
+/// Runs one pass in a child process (this benchmark again, with `--pass`).
+fn in_child(pass: &str, path: &Path) -> Run {
+    let output = std::process::Command::new(std::env::current_exe().expect("own path"))
+        .args(["--pass", pass])
+        .arg(path)
+        .output()
+        .expect("run a pass");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let result = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("RESULT "))
+        .unwrap_or_else(|| {
+            panic!(
+                "pass {pass} failed:\n{stdout}{}",
+                String::from_utf8_lossy(&output.stderr)
+            )
+        });
+    let fields: Vec<f64> = result
+        .split(' ')
+        .map(|f| f.parse().expect("a number"))
+        .collect();
+    let (name, cores) = match pass {
+        "typed-1" => ("acp-codegen feed validate, 1 job", 1),
+        "typed-2" => ("acp-codegen feed validate, 2 jobs", 2),
+        "value" => ("serde_json::from_slice::<Value> per line", 1),
+        _ => ("Value + jsonschema per line", 1),
+    };
+    Run {
+        name: name.to_string(),
+        cores,
+        seconds: fields[0],
+        bytes: fields[1] as u64,
+        lines: fields[2] as u64,
+        peak_rss_mb: Some(fields[3]).filter(|mb| mb.is_finite()),
+    }
+}
+
 /// Writes a valid synthetic catalog of about `target` bytes; returns its bytes and lines.
 fn write_catalog(path: &Path, target: u64) -> (u64, u64) {
     // Size one product from a small sample first, so that the count gives about `target`.
@@ -167,8 +232,7 @@ fn write_catalog(path: &Path, target: u64) -> (u64, u64) {
 }
 
 /// The CLI's path: streaming from the file, typed parse + constraint checks + id uniqueness.
-fn typed(path: &Path, jobs: usize) -> Run {
-    reset_peak_rss();
+fn typed(path: &Path, jobs: usize) -> Measured {
     let options = Options {
         jobs,
         ..Options::default()
@@ -187,33 +251,26 @@ fn typed(path: &Path, jobs: usize) -> Run {
     .expect("read the sample");
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!(problems, 0, "the sample is valid");
-    Run {
-        name: format!("acp-codegen feed validate, {jobs} job(s)"),
-        cores: jobs,
+    Measured {
         seconds,
         bytes: summary.bytes,
         lines: summary.lines,
-        peak_rss_mb: peak_rss_mb(),
     }
 }
 
-fn value_per_line(path: &Path) -> Run {
-    reset_peak_rss();
+fn value_per_line(path: &Path) -> Measured {
     let started = Instant::now();
     let (bytes, lines) = each_line(path, |line| {
         black_box(serde_json::from_slice::<Value>(line).expect("JSON"));
     });
-    Run {
-        name: "serde_json::from_slice::<Value> per line".to_string(),
-        cores: 1,
+    Measured {
         seconds: started.elapsed().as_secs_f64(),
         bytes,
         lines,
-        peak_rss_mb: peak_rss_mb(),
     }
 }
 
-fn jsonschema_per_line(path: &Path) -> Run {
+fn jsonschema_per_line(path: &Path) -> Measured {
     let root = acp_specs::resolve_spec_root(None).unwrap_or_else(|e| panic!("{e}"));
     let set = Generator::new(root)
         .spec_set(VERSION)
@@ -222,19 +279,15 @@ fn jsonschema_per_line(path: &Path) -> Run {
     let validator = oracle
         .validator(PRODUCT_SCHEMA)
         .unwrap_or_else(|e| panic!("{e}"));
-    reset_peak_rss();
     let started = Instant::now();
     let (bytes, lines) = each_line(path, |line| {
         let value: Value = serde_json::from_slice(line).expect("JSON");
         assert!(validator.is_valid(&value), "the sample is valid");
     });
-    Run {
-        name: "Value + jsonschema per line".to_string(),
-        cores: 1,
+    Measured {
         seconds: started.elapsed().as_secs_f64(),
         bytes,
         lines,
-        peak_rss_mb: peak_rss_mb(),
     }
 }
 
@@ -265,12 +318,7 @@ fn each_line(path: &Path, mut f: impl FnMut(&[u8])) -> (u64, u64) {
     }
 }
 
-/// Resets the kernel's peak-RSS mark of this process (Linux; elsewhere a no-op).
-fn reset_peak_rss() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-/// VmHWM in MB, since the last reset.
+/// This process's peak RSS (VmHWM) in MB (Linux).
 fn peak_rss_mb() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
