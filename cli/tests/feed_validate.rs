@@ -341,7 +341,7 @@ fn a_corrupt_gzip_file_reports_what_was_read_and_exits_2() {
     let dir = tempfile::tempdir().unwrap();
     let (text, _) = broken_feed();
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
-    encoder.write_all(text.repeat(50).as_bytes()).unwrap();
+    encoder.write_all(text.repeat(1000).as_bytes()).unwrap();
     let mut bytes = encoder.finish().unwrap();
     let middle = bytes.len() / 2;
     bytes.truncate(middle);
@@ -352,6 +352,15 @@ fn a_corrupt_gzip_file_reports_what_was_read_and_exits_2() {
     let out = stdout(&output);
     assert!(out.contains("NOT READ TO THE END"), "{out}");
     assert!(out.contains("reading "), "{out}");
+    // The problems found before the error (the repeats' duplicate ids, from the second 1 MiB
+    // chunk on) are reported and counted; line counts are unknown.
+    let output = validate(&[gz.to_str().unwrap(), "--format", "json"]);
+    assert_eq!(output.status.code(), Some(2));
+    let (problems, summary) = json_report(&output);
+    assert!(!problems.is_empty());
+    assert_eq!(summary["problems"], problems.len() as u64);
+    assert_eq!(summary["lines"], Value::Null);
+    assert!(summary["read_error"].is_string(), "{summary}");
 }
 
 #[test]

@@ -112,6 +112,7 @@ where
         out,
         progress: None,
         write_error: None,
+        tally: Summary::default(),
     };
     let mut metadata_report = None;
     if let Some(path) = &request.metadata {
@@ -135,6 +136,7 @@ where
     let started = Instant::now();
     let Opened { reader, .. } = opened;
     let result = jsonl::validate::<P>(reader, &options, ids, |problem| {
+        printer.tally(&problem);
         printer.problem(&products_name, &problem);
         if printer.write_error.is_some() {
             Flow::Stop
@@ -152,7 +154,8 @@ where
     }
     let (summary, read_error) = match result {
         Ok(summary) => (summary, None),
-        Err(error) => (Summary::default(), Some(error.to_string())),
+        // What was reported before the error is all that is known.
+        Err(error) => (std::mem::take(&mut printer.tally), Some(error.to_string())),
     };
     let report = Report {
         version: &request.version,
@@ -170,9 +173,7 @@ where
 
 /// Parses and validates a metadata file; its problems carry the line and column of the value
 /// they concern.
-fn metadata_problems<M: DeserializeOwned + Validate>(
-    path: &PathBuf,
-) -> Result<Vec<Problem>, String> {
+fn metadata_problems<M: DeserializeOwned + Validate>(path: &Path) -> Result<Vec<Problem>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let error = match acp_runtime::from_slice::<M>(&bytes) {
         Ok(_) => return Ok(Vec::new()),
@@ -254,9 +255,21 @@ struct Printer<'a> {
     out: &'a mut dyn Write,
     progress: Option<ProgressBar>,
     write_error: Option<io::Error>,
+    /// The products' problems counted as they pass (the summary when reading fails).
+    tally: Summary,
 }
 
 impl Printer<'_> {
+    fn tally(&mut self, problem: &Problem) {
+        let tally = &mut self.tally;
+        if tally.lines != problem.line {
+            tally.lines = problem.line;
+            tally.invalid += 1;
+        }
+        tally.problems += 1;
+        *tally.by_kind.entry(problem.kind).or_default() += 1;
+    }
+
     fn problem(&mut self, file: &str, problem: &Problem) {
         if self.write_error.is_some() {
             return;
@@ -357,11 +370,19 @@ impl Report<'_> {
             "{}: {verdict} (feed spec {})",
             self.products, self.version
         )?;
-        writeln!(
-            out,
-            "  lines:    {} ({} valid, {} invalid, {} blank)",
-            s.lines, s.valid, s.invalid, s.blank
-        )?;
+        if self.read_error.is_some() {
+            writeln!(
+                out,
+                "  lines:    not all read; {} invalid before line {} could not be read",
+                s.invalid, s.lines
+            )?;
+        } else {
+            writeln!(
+                out,
+                "  lines:    {} ({} valid, {} invalid, {} blank)",
+                s.lines, s.valid, s.invalid, s.blank
+            )?;
+        }
         let kinds: Vec<String> = self
             .by_kind()
             .iter()
@@ -373,7 +394,9 @@ impl Report<'_> {
             format!(" ({})", kinds.join(", "))
         };
         writeln!(out, "  problems: {}{kinds}", self.problems())?;
-        writeln!(out, "  ids:      {} distinct", s.ids)?;
+        if self.read_error.is_none() {
+            writeln!(out, "  ids:      {} distinct", s.ids)?;
+        }
         if let Some((file, problems)) = self.metadata {
             let state = if problems.is_empty() {
                 "valid".to_string()
@@ -381,6 +404,10 @@ impl Report<'_> {
                 format!("{} problem(s)", problems.len())
             };
             writeln!(out, "  metadata: {file}: {state}")?;
+        }
+        if let Some(error) = self.read_error {
+            writeln!(out, "  error:    reading {} failed: {error}", self.products)?;
+            return Ok(());
         }
         writeln!(
             out,
@@ -397,14 +424,13 @@ impl Report<'_> {
                 s.lines
             )?;
         }
-        if let Some(error) = self.read_error {
-            writeln!(out, "  error:    reading {} failed: {error}", self.products)?;
-        }
         Ok(())
     }
 
     fn json(&self) -> serde_json::Value {
         let s = self.summary;
+        // Line counts are unknown when reading failed.
+        let count = |n: u64| Some(n).filter(|_| self.read_error.is_none());
         let by_kind: serde_json::Map<String, serde_json::Value> = self
             .by_kind()
             .into_iter()
@@ -415,14 +441,14 @@ impl Report<'_> {
             "file": self.products,
             "version": self.version,
             "valid": self.verdict() == Verdict::Valid,
-            "lines": s.lines,
-            "valid_lines": s.valid,
+            "lines": count(s.lines),
+            "valid_lines": count(s.valid),
             "invalid_lines": s.invalid,
-            "blank_lines": s.blank,
+            "blank_lines": count(s.blank),
             "problems": self.problems(),
             "by_kind": by_kind,
-            "distinct_ids": s.ids,
-            "bytes": s.bytes,
+            "distinct_ids": count(s.ids),
+            "bytes": count(s.bytes),
             "seconds": self.seconds,
             "stopped_early": s.stopped_early,
             "metadata": self.metadata.map(|(file, problems)| json!({
