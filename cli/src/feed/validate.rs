@@ -373,8 +373,8 @@ impl Report<'_> {
         if self.read_error.is_some() {
             writeln!(
                 out,
-                "  lines:    not all read; {} invalid before line {} could not be read",
-                s.invalid, s.lines
+                "  lines:    not all read ({} invalid line(s) reported before the error)",
+                s.invalid
             )?;
         } else {
             writeln!(
