@@ -352,7 +352,7 @@ fn a_corrupt_gzip_file_reports_what_was_read_and_exits_2() {
     let out = stdout(&output);
     assert!(out.contains("NOT READ TO THE END"), "{out}");
     assert!(out.contains("reading "), "{out}");
-    // The problems found before the error (the repeats' duplicate ids, from the second 1 MiB
+    // The problems found before the error (the repeats' duplicate ids, from the second
     // chunk on) are reported and counted; line counts are unknown.
     let output = validate(&[gz.to_str().unwrap(), "--format", "json"]);
     assert_eq!(output.status.code(), Some(2));

@@ -56,7 +56,7 @@ pub struct Options {
     pub jobs: usize,
     /// Stop reading after this many problems have been reported (`Some(0)` counts as 1).
     pub max_errors: Option<usize>,
-    /// Size of the blocks read and handed to a worker (at least 64 bytes). Default: 1 MiB.
+    /// Size of the blocks read and handed to a worker (at least 64 bytes). Default: 512 KiB.
     pub chunk_bytes: usize,
     /// A longer line is reported as [`ProblemKind::TooLong`] and skipped without being held in
     /// memory. Default: 64 MiB.
@@ -68,7 +68,7 @@ impl Default for Options {
         Options {
             jobs: 0,
             max_errors: None,
-            chunk_bytes: 1 << 20,
+            chunk_bytes: 512 << 10,
             max_line_bytes: 64 << 20,
         }
     }
