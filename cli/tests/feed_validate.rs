@@ -95,6 +95,23 @@ fn problem_keys(problems: &[Value]) -> Vec<(u64, String, String)> {
         .collect()
 }
 
+/// `feed validate --format json` of a products file and a metadata file.
+fn validate_with_metadata(products: &Path, metadata: &Path) -> Output {
+    validate(&[
+        products.to_str().unwrap(),
+        "--metadata",
+        metadata.to_str().unwrap(),
+        "--format",
+        "json",
+    ])
+}
+
+/// An example (by key) written as a pretty-printed metadata.json.
+fn example_metadata(dir: &Path, key: &str) -> PathBuf {
+    let text = serde_json::to_string_pretty(&feed_examples()[key]).unwrap();
+    write(dir, "metadata.json", &text)
+}
+
 fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -104,7 +121,6 @@ fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
 #[test]
 fn the_spec_examples_are_a_valid_feed() {
     let dir = tempfile::tempdir().unwrap();
-    let examples = feed_examples();
     for ((feed, products), key) in example_feeds().into_iter().zip(
         ["create_feed_response", "get_feed_response"]
             .into_iter()
@@ -112,18 +128,8 @@ fn the_spec_examples_are_a_valid_feed() {
     ) {
         let count = products.len() as u64;
         let products = write(dir.path(), &format!("{feed}.jsonl"), &jsonl(&products));
-        let metadata = write(
-            dir.path(),
-            "metadata.json",
-            &serde_json::to_string_pretty(&examples[key]).unwrap(),
-        );
-        let output = validate(&[
-            products.to_str().unwrap(),
-            "--metadata",
-            metadata.to_str().unwrap(),
-            "--format",
-            "json",
-        ]);
+        let metadata = example_metadata(dir.path(), key);
+        let output = validate_with_metadata(&products, &metadata);
         assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
         let (problems, summary) = json_report(&output);
         assert!(problems.is_empty(), "{problems:?}");
@@ -139,18 +145,8 @@ fn the_create_request_is_not_feed_metadata() {
     // document's root, where the member is missing.
     let dir = tempfile::tempdir().unwrap();
     let products = write(dir.path(), "products.jsonl", &jsonl(&example_products()));
-    let metadata = write(
-        dir.path(),
-        "metadata.json",
-        &serde_json::to_string_pretty(&feed_examples()["create_feed_request_minimal"]).unwrap(),
-    );
-    let output = validate(&[
-        products.to_str().unwrap(),
-        "--metadata",
-        metadata.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let metadata = example_metadata(dir.path(), "create_feed_request_minimal");
+    let output = validate_with_metadata(&products, &metadata);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let (problems, summary) = json_report(&output);
     assert_eq!(problems.len(), 1, "{problems:?}");
@@ -486,13 +482,7 @@ fn a_sample_with_injected_faults_is_validated_to_exactly_its_fault_list() {
         injected.len()
     );
 
-    let output = validate(&[
-        products.to_str().unwrap(),
-        "--metadata",
-        metadata.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
+    let output = validate_with_metadata(&products, &metadata);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let (problems, summary) = json_report(&output);
     assert_eq!(problem_keys(&problems), problem_keys(&injected));
