@@ -613,26 +613,18 @@ pub(super) fn compare_refs(
         (Shape::String, Shape::Named(b)) if string_values(&pair.new.types[*b].kind).is_some() => {
             Some(Effect::Tighter)
         }
-        (Shape::Array(a), Shape::Array(b)) => {
+        (Shape::Array(a), Shape::Array(b)) | (Shape::Map(a), Shape::Map(b)) => {
+            let element = if matches!(old.shape, Shape::Array(_)) {
+                "items"
+            } else {
+                "values"
+            };
             let (a, b) = (a.as_ref().clone(), b.as_ref().clone());
             compare_refs(
                 pair,
                 spec,
                 location,
-                &format!("{what}{}items", if what.is_empty() { "" } else { " " }),
-                &a,
-                &b,
-                usage,
-            );
-            None
-        }
-        (Shape::Map(a), Shape::Map(b)) => {
-            let (a, b) = (a.as_ref().clone(), b.as_ref().clone());
-            compare_refs(
-                pair,
-                spec,
-                location,
-                &format!("{what}{}values", if what.is_empty() { "" } else { " " }),
+                &format!("{what}{}{element}", if what.is_empty() { "" } else { " " }),
                 &a,
                 &b,
                 usage,
