@@ -239,7 +239,7 @@ fn typed(path: &Path, jobs: usize) -> Measured {
     };
     let started = Instant::now();
     let mut problems = 0u64;
-    let summary = jsonl::validate::<Product>(
+    let summary = jsonl::validate::<acp_runtime::Owned<Product>>(
         File::open(path).expect("open"),
         &options,
         product_ids_2026_04_17,

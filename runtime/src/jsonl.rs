@@ -3,10 +3,12 @@
 //!
 //! ```no_run
 //! use acp_runtime::jsonl::{self, Flow, Ids, Options};
+//! use acp_runtime::Owned;
 //! # #[derive(serde::Deserialize)] struct Product { id: String }
 //! # impl acp_runtime::Validate for Product { fn validate(&self, _: &mut acp_runtime::Validator) {} }
 //! let file = std::fs::File::open("products.jsonl")?;
-//! let summary = jsonl::validate::<Product>(
+//! // A generated borrowed view (`feed::borrowed::Product`) is named as itself, and is faster.
+//! let summary = jsonl::validate::<Owned<Product>>(
 //!     file,
 //!     &Options::default(),
 //!     |product, ids: &mut Ids| ids.add("product", &product.id, || {
@@ -42,9 +44,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::thread;
 
-use serde::de::DeserializeOwned;
-
-use crate::{JsonPath, ParseError, Validate, Validator};
+use crate::{Document, JsonPath, ParseError, Validate, Validator};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
@@ -242,9 +242,6 @@ impl Ids<'_> {
     }
 }
 
-/// For [`validate`] when no id has to be unique.
-pub fn no_ids<T>(_: &T, _: &mut Ids<'_>) {}
-
 /// Validates every line of `input` as a `T` (parse, then [`Validate`]) and checks that the ids
 /// `ids` registers for each line are unique across the file.
 ///
@@ -257,10 +254,10 @@ pub fn no_ids<T>(_: &T, _: &mut Ids<'_>) {}
 /// is possible in principle (odds about n²/2⁶⁵ for n ids: 3·10⁻⁸ for a million).
 ///
 /// Errors are those of reading `input`. A panic in `T`'s code or in `ids` is passed on.
-pub fn validate<T: DeserializeOwned + Validate>(
+pub fn validate<D: Document>(
     input: impl Read,
     options: &Options,
-    ids: impl Fn(&T, &mut Ids<'_>) + Sync,
+    ids: impl for<'a> Fn(&D::Value<'a>, &mut Ids<'_>) + Sync,
     on_problem: impl FnMut(Problem) -> Flow,
 ) -> io::Result<Summary> {
     let mut reader = Reader::new(input, options);
@@ -296,16 +293,16 @@ pub fn validate<T: DeserializeOwned + Validate>(
 
 type Outcome = Result<Done, Box<dyn std::any::Any + Send + 'static>>;
 
-fn run_parallel<T, R, I, F>(
+fn run_parallel<D, R, I, F>(
     reader: &mut Reader<R>,
     collector: &mut Collector<F>,
     jobs: usize,
     ids: &I,
 ) -> io::Result<()>
 where
-    T: DeserializeOwned + Validate,
+    D: Document,
     R: Read,
-    I: Fn(&T, &mut Ids<'_>) + Sync,
+    I: for<'a> Fn(&D::Value<'a>, &mut Ids<'_>) + Sync,
     F: FnMut(Problem) -> Flow,
 {
     let limit = 2 * jobs as u64;
@@ -588,10 +585,10 @@ struct IdRef {
     hash: u64,
 }
 
-fn check_chunk<T, I>(chunk: Chunk, ids: &I, max_line: usize, stop: &AtomicBool) -> Done
+fn check_chunk<D, I>(chunk: Chunk, ids: &I, max_line: usize, stop: &AtomicBool) -> Done
 where
-    T: DeserializeOwned + Validate,
-    I: Fn(&T, &mut Ids<'_>),
+    D: Document,
+    I: for<'a> Fn(&D::Value<'a>, &mut Ids<'_>),
 {
     let mut done = Done {
         seq: chunk.seq,
@@ -655,7 +652,7 @@ fn too_long(length: u64, max: usize) -> String {
 }
 
 /// Checks one line; `utf8` is its text when already known to be UTF-8.
-fn check_line<T, I>(
+fn check_line<D, I>(
     text: &[u8],
     utf8: Option<&str>,
     line: u64,
@@ -663,8 +660,8 @@ fn check_line<T, I>(
     validator: &mut Validator,
     done: &mut Done,
 ) where
-    T: DeserializeOwned + Validate,
-    I: Fn(&T, &mut Ids<'_>),
+    D: Document,
+    I: for<'a> Fn(&D::Value<'a>, &mut Ids<'_>),
 {
     if text.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
         done.blank.push(line);
@@ -688,10 +685,10 @@ fn check_line<T, I>(
     };
     // On UTF-8 text `from_str` decides as `from_slice` does, without checking each string's
     // encoding again.
-    let value = match serde_json::from_str::<T>(utf8) {
+    let value = match serde_json::from_str::<D::Value<'_>>(utf8) {
         Ok(value) => value,
         // Parsed again, with path tracking, to say where.
-        Err(_) => match crate::from_slice::<T>(text) {
+        Err(_) => match crate::from_slice::<D::Value<'_>>(text) {
             Err(error) => {
                 push_parse_error(error, line, &mut done.problems);
                 return;
@@ -941,10 +938,10 @@ struct Collector<F> {
 
 impl<F: FnMut(Problem) -> Flow> Collector<F> {
     /// Reports a chunk's problems and checks its ids; whether to stop.
-    fn absorb<T, I>(&mut self, done: &mut Done, ids: &I) -> bool
+    fn absorb<D, I>(&mut self, done: &mut Done, ids: &I) -> bool
     where
-        T: DeserializeOwned + Validate,
-        I: Fn(&T, &mut Ids<'_>),
+        D: Document,
+        I: for<'a> Fn(&D::Value<'a>, &mut Ids<'_>),
     {
         let base = self.next_line;
         done.first_line = base;
@@ -1022,13 +1019,13 @@ impl<F: FnMut(Problem) -> Flow> Collector<F> {
 }
 
 /// The problem for an id seen before, described by parsing its line again (rare).
-fn duplicate<T, I>(id: &IdRef, first: u64, text: &[u8], ids: &I) -> Problem
+fn duplicate<D, I>(id: &IdRef, first: u64, text: &[u8], ids: &I) -> Problem
 where
-    T: DeserializeOwned + Validate,
-    I: Fn(&T, &mut Ids<'_>),
+    D: Document,
+    I: for<'a> Fn(&D::Value<'a>, &mut Ids<'_>),
 {
     let mut found = None;
-    if let Ok(value) = serde_json::from_slice::<T>(text) {
+    if let Ok(value) = serde_json::from_slice::<D::Value<'_>>(text) {
         let mut sink = Ids {
             mode: IdsMode::Describe {
                 want: id.ordinal,

@@ -6,6 +6,7 @@
 //! express, and [`from_slice`]/[`from_value`] which combine both and report errors as JSONPaths.
 #![deny(missing_docs)]
 
+mod borrowed;
 #[cfg(feature = "client")]
 pub mod client;
 mod datetime;
@@ -21,6 +22,7 @@ pub mod signing;
 pub mod union;
 mod validate;
 
+pub use borrowed::{Document, Owned, Str};
 pub use datetime::DateTime;
 #[doc(hidden)]
 pub use nullable::required_nullable;

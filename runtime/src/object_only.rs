@@ -103,9 +103,28 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for ObjectOnly<D> {
 }
 
 /// Implements `Serialize`/`Deserialize` for a struct whose derives carry
-/// `#[serde(remote = "Self")]`, so that it deserializes from JSON objects only.
+/// `#[serde(remote = "Self")]`, so that it deserializes from JSON objects only. A struct with a
+/// lifetime (a borrowed view) is written `object_only!(Name<'a>)`.
 #[macro_export]
 macro_rules! object_only {
+    ($name:ident<$lt:lifetime>) => {
+        impl<$lt> $crate::__private::serde::Serialize for $name<$lt> {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
+                $name::serialize(self, serializer)
+            }
+        }
+
+        impl<'de: $lt, $lt> $crate::__private::serde::Deserialize<'de> for $name<$lt> {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                $name::deserialize($crate::ObjectOnly(deserializer))
+            }
+        }
+    };
     ($name:ident) => {
         impl $crate::__private::serde::Serialize for $name {
             fn serialize<S: $crate::__private::serde::Serializer>(
@@ -143,6 +162,23 @@ mod tests {
     #[derive(Debug, PartialEq, Serialize, Deserialize)]
     struct Holder {
         points: Vec<Point>,
+    }
+
+    #[derive(Debug, PartialEq, Serialize, Deserialize)]
+    #[serde(remote = "Self")]
+    #[serde(deny_unknown_fields)]
+    struct Label<'a> {
+        #[serde(borrow)]
+        text: crate::Str<'a>,
+    }
+    crate::object_only!(Label<'a>);
+
+    #[test]
+    fn borrowed_views_are_objects_only_too() {
+        let label: Label = serde_json::from_str(r#"{"text":"x"}"#).unwrap();
+        assert!(label.text.is_borrowed());
+        assert_eq!(serde_json::to_string(&label).unwrap(), r#"{"text":"x"}"#);
+        assert!(serde_json::from_str::<Label>(r#"["x"]"#).is_err());
     }
 
     #[test]

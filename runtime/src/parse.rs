@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use crate::union::split_nested_path;
 use crate::validate::{JsonPath, PathSegment, Validate, ValidationError};
@@ -82,8 +83,9 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-/// Parses and validates JSON text.
-pub fn from_slice<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, ParseError> {
+/// Parses and validates JSON text (into an owned type, or a borrowed view that points into
+/// `bytes`).
+pub fn from_slice<'a, T: Deserialize<'a> + Validate>(bytes: &'a [u8]) -> Result<T, ParseError> {
     // Path tracking costs about a third of the parse, so only a failed parse pays for it: the
     // input is parsed again to say where the problem is.
     // One pass over the text proves it UTF-8, which spares serde_json checking each string (on
@@ -99,7 +101,7 @@ pub fn from_slice<T: DeserializeOwned + Validate>(bytes: &[u8]) -> Result<T, Par
     }
 }
 
-fn locate_error<T: DeserializeOwned>(bytes: &[u8]) -> Option<ParseError> {
+fn locate_error<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<ParseError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Err(error) => Some(shape_error(error, true)),
@@ -123,8 +125,9 @@ fn plain_error(error: &serde_json::Error) -> ParseError {
     }
 }
 
-/// Parses and validates JSON text.
-pub fn from_str<T: DeserializeOwned + Validate>(text: &str) -> Result<T, ParseError> {
+/// Parses and validates JSON text (into an owned type, or a borrowed view that points into
+/// `text`).
+pub fn from_str<'a, T: Deserialize<'a> + Validate>(text: &'a str) -> Result<T, ParseError> {
     from_slice(text.as_bytes())
 }
 

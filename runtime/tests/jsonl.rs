@@ -6,36 +6,56 @@ use std::fmt::Write as _;
 use std::io::{self, Read};
 
 use acp_runtime::jsonl::{self, Flow, Ids, Options, Problem, ProblemKind, Summary};
-use acp_runtime::{JsonPath, Validate, Validator};
+use acp_runtime::{Document, JsonPath, Owned, Str, Validate, Validator};
 use serde::Deserialize;
 
 // ---------------------------------------------------------------------------------------------
 // The type under test
 // ---------------------------------------------------------------------------------------------
 
+// A borrowed view (strings point into the chunk being read), as `feed validate` reads lines;
+// `title` stays owned to show both kinds mix.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Item {
-    id: String,
+struct Item<'a> {
+    #[serde(borrow)]
+    id: Str<'a>,
     title: String,
-    #[serde(default)]
-    variants: Vec<Variant>,
+    #[serde(default, borrow)]
+    variants: Vec<Variant<'a>>,
+}
+
+impl Document for Item<'_> {
+    type Value<'a> = Item<'a>;
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Variant {
-    id: String,
-    price: Price,
+struct Variant<'a> {
+    #[serde(borrow)]
+    id: Str<'a>,
+    #[serde(borrow)]
+    price: Price<'a>,
     #[serde(default)]
     color: Option<Color>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Price {
+struct Price<'a> {
     amount: i64,
-    currency: String,
+    #[serde(borrow)]
+    currency: Str<'a>,
+}
+
+/// An owned type, read through [`Owned`].
+#[derive(Debug, Deserialize)]
+struct Named {
+    name: String,
+}
+
+impl Validate for Named {
+    fn validate(&self, _: &mut Validator) {}
 }
 
 #[derive(Debug, Deserialize)]
@@ -46,7 +66,7 @@ enum Color {
     Blue,
 }
 
-impl Validate for Item {
+impl Validate for Item<'_> {
     fn validate(&self, v: &mut Validator) {
         v.at_key("title", |v| {
             if self.title.is_empty() {
@@ -57,14 +77,14 @@ impl Validate for Item {
     }
 }
 
-impl Validate for Variant {
+impl Validate for Variant<'_> {
     fn validate(&self, v: &mut Validator) {
         let _ = &self.color;
         v.at_key("price", |v| self.price.validate(v));
     }
 }
 
-impl Validate for Price {
+impl Validate for Price<'_> {
     fn validate(&self, v: &mut Validator) {
         v.at_key("amount", |v| {
             if self.amount < 0 {
@@ -524,7 +544,7 @@ fn duplicate_ids_are_found_across_chunk_boundaries() {
             assert_eq!(summary.ids, 10_000 - 10);
         }
     }
-    // Scopes keep kinds of ids apart; `no_ids` checks nothing.
+    // Scopes keep kinds of ids apart; no ids, no checks.
     let input = format!(
         "{}\n{}\n",
         r#"{"id":"a","title":"t","variants":[{"id":"a","price":{"amount":1,"currency":"EUR"}}]}"#,
@@ -535,9 +555,12 @@ fn duplicate_ids_are_found_across_chunk_boundaries() {
         brief(&problems),
         vec![(2, ProblemKind::DuplicateId, "$.id".to_string())]
     );
-    let summary = jsonl::validate::<Item>(input.as_bytes(), &options(2, 64), jsonl::no_ids, |_| {
-        Flow::Continue
-    })
+    let summary = jsonl::validate::<Item>(
+        input.as_bytes(),
+        &options(2, 64),
+        |_, _| {},
+        |_| Flow::Continue,
+    )
     .unwrap();
     assert_eq!((summary.valid, summary.ids), (2, 0));
 }
@@ -587,7 +610,7 @@ fn read_errors_and_panics_come_back_without_hanging() {
             jsonl::validate::<Item>(
                 &input[..],
                 &options(jobs, 1000),
-                |item: &Item, _: &mut Ids| assert_ne!(item.id, "item-2000", "boom"),
+                |item: &Item<'_>, _: &mut Ids| assert_ne!(item.id, "item-2000", "boom"),
                 |_| Flow::Continue,
             )
         });
@@ -598,4 +621,25 @@ fn read_errors_and_panics_come_back_without_hanging() {
             .unwrap_or_default();
         assert!(message.contains("boom"), "{message}");
     }
+}
+
+#[test]
+fn owned_types_go_through_owned() {
+    let input = "{\"name\":\"a\"}\n{\"name\":2}\n{\"name\":\"b\"}\n";
+    let mut problems = Vec::new();
+    let summary = jsonl::validate::<Owned<Named>>(
+        input.as_bytes(),
+        &options(1, 64),
+        |named, ids| ids.add("", &named.name, || JsonPath::default().key("name")),
+        |problem| {
+            problems.push(problem);
+            Flow::Continue
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        brief(&problems),
+        vec![(2, ProblemKind::Type, "$.name".to_string())]
+    );
+    assert_eq!((summary.valid, summary.invalid, summary.ids), (2, 1, 2));
 }

@@ -88,11 +88,12 @@ fn validate_file(file: &tempfile::NamedTempFile, jobs: usize) -> (Vec<Problem>, 
         ..Options::default()
     };
     let input = std::fs::File::open(file.path()).unwrap();
-    let summary = jsonl::validate::<Product>(input, &options, product_ids, |problem| {
-        problems.push(problem);
-        Flow::Continue
-    })
-    .unwrap();
+    let summary =
+        jsonl::validate::<acp_runtime::Owned<Product>>(input, &options, product_ids, |problem| {
+            problems.push(problem);
+            Flow::Continue
+        })
+        .unwrap();
     (problems, summary)
 }
 

@@ -1449,10 +1449,15 @@ mod tests {
             chunk_bytes: 64 << 10,
             ..Options::default()
         };
-        let summary = jsonl::validate::<Product>(bytes, &options, product_ids, |problem| {
-            problems.push(problem);
-            Flow::Continue
-        })
+        let summary = jsonl::validate::<acp_runtime::Owned<Product>>(
+            bytes,
+            &options,
+            product_ids,
+            |problem| {
+                problems.push(problem);
+                Flow::Continue
+            },
+        )
         .unwrap();
         (problems, summary)
     }

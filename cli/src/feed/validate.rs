@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use acp_codegen::source::{escape_token, SourceFile};
 use acp_runtime::jsonl::{self, Flow, Ids, Options, Problem, ProblemKind, Summary};
-use acp_runtime::{JsonPath, ParseError, PathSegment, Validate};
+use acp_runtime::{Document, JsonPath, Owned, ParseError, PathSegment, Validate};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -68,7 +68,7 @@ pub fn run(request: &Request, out: &mut dyn Write) -> Result<Verdict, String> {
     let version = request.version.as_str();
     if version == acp::v2026_04_17::API_VERSION {
         use acp::v2026_04_17::feed::{FeedMetadata, Product};
-        return run_version::<Product, FeedMetadata>(request, out, product_ids_2026_04_17);
+        return run_version::<Owned<Product>, FeedMetadata>(request, out, product_ids_2026_04_17);
     }
     Err(unsupported_version(version))
 }
@@ -99,10 +99,10 @@ fn unsupported_version(version: &str) -> String {
 fn run_version<P, M>(
     request: &Request,
     out: &mut dyn Write,
-    ids: impl Fn(&P, &mut Ids<'_>) + Sync,
+    ids: impl for<'a> Fn(&P::Value<'a>, &mut Ids<'_>) + Sync,
 ) -> Result<Verdict, String>
 where
-    P: DeserializeOwned + Validate,
+    P: Document,
     M: DeserializeOwned + Validate,
 {
     let opened = input::open(&request.products)?;
