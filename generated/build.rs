@@ -18,8 +18,9 @@ fn main() {
     }
     let server = std::env::var_os("CARGO_FEATURE_SERVER").is_some();
     let client = std::env::var_os("CARGO_FEATURE_CLIENT").is_some();
+    let borrowed = std::env::var_os("CARGO_FEATURE_BORROWED").is_some();
     let generator = match acp_codegen::Generator::from_env() {
-        Ok(generator) => generator.server(server).client(client),
+        Ok(generator) => generator.server(server).client(client).borrowed(borrowed),
         Err(error) => fail(&error.to_string()),
     };
     for version in &enabled {

@@ -18,7 +18,7 @@ use std::io::{BufWriter, Read, Write};
 use std::path::Path;
 use std::time::Instant;
 
-use acp::v2026_04_17::feed::Product;
+use acp::v2026_04_17::feed::borrowed::Product;
 use acp_codegen::Generator;
 use acp_codegen_cli::feed::sample::{write_sample, SampleOptions};
 use acp_codegen_cli::feed::validate::product_ids_2026_04_17;
@@ -239,7 +239,7 @@ fn typed(path: &Path, jobs: usize) -> Measured {
     };
     let started = Instant::now();
     let mut problems = 0u64;
-    let summary = jsonl::validate::<acp_runtime::Owned<Product>>(
+    let summary = jsonl::validate::<Product>(
         File::open(path).expect("open"),
         &options,
         product_ids_2026_04_17,

@@ -58,12 +58,16 @@ enum Command {
         /// Also emit client SDKs: per spec a typed reqwest client, and a signing webhook sender.
         #[arg(long)]
         client: bool,
+        /// Also emit borrowed views (`<spec>::borrowed::Name<'a>`, strings pointing into the
+        /// input) of the structs that hold text, for reading bulk data such as product feeds.
+        #[arg(long)]
+        borrowed: bool,
         /// acp-runtime as a registry version requirement instead of a path to this installation's runtime.
         #[arg(long)]
         runtime_version: Option<String>,
         /// Instead of models, emit the conformance checks of --version as a test crate
         /// (`cargo test` against ACP_BASE_URL).
-        #[arg(long, conflicts_with_all = ["server", "client", "tolerant", "spec"])]
+        #[arg(long, conflicts_with_all = ["server", "client", "tolerant", "borrowed", "spec"])]
         conformance: bool,
     },
     /// Check that a crate written by `generate --out DIR` is what this generator makes now from
@@ -292,6 +296,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             tolerant,
             server,
             client,
+            borrowed,
             runtime_version,
             conformance,
         } => {
@@ -315,6 +320,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 .tolerant(tolerant)
                 .server(server)
                 .client(client)
+                .borrowed(borrowed)
                 .specs(spec);
             let versions = versions(&generator, &version)?;
             let runtime =

@@ -99,10 +99,15 @@ fn assert_drift(outcome: &Outcome, needles: &[&str]) {
 fn check_reports_drift_of_a_models_crate() {
     let temp = tempfile::tempdir().unwrap();
     let out = temp.path().join("models");
-    generate(&["--spec", "checkout"], &out);
+    // With borrowed views: `check` must regenerate them from the manifest's settings.
+    generate(&["--spec", "checkout", "--borrowed"], &out);
     let manifest = out.join("acp-codegen.toml");
     let recorded = std::fs::read_to_string(&manifest).unwrap();
     assert!(recorded.contains("specs = [\"checkout\"]"), "{recorded}");
+    assert!(recorded.contains("borrowed = true"), "{recorded}");
+    assert!(std::fs::read_to_string(out.join("src/lib.rs"))
+        .unwrap()
+        .contains("pub mod borrowed"));
     // The crate says what it was built from: the same hashes as the manifest.
     let lib = std::fs::read_to_string(out.join("src/lib.rs")).unwrap();
     assert!(

@@ -253,6 +253,7 @@ fn regenerate(generator: &Generator, manifest: &Manifest) -> Result<CrateFiles, 
         .tolerant(manifest.tolerant)
         .server(manifest.server)
         .client(manifest.client)
+        .borrowed(manifest.borrowed)
         .specs(manifest.specs.clone())
         .crate_files(&manifest.versions, &manifest.crate_name, &manifest.runtime)?;
     Ok(files)

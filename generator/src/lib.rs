@@ -145,6 +145,13 @@ impl Generator {
         self
     }
 
+    /// Also emits borrowed views (`<spec>::borrowed::Name<'a>`) of the structs that hold text,
+    /// for reading bulk data (product feeds) without copying every string.
+    pub fn borrowed(mut self, borrowed: bool) -> Self {
+        self.emit.borrowed = borrowed;
+        self
+    }
+
     /// Restricts output to these specs (by file name, `agentic_checkout`, or module name,
     /// `checkout`); empty means all. Types other specs need are still emitted.
     pub fn specs(mut self, specs: Vec<String>) -> Self {
@@ -355,6 +362,7 @@ impl Generator {
             tolerant: self.emit.tolerant,
             server: self.emit.server,
             client: self.emit.client,
+            borrowed: self.emit.borrowed,
             runtime: runtime.clone(),
             spec_hashes,
         };
@@ -419,6 +427,7 @@ impl Generator {
             tolerant: false,
             server: false,
             client: false,
+            borrowed: false,
             runtime: generator.clone(),
             spec_hashes: set.file_hashes().into_iter().collect(),
         };

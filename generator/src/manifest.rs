@@ -41,6 +41,9 @@ pub struct Manifest {
     pub server: bool,
     /// `--client`.
     pub client: bool,
+    /// `--borrowed` (absent in manifests written before it existed).
+    #[serde(default)]
+    pub borrowed: bool,
     /// Where the crate's dependency comes from: `acp-runtime`, or `acp-codegen` for a
     /// conformance crate (`--runtime-version`, else a path to this installation).
     pub runtime: RuntimeSource,
@@ -147,6 +150,7 @@ impl Manifest {
             ("--tolerant", self.tolerant),
             ("--server", self.server),
             ("--client", self.client),
+            ("--borrowed", self.borrowed),
         ] {
             if on {
                 args.push(flag.into());
@@ -191,6 +195,7 @@ mod tests {
             tolerant: true,
             server: false,
             client: true,
+            borrowed: true,
             runtime: RuntimeSource::Path("C:\\runtime".into()),
             spec_hashes: [(
                 "spec/2026-04-17/openapi/openapi.agentic_checkout.yaml".to_string(),
@@ -264,7 +269,7 @@ mod tests {
         let command = sample().generate_command(Path::new("out"));
         assert_eq!(
             command,
-            "acp-codegen generate --version all --spec checkout --tolerant --client \
+            "acp-codegen generate --version all --spec checkout --tolerant --client --borrowed \
              --name my \"acp\" --out out"
         );
     }

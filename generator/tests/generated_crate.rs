@@ -1,6 +1,6 @@
 //! The code generated from the `kitchen_sink` fixture compiles (warnings denied) and behaves:
 //! one crate holds the strict code (via `Generator::write_crate`) and the tolerant code (via
-//! `Generator::tolerant(true)`), plus `tests/behaviour.rs` (from the fixture folder), and one
+//! `Generator::tolerant(true)`), both with borrowed views, plus `tests/behaviour.rs` (from the fixture folder), and one
 //! nested `cargo test` runs it. Nested builds share `target/nested` with the other tests that
 //! build generated crates, so dependencies compile once.
 
@@ -29,10 +29,11 @@ fn generated_fixture_crate_compiles_and_behaves() {
     let _ = std::fs::remove_dir_all(&dir);
     let versions = [FIXTURE_VERSION.to_string()];
 
-    // With server stubs and a client: both must compile against acp-runtime.
+    // With server stubs, a client and borrowed views: all must compile against acp-runtime.
     let diagnostics = fixture_generator()
         .server(true)
         .client(true)
+        .borrowed(true)
         .write_crate(
             &versions,
             &dir,
@@ -56,6 +57,7 @@ fn generated_fixture_crate_compiles_and_behaves() {
     // The tolerant code as a second module of the same crate.
     let (tolerant, _) = fixture_generator()
         .tolerant(true)
+        .borrowed(true)
         .lib_source(&versions, false)
         .expect("tolerant code");
     write(&dir.join("src/tolerant.rs"), &tolerant);

@@ -21,6 +21,8 @@ pub struct Args {
     pub client: bool,
     /// `tolerant`.
     pub tolerant: bool,
+    /// `borrowed`: also emit borrowed views (`<spec>::borrowed::Name<'a>`).
+    pub borrowed: bool,
     /// `allow_unpinned`.
     pub allow_unpinned: bool,
     /// `schemars`: implement `schemars::JsonSchema` (the calling crate depends on schemars 1);
@@ -28,8 +30,18 @@ pub struct Args {
     pub schemars: bool,
 }
 
+/// The flag arguments, in the order `Args` takes them.
+const FLAGS: [&str; 6] = [
+    "server",
+    "client",
+    "tolerant",
+    "borrowed",
+    "allow_unpinned",
+    "schemars",
+];
+
 const EXPECTED: &str = "expected `version = \"...\"`, `spec = \"...\"` (repeatable, or a list \
-                        `spec = [\"...\", ...]`), `server`, `client`, `tolerant`, `allow_unpinned` or `schemars`";
+                        `spec = [\"...\", ...]`), `server`, `client`, `tolerant`, `borrowed`, `allow_unpinned` or `schemars`";
 
 /// A string literal, or an error saying so.
 fn string(input: ParseStream, key: &str, example: &str) -> syn::Result<LitStr> {
@@ -50,7 +62,7 @@ impl Parse for Args {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let mut version: Option<LitStr> = None;
         let mut specs = Vec::new();
-        let mut flags = [false; 5];
+        let mut flags = [false; FLAGS.len()];
         while !input.is_empty() {
             let key: Ident = input.parse()?;
             let name = key.to_string();
@@ -84,17 +96,14 @@ impl Parse for Args {
                         specs.push(string(input, "spec", "checkout")?);
                     }
                 }
-                "server" | "client" | "tolerant" | "allow_unpinned" | "schemars" => {
+                "server" | "client" | "tolerant" | "borrowed" | "allow_unpinned" | "schemars" => {
                     let value = if input.peek(Token![=]) {
                         input.parse::<Token![=]>()?;
                         input.parse::<LitBool>()?.value
                     } else {
                         true
                     };
-                    let index = ["server", "client", "tolerant", "allow_unpinned", "schemars"]
-                        .iter()
-                        .position(|f| *f == name)
-                        .unwrap_or_default();
+                    let index = FLAGS.iter().position(|f| *f == name).unwrap_or_default();
                     flags[index] = value;
                 }
                 _ => {
@@ -115,13 +124,14 @@ impl Parse for Args {
                 "acp: missing `version = \"...\"` (e.g. `generate!(version = \"2026-04-17\")`)",
             )
         })?;
-        let [server, client, tolerant, allow_unpinned, schemars] = flags;
+        let [server, client, tolerant, borrowed, allow_unpinned, schemars] = flags;
         Ok(Args {
             version,
             specs,
             server,
             client,
             tolerant,
+            borrowed,
             allow_unpinned,
             schemars,
         })
@@ -173,6 +183,7 @@ pub fn source_with(
         .server(args.server)
         .client(args.client)
         .tolerant(args.tolerant)
+        .borrowed(args.borrowed)
         .schemars(if args.schemars {
             SchemarsImpls::Always
         } else {
@@ -221,6 +232,7 @@ mod tests {
             server: false,
             client: false,
             tolerant: false,
+            borrowed: false,
             allow_unpinned,
             schemars: false,
         }

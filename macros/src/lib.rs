@@ -28,7 +28,7 @@ mod spec;
 ///
 /// Arguments: `version = "..."` (required); `spec = "..."` (repeatable, or a list; a spec's file
 /// name `agentic_checkout` or its module name `checkout`; none means all); the flags `server`,
-/// `client`, `tolerant` and `allow_unpinned`, as on the command line. The expansion is
+/// `client`, `tolerant`, `borrowed` and `allow_unpinned`, as on the command line. The expansion is
 /// `SUPPORTED_VERSIONS` and `pub mod v<version> { ... }`, as `Generator::lib_source(&[version],
 /// false)` returns it; the crate needs the generated code's dependencies (`acp-runtime`,
 /// `serde`, `serde_json`, and `axum` with `server`). Spec errors are compile errors at the

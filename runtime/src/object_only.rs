@@ -104,10 +104,10 @@ impl<'de, D: Deserializer<'de>> Deserializer<'de> for ObjectOnly<D> {
 
 /// Implements `Serialize`/`Deserialize` for a struct whose derives carry
 /// `#[serde(remote = "Self")]`, so that it deserializes from JSON objects only. A struct with a
-/// lifetime (a borrowed view) is written `object_only!(Name<'a>)`.
+/// lifetime (a borrowed view) is written `object_only!(Name, 'a)`.
 #[macro_export]
 macro_rules! object_only {
-    ($name:ident<$lt:lifetime>) => {
+    ($name:ident, $lt:lifetime) => {
         impl<$lt> $crate::__private::serde::Serialize for $name<$lt> {
             fn serialize<S: $crate::__private::serde::Serializer>(
                 &self,
@@ -171,7 +171,7 @@ mod tests {
         #[serde(borrow)]
         text: crate::Str<'a>,
     }
-    crate::object_only!(Label<'a>);
+    crate::object_only!(Label, 'a);
 
     #[test]
     fn borrowed_views_are_objects_only_too() {

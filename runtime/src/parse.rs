@@ -160,6 +160,20 @@ where
     })
 }
 
+/// Parses JSON text as `T` (a borrowed view, say), validates it and serializes it back: the
+/// tests' check that a view reads exactly what its owned type reads.
+pub fn roundtrip_text<'a, T>(text: &'a str) -> Result<serde_json::Value, ParseError>
+where
+    T: Deserialize<'a> + serde::Serialize + Validate,
+{
+    let parsed: T = from_str(text)?;
+    serde_json::to_value(&parsed).map_err(|e| ParseError::Shape {
+        path: JsonPath::default(),
+        message: format!("cannot serialize: {e}"),
+        position: None,
+    })
+}
+
 fn check<T: Validate>(value: T) -> Result<T, ParseError> {
     let errors = value.validation_errors();
     if errors.is_empty() {

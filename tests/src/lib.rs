@@ -46,6 +46,23 @@ pub fn roundtrip(
     }
 }
 
+/// `__roundtrip_borrowed` of the generated crate for `version`: `text` read through the borrowed
+/// view of the struct generated for `schema`; `None` when it has none.
+pub fn roundtrip_borrowed(
+    version: &str,
+    schema: &str,
+    text: &str,
+) -> Option<Result<Value, acp_runtime::ParseError>> {
+    match version {
+        "2025-09-29" => acp::v2025_09_29::__roundtrip_borrowed(schema, text),
+        "2025-12-12" => acp::v2025_12_12::__roundtrip_borrowed(schema, text),
+        "2026-01-16" => acp::v2026_01_16::__roundtrip_borrowed(schema, text),
+        "2026-01-30" => acp::v2026_01_30::__roundtrip_borrowed(schema, text),
+        "2026-04-17" => acp::v2026_04_17::__roundtrip_borrowed(schema, text),
+        other => panic!("version {other} has no module in the generated crate: add its feature"),
+    }
+}
+
 /// An independent validator (the `jsonschema` crate) over all files of one version: the one
 /// `acp-codegen lint` uses, built from the same pin-checked files.
 pub struct Oracle(acp_codegen::lint::Oracle);

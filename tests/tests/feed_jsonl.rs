@@ -1,11 +1,13 @@
 //! `acp_runtime::jsonl` with the real 2026-04-17 feed `Product` type, on the products of the
 //! spec's feed examples written one per line (`products.jsonl`, as the feed spec describes it):
 //! all valid as given; with injected faults each is reported at its line and JSONPath, and the
-//! verdict on every line agrees with the `jsonschema` crate on the spec's `Product` schema.
+//! verdict on every line agrees with the `jsonschema` crate on the spec's `Product` schema. The
+//! borrowed view `feed::borrowed::Product` (what `feed validate` reads) reports exactly what the
+//! owned type reports.
 
 use std::io::Write as _;
 
-use acp::v2026_04_17::feed::Product;
+use acp::v2026_04_17::feed::{borrowed, Product};
 use acp_e2e::{spec_root, Oracle};
 use acp_runtime::jsonl::{self, Flow, Ids, Options, Problem, ProblemKind, Summary};
 use acp_runtime::JsonPath;
@@ -16,13 +18,29 @@ const SCHEMA: &str = "spec/2026-04-17/json-schema/schema.feed.json#/$defs/Produc
 const LINES: usize = 40;
 
 /// Product and variant ids must each be unique across the file.
-fn product_ids(product: &Product, ids: &mut Ids) {
-    ids.add("product", &product.id, || JsonPath::default().key("id"));
-    for (i, variant) in product.variants.iter().enumerate() {
-        ids.add("variant", &variant.id, || {
+fn register<'a>(ids: &mut Ids, product: &str, variants: impl Iterator<Item = &'a str>) {
+    ids.add("product", product, || JsonPath::default().key("id"));
+    for (i, variant) in variants.enumerate() {
+        ids.add("variant", variant, || {
             JsonPath::default().key("variants").index(i).key("id")
         });
     }
+}
+
+fn product_ids(product: &Product, ids: &mut Ids) {
+    register(
+        ids,
+        &product.id,
+        product.variants.iter().map(|v| v.id.as_str()),
+    );
+}
+
+fn view_ids(product: &borrowed::Product<'_>, ids: &mut Ids) {
+    register(
+        ids,
+        &product.id,
+        product.variants.iter().map(|v| v.id.as_str()),
+    );
 }
 
 /// Every product of the feed examples (`products` arrays), read from the spec tree.
@@ -94,6 +112,16 @@ fn validate_file(file: &tempfile::NamedTempFile, jobs: usize) -> (Vec<Problem>, 
             Flow::Continue
         })
         .unwrap();
+    // The borrowed view (what `feed validate` reads) finds exactly the same.
+    let mut view_problems = Vec::new();
+    let input = std::fs::File::open(file.path()).unwrap();
+    let view_summary = jsonl::validate::<borrowed::Product>(input, &options, view_ids, |problem| {
+        view_problems.push(problem);
+        Flow::Continue
+    })
+    .unwrap();
+    assert_eq!(view_problems, problems, "jobs {jobs}");
+    assert_eq!(view_summary, summary, "jobs {jobs}");
     (problems, summary)
 }
 

@@ -12,6 +12,8 @@
 //! - the generated type accepts an instance the validator rejects: the IR the instance was made
 //!   from (and so the generated type) lacks a constraint of the schema;
 //! - the generated code panics;
+//! - the borrowed view of the type (`__roundtrip_borrowed`, from the instance's JSON text)
+//!   disagrees with the owned type: another serialization, or an error elsewhere;
 //! - more than [`MAX_DISCARDED_SHARE`] of a type's instances are invalid and rejected by the
 //!   generated type: the instance generator misses a constraint the IR has (such instances are
 //!   discarded, counted and printed; the share keeps a broken instance generator from passing).
@@ -41,7 +43,8 @@ use acp_codegen::emit::translate_pattern;
 use acp_codegen::ir::{Additional, MemberTest, Rules, Shape, Struct, TypeId, TypeKind, TypeRef};
 use acp_codegen::Api;
 use acp_e2e::{
-    api, explained_by_closed_allof, first_difference, json_eq, roundtrip, versions, Oracle,
+    api, explained_by_closed_allof, first_difference, json_eq, roundtrip, roundtrip_borrowed,
+    versions, Oracle,
 };
 use jsonschema::error::ValidationErrorKind;
 use jsonschema::ValidationError;
@@ -821,7 +824,9 @@ impl<'a> Run<'a> {
     /// Validates `value`, round-trips it through the generated type and validates the result.
     fn check(&mut self, schema: &str, value: &Value) -> Verdict {
         let parsed = catch_unwind(AssertUnwindSafe(|| {
-            roundtrip(&self.version, schema, value.clone())
+            let owned = roundtrip(&self.version, schema, value.clone());
+            let view = roundtrip_borrowed(&self.version, schema, &value.to_string());
+            (owned, view)
         }));
         let parsed = match parsed {
             Err(panic) => {
@@ -835,13 +840,32 @@ impl<'a> Run<'a> {
                     detail: message,
                 };
             }
-            Ok(None) => {
+            Ok((None, _)) => {
                 return Verdict::Fail {
                     kind: "no generated type",
                     detail: format!("`__roundtrip` does not know {schema}"),
                 };
             }
-            Ok(Some(parsed)) => parsed,
+            Ok((Some(parsed), view)) => {
+                // The borrowed view of the schema's struct, when it has one, reads the JSON text
+                // exactly as the owned type reads the value.
+                let agrees = match (&parsed, &view) {
+                    (_, None) => true,
+                    (Ok(owned), Some(Ok(view))) => owned == view,
+                    (Err(owned), Some(Err(view))) => {
+                        owned.path() == view.path()
+                            && std::mem::discriminant(owned) == std::mem::discriminant(view)
+                    }
+                    _ => false,
+                };
+                if !agrees {
+                    return Verdict::Fail {
+                        kind: "the borrowed view disagrees with the owned type",
+                        detail: format!("owned: {parsed:?}; borrowed view: {view:?}"),
+                    };
+                }
+                parsed
+            }
         };
         let (defects, unexplained) = self.classify(schema, value);
         if !unexplained.is_empty() {

@@ -1409,19 +1409,9 @@ fn html_escape(text: &str) -> String {
 mod tests {
     use std::collections::{BTreeMap, HashSet};
 
-    use acp_runtime::jsonl::{self, Flow, Ids, Options, Problem};
+    use acp_runtime::jsonl::{self, Flow, Options, Problem};
 
     use super::*;
-
-    /// Product and variant ids must each be unique across the file (as `feed validate` has it).
-    fn product_ids(product: &Product, ids: &mut Ids) {
-        ids.add("product", &product.id, || JsonPath::default().key("id"));
-        for (i, variant) in product.variants.iter().enumerate() {
-            ids.add("variant", &variant.id, || {
-                JsonPath::default().key("variants").index(i).key("id")
-            });
-        }
-    }
 
     fn sample(
         count: u64,
@@ -1449,10 +1439,11 @@ mod tests {
             chunk_bytes: 64 << 10,
             ..Options::default()
         };
-        let summary = jsonl::validate::<acp_runtime::Owned<Product>>(
+        // As `feed validate` reads lines: the borrowed view, its id checks.
+        let summary = jsonl::validate::<acp::v2026_04_17::feed::borrowed::Product>(
             bytes,
             &options,
-            product_ids,
+            crate::feed::validate::product_ids_2026_04_17,
             |problem| {
                 problems.push(problem);
                 Flow::Continue

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use acp_codegen::source::{escape_token, SourceFile};
 use acp_runtime::jsonl::{self, Flow, Ids, Options, Problem, ProblemKind, Summary};
-use acp_runtime::{Document, JsonPath, Owned, ParseError, PathSegment, Validate};
+use acp_runtime::{Document, JsonPath, ParseError, PathSegment, Validate};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::de::DeserializeOwned;
 use serde_json::json;
@@ -67,15 +67,19 @@ pub enum Verdict {
 pub fn run(request: &Request, out: &mut dyn Write) -> Result<Verdict, String> {
     let version = request.version.as_str();
     if version == acp::v2026_04_17::API_VERSION {
-        use acp::v2026_04_17::feed::{FeedMetadata, Product};
-        return run_version::<Owned<Product>, FeedMetadata>(request, out, product_ids_2026_04_17);
+        // Lines are read as borrowed views (no string copied); metadata.json is one small file.
+        use acp::v2026_04_17::feed::{borrowed::Product, FeedMetadata};
+        return run_version::<Product, FeedMetadata>(request, out, product_ids_2026_04_17);
     }
     Err(unsupported_version(version))
 }
 
 /// The ids that must be unique across a 2026-04-17 feed: product ids, and variant ids (across
 /// all products). Ids of a line that does not parse as a `Product` are not known.
-pub fn product_ids_2026_04_17(product: &acp::v2026_04_17::feed::Product, ids: &mut Ids<'_>) {
+pub fn product_ids_2026_04_17(
+    product: &acp::v2026_04_17::feed::borrowed::Product<'_>,
+    ids: &mut Ids<'_>,
+) {
     ids.add("product", &product.id, || JsonPath::default().key("id"));
     for (index, variant) in product.variants.iter().enumerate() {
         ids.add("variant", &variant.id, || {

@@ -23,6 +23,10 @@ pub struct EmitOptions {
     pub client: bool,
     /// How the `schemars::JsonSchema` impls are emitted.
     pub schemars: SchemarsImpls,
+    /// Also emit borrowed views (`<spec>::borrowed::Name<'a>`) of the structs that hold text:
+    /// the same JSON accepted and the same checks, but strings point into the input instead of
+    /// being copied (reading a million-line product feed allocates far less).
+    pub borrowed: bool,
 }
 
 /// Whether generated types implement `schemars::JsonSchema`.

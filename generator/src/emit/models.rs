@@ -50,10 +50,16 @@ pub fn version_tokens(api: &Api, options: EmitOptions) -> TokenStream {
         } else {
             quote!()
         };
+        let borrowed = if options.borrowed {
+            emitter.borrowed_module(index)
+        } else {
+            quote!()
+        };
         quote! {
             pub mod #name {
                 #doc
                 #(#items)*
+                #borrowed
                 #server
                 #client
             }
@@ -66,6 +72,7 @@ pub fn version_tokens(api: &Api, options: EmitOptions) -> TokenStream {
     }
 }
 
+#[derive(Clone)]
 pub(crate) struct Emitter<'a> {
     api: &'a Api,
     options: EmitOptions,
@@ -74,6 +81,11 @@ pub(crate) struct Emitter<'a> {
     /// Types whose values have constraints to check (directly or inside); others get a no-op
     /// `Validate` impl and are not visited.
     checked: Vec<bool>,
+    /// Types whose values hold text a borrowed view can point to: structs get a view, aliases
+    /// are written out in views.
+    borrows: Vec<bool>,
+    /// Emitting borrowed views (in `<spec>::borrowed`) rather than the owned types.
+    view: bool,
 }
 
 impl<'a> Emitter<'a> {
@@ -101,8 +113,11 @@ impl<'a> Emitter<'a> {
             options,
             direct,
             checked: vec![false; api.types.len()],
+            borrows: vec![false; api.types.len()],
+            view: false,
         };
-        // Fixpoint: a type needs checking if anything it holds does (recursion settles).
+        // Fixpoints: a type needs checking (holds text) if anything it holds does; recursion
+        // settles.
         loop {
             let next: Vec<bool> = (0..api.types.len())
                 .map(|id| emitter.type_has_checks(id))
@@ -112,7 +127,80 @@ impl<'a> Emitter<'a> {
             }
             emitter.checked = next;
         }
+        loop {
+            let next: Vec<bool> = (0..api.types.len())
+                .map(|id| emitter.type_borrows(id))
+                .collect();
+            if next == emitter.borrows {
+                break;
+            }
+            emitter.borrows = next;
+        }
         emitter
+    }
+
+    fn type_borrows(&self, id: TypeId) -> bool {
+        match &self.api.types[id].kind {
+            TypeKind::Struct(s) => {
+                s.fields.iter().any(|f| self.ref_borrows(&f.ty))
+                    || matches!(&s.additional, Additional::Typed(t) if self.ref_borrows(t))
+            }
+            TypeKind::Newtype(inner) => self.is_alias(id) && self.ref_borrows(inner),
+            // Unions and enums are used as they are (owned) inside views.
+            TypeKind::Untagged(_)
+            | TypeKind::TaggedUnion(_)
+            | TypeKind::Enum(_)
+            | TypeKind::Const(_) => false,
+        }
+    }
+
+    fn ref_borrows(&self, ty: &TypeRef) -> bool {
+        match &ty.shape {
+            Shape::String => true,
+            Shape::Array(item) | Shape::Map(item) => self.ref_borrows(item),
+            Shape::Named(id) => self.borrows[*id],
+            _ => false,
+        }
+    }
+
+    /// `pub mod borrowed { ... }` of spec module `module`: a view of each struct that holds
+    /// text. Nothing when no struct does.
+    fn borrowed_module(&self, module: usize) -> TokenStream {
+        let views = Emitter {
+            view: true,
+            ..self.clone()
+        };
+        let items: Vec<TokenStream> = self
+            .api
+            .types
+            .iter()
+            .enumerate()
+            .filter(|(id, def)| def.module == module && self.borrows[*id])
+            .filter_map(|(id, def)| match &def.kind {
+                TypeKind::Struct(s) => {
+                    let doc = format!(
+                        "Borrowed view of this spec's `{}`: the same JSON and checks; its \
+                         strings point into the input unless they hold escapes.\n\n{}",
+                        def.name,
+                        type_doc(def)
+                    );
+                    Some(views.structure(id, def, s, doc_attrs(&doc, false)))
+                }
+                _ => None,
+            })
+            .collect();
+        if items.is_empty() {
+            return quote!();
+        }
+        quote! {
+            /// Borrowed views of this spec's structs that hold text (`Name<'a>`, strings as
+            /// [`acp_runtime::Str`]): parsing one copies no unescaped string, which makes bulk
+            /// reads (a product feed's lines) much cheaper. Types without text are the owned
+            /// ones.
+            pub mod borrowed {
+                #(#items)*
+            }
+        }
     }
 
     fn type_has_checks(&self, id: TypeId) -> bool {
@@ -185,11 +273,15 @@ impl<'a> Emitter<'a> {
     fn path_to(&self, from_module: usize, id: TypeId) -> TokenStream {
         let def = &self.api.types[id];
         let name = ident(&def.name);
-        if def.module == from_module {
-            quote!(#name)
-        } else {
-            let module = ident(&self.api.modules[def.module].name);
-            quote!(super::#module::#name)
+        let module = ident(&self.api.modules[def.module].name);
+        match (self.view, self.borrows[id], def.module == from_module) {
+            (false, _, true) => quote!(#name),
+            (false, _, false) => quote!(super::#module::#name),
+            // From `<spec>::borrowed`: a view, or the owned type one level up.
+            (true, true, true) => quote!(#name<'a>),
+            (true, true, false) => quote!(super::super::#module::borrowed::#name<'a>),
+            (true, false, true) => quote!(super::#name),
+            (true, false, false) => quote!(super::super::#module::#name),
         }
     }
 
@@ -198,6 +290,7 @@ impl<'a> Emitter<'a> {
         match &ty.shape {
             Shape::Any => quote!(serde_json::Value),
             Shape::Null => quote!(()),
+            Shape::String if self.view => quote!(acp_runtime::Str<'a>),
             Shape::String => quote!(String),
             Shape::DateTime => quote!(acp_runtime::DateTime),
             Shape::Integer => quote!(i64),
@@ -212,6 +305,13 @@ impl<'a> Emitter<'a> {
             Shape::Map(item) => {
                 let item = self.element_type(module, item);
                 quote!(acp_runtime::Map<#item>)
+            }
+            // Views write aliases out, so that a view of `Vec<String>` borrows its items.
+            Shape::Named(id) if self.view && self.borrows[*id] && self.is_alias(*id) => {
+                match &self.api.types[*id].kind {
+                    TypeKind::Newtype(inner) => self.element_type(module, inner),
+                    _ => unreachable!("aliases are newtypes"),
+                }
             }
             Shape::Named(id) => {
                 let path = self.path_to(module, *id);
@@ -356,7 +456,9 @@ impl<'a> Emitter<'a> {
             let field_docs = doc_attrs(&field_doc(field), false);
             let base = self.base_type(def.module, Some(id), &field.ty);
             let (ty, attrs) = self.field_type(field, base);
-            fields.push(quote! { #field_docs #rename #attrs pub #member: #ty });
+            let borrow =
+                (self.view && self.ref_borrows(&field.ty)).then(|| quote!(#[serde(borrow)]));
+            fields.push(quote! { #field_docs #rename #attrs #borrow pub #member: #ty });
             let checks = self.checks(&field.ty, quote!(value));
             if !checks.is_empty() {
                 let json = &field.name;
@@ -386,9 +488,12 @@ impl<'a> Emitter<'a> {
             Additional::Typed(item) => {
                 let item_ty = self.element_type(def.module, item);
                 let member = ident(&unique_field_name("additional_properties", &mut used_names));
+                let borrow =
+                    (self.view && self.ref_borrows(item)).then(|| quote!(#[serde(borrow)]));
                 fields.push(quote! {
                     /// Members not declared by the spec (`additionalProperties`).
                     #[serde(flatten)]
+                    #borrow
                     pub #member: acp_runtime::Map<#item_ty>
                 });
                 let checks = self.element_checks(item);
@@ -430,23 +535,38 @@ impl<'a> Emitter<'a> {
         } else {
             quote!(v)
         };
+        let (generics, object_only, document) = if self.view {
+            (
+                quote!(<'a>),
+                quote!(#name, 'a),
+                quote! {
+                    impl acp_runtime::Document for #name<'_> {
+                        type Value<'a> = #name<'a>;
+                    }
+                },
+            )
+        } else {
+            (quote!(), quote!(#name), quote!())
+        };
         quote! {
             #docs
             // `remote = "Self"` + `object_only!`: serde's derive would also take a JSON array.
             #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
             #[serde(remote = "Self")]
             #deny
-            pub struct #name {
+            pub struct #name #generics {
                 #(#fields,)*
             }
 
-            acp_runtime::object_only!(#name);
+            acp_runtime::object_only!(#object_only);
 
-            impl acp_runtime::Validate for #name {
+            impl #generics acp_runtime::Validate for #name #generics {
                 fn validate(&self, #validator: &mut acp_runtime::Validator) {
                     #(#validations)*
                 }
             }
+
+            #document
         }
     }
 
@@ -842,6 +962,32 @@ impl<'a> Emitter<'a> {
             let call = self.schema_call(ty);
             quote!(#key => #call)
         });
+        let borrowed_registry = self.options.borrowed.then(|| {
+            let arms = entries.iter().filter_map(|(key, ty)| match ty.shape {
+                Shape::Named(id)
+                    if self.borrows[id]
+                        && matches!(self.api.types[id].kind, TypeKind::Struct(_))
+                        && !ty.nullable
+                        && ty.rules.is_empty() =>
+                {
+                    let def = &self.api.types[id];
+                    let (module, name) = (ident(&self.api.modules[def.module].name), ident(&def.name));
+                    Some(quote!(#key => acp_runtime::roundtrip_text::<#module::borrowed::#name>(text)))
+                }
+                _ => None,
+            });
+            quote! {
+                /// Like `__roundtrip`, from JSON text, through the borrowed view of the struct
+                /// generated for `schema`. `None` when that schema has no view.
+                #[doc(hidden)]
+                pub fn __roundtrip_borrowed(schema: &str, text: &str) -> Option<Result<serde_json::Value, acp_runtime::ParseError>> {
+                    Some(match schema {
+                        #(#arms,)*
+                        _ => return None,
+                    })
+                }
+            }
+        });
         let schema_registry = self.options.schemars.cfg().map(|cfg| {
             quote! {
                 /// The JSON Schema of the type generated for the schema at `schema` (`file#pointer`,
@@ -872,6 +1018,7 @@ impl<'a> Emitter<'a> {
             }
 
             #schema_registry
+            #borrowed_registry
         }
     }
 
