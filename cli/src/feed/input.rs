@@ -66,8 +66,9 @@ pub struct Opened {
     pub counters: Arc<Counters>,
 }
 
-/// Opens `source` for reading. Errors name the file.
-pub fn open(source: &Source) -> Result<Opened, String> {
+/// Opens `source` for reading; newlines are counted only when `count_lines` is set (for a
+/// progress bar: counting costs a pass over the text). Errors name the file.
+pub fn open(source: &Source, count_lines: bool) -> Result<Opened, String> {
     let counters = Arc::new(Counters::default());
     let (raw, raw_len): (Box<dyn Read + Send>, Option<u64>) = match source {
         Source::Stdin => (Box::new(io::stdin()), None),
@@ -97,12 +98,17 @@ pub fn open(source: &Source) -> Result<Opened, String> {
     } else {
         Box::new(raw)
     };
-    Ok(Opened {
-        reader: Box::new(CountingReader {
+    let reader: Box<dyn Read + Send> = if count_lines {
+        Box::new(CountingReader {
             inner: decoded,
             counters: Arc::clone(&counters),
             count_newlines: true,
-        }),
+        })
+    } else {
+        decoded
+    };
+    Ok(Opened {
+        reader,
         raw_len,
         gzip,
         counters,
@@ -162,7 +168,7 @@ mod tests {
         encoder.finish().unwrap();
         let compressed = std::fs::metadata(&path).unwrap().len();
 
-        let opened = open(&Source::File(path)).unwrap();
+        let opened = open(&Source::File(path), true).unwrap();
         assert!(opened.gzip);
         assert_eq!(opened.raw_len, Some(compressed));
         let counters = Arc::clone(&opened.counters);
@@ -178,7 +184,7 @@ mod tests {
         // Gzip magic in a file without the extension is data, not a compressed stream.
         let text = [&GZIP_MAGIC[..], b"\n{}\n"].concat();
         std::fs::write(&path, &text).unwrap();
-        let opened = open(&Source::File(path)).unwrap();
+        let opened = open(&Source::File(path), true).unwrap();
         assert!(!opened.gzip);
         let counters = Arc::clone(&opened.counters);
         assert_eq!(read_all(opened), text);
@@ -187,7 +193,7 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_an_error_naming_it() {
-        let error = open(&Source::File("no/such/products.jsonl".into()))
+        let error = open(&Source::File("no/such/products.jsonl".into()), true)
             .err()
             .unwrap();
         assert!(

@@ -109,7 +109,7 @@ where
     P: Document,
     M: DeserializeOwned + Validate,
 {
-    let opened = input::open(&request.products)?;
+    let opened = input::open(&request.products, request.progress)?;
     let products_name = request.products.name();
     let mut printer = Printer {
         format: request.format,
