@@ -116,27 +116,22 @@ impl<'a> Emitter<'a> {
             borrows: vec![false; api.types.len()],
             view: false,
         };
-        // Fixpoints: a type needs checking (holds text) if anything it holds does; recursion
-        // settles.
-        loop {
-            let next: Vec<bool> = (0..api.types.len())
-                .map(|id| emitter.type_has_checks(id))
-                .collect();
-            if next == emitter.checked {
-                break;
-            }
-            emitter.checked = next;
-        }
-        loop {
-            let next: Vec<bool> = (0..api.types.len())
-                .map(|id| emitter.type_borrows(id))
-                .collect();
-            if next == emitter.borrows {
-                break;
-            }
-            emitter.borrows = next;
-        }
+        // A type needs checking (holds text) if anything it holds does.
+        emitter.fixpoint(|e| &mut e.checked, Emitter::type_has_checks);
+        emitter.fixpoint(|e| &mut e.borrows, Emitter::type_borrows);
         emitter
+    }
+
+    /// Applies `rule` to every type until nothing changes, starting from "no type" in `slot`
+    /// (so recursive types settle).
+    fn fixpoint(&mut self, slot: fn(&mut Self) -> &mut Vec<bool>, rule: fn(&Self, TypeId) -> bool) {
+        loop {
+            let next: Vec<bool> = (0..self.api.types.len()).map(|id| rule(self, id)).collect();
+            if *slot(self) == next {
+                break;
+            }
+            *slot(self) = next;
+        }
     }
 
     fn type_borrows(&self, id: TypeId) -> bool {
