@@ -28,7 +28,7 @@ pub use datetime::DateTime;
 pub use nullable::required_nullable;
 pub use nullable::Nullable;
 pub use object_only::ObjectOnly;
-pub use parse::{from_slice, from_str, from_value, roundtrip, roundtrip_text, ParseError};
+pub use parse::{from_slice, from_str, from_value, roundtrip, roundtrip_view, ParseError};
 pub use validate::{
     ArrayRules, Format, JsonPath, MemberTest, NumberRules, PathSegment, StringRules, Validate,
     ValidationError, Validator,

@@ -33,6 +33,15 @@ impl<T> Nullable<T> {
             _ => None,
         }
     }
+
+    /// Converts the value, keeping absent and `null` as they are.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Nullable<U> {
+        match self {
+            Nullable::Absent => Nullable::Absent,
+            Nullable::Null => Nullable::Null,
+            Nullable::Value(v) => Nullable::Value(f(v)),
+        }
+    }
 }
 
 impl<T> From<Option<T>> for Nullable<T> {
@@ -93,5 +102,14 @@ mod tests {
             assert_eq!(parsed.note, expected, "{text}");
             assert_eq!(serde_json::to_string(&parsed).unwrap(), text);
         }
+        assert_eq!(
+            Nullable::<String>::Absent.map(|s| s.len()),
+            Nullable::Absent
+        );
+        assert_eq!(Nullable::<String>::Null.map(|s| s.len()), Nullable::Null);
+        assert_eq!(
+            Nullable::Value("abc".to_string()).map(|s| s.len()),
+            Nullable::Value(3)
+        );
     }
 }

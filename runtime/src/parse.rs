@@ -160,18 +160,29 @@ where
     })
 }
 
-/// Parses JSON text as `T` (a borrowed view, say), validates it and serializes it back: the
-/// tests' check that a view reads exactly what its owned type reads.
-pub fn roundtrip_text<'a, T>(text: &'a str) -> Result<serde_json::Value, ParseError>
+/// Parses JSON text as the borrowed view `V`, validates it and serializes it back, after checking
+/// that converting it into its owned type `T` serializes the same: the tests' check that a view
+/// reads exactly what its owned type reads.
+pub fn roundtrip_view<'a, V, T>(text: &'a str) -> Result<serde_json::Value, ParseError>
 where
-    T: Deserialize<'a> + serde::Serialize + Validate,
+    V: Deserialize<'a> + serde::Serialize + Validate + Into<T>,
+    T: serde::Serialize,
 {
-    let parsed: T = from_str(text)?;
-    serde_json::to_value(&parsed).map_err(|e| ParseError::Shape {
+    let shape = |message: String| ParseError::Shape {
         path: JsonPath::default(),
-        message: format!("cannot serialize: {e}"),
+        message,
         position: None,
-    })
+    };
+    let view: V = from_str(text)?;
+    let json = serde_json::to_value(&view).map_err(|e| shape(format!("cannot serialize: {e}")))?;
+    let owned =
+        serde_json::to_value(view.into()).map_err(|e| shape(format!("cannot serialize: {e}")))?;
+    if owned != json {
+        return Err(shape(format!(
+            "the view converted to its owned type serializes as {owned}, the view as {json}"
+        )));
+    }
+    Ok(json)
 }
 
 fn check<T: Validate>(value: T) -> Result<T, ParseError> {

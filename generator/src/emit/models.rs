@@ -441,6 +441,8 @@ impl<'a> Emitter<'a> {
         let mut used_names = HashSet::new();
         let mut fields = Vec::new();
         let mut validations = Vec::new();
+        // Views: `member: <the view's value as the owned type's>` for `From<view> for owned`.
+        let mut to_owned = Vec::new();
         for field in &s.fields {
             let rust_name = unique_field_name(&field.name, &mut used_names);
             let member = ident(&rust_name);
@@ -454,6 +456,17 @@ impl<'a> Emitter<'a> {
             let borrow =
                 (self.view && self.ref_borrows(&field.ty)).then(|| quote!(#[serde(borrow)]));
             fields.push(quote! { #field_docs #rename #attrs #borrow pub #member: #ty });
+            if self.view {
+                let value = quote!(view.#member);
+                let nullable = field.ty.nullable && field.ty.shape != Shape::Null;
+                let owned = if field.required && !nullable || !self.ref_borrows(&field.ty) {
+                    self.owned_value(&field.ty, value, Some(id))
+                } else {
+                    let item = self.owned_value(&field.ty, quote!(value), Some(id));
+                    quote!(#value.map(|value| #item))
+                };
+                to_owned.push(quote!(#member: #owned));
+            }
             let checks = self.checks(&field.ty, quote!(value));
             if !checks.is_empty() {
                 let json = &field.name;
@@ -491,6 +504,9 @@ impl<'a> Emitter<'a> {
                     #borrow
                     pub #member: acp_runtime::Map<#item_ty>
                 });
+                let map = TypeRef::plain(Shape::Map(item.clone()));
+                let owned = self.owned_value(&map, quote!(view.#member), None);
+                to_owned.push(quote!(#member: #owned));
                 let checks = self.element_checks(item);
                 if !checks.is_empty() {
                     validations.push(quote! {
@@ -505,6 +521,7 @@ impl<'a> Emitter<'a> {
                     #[serde(flatten)]
                     pub #member: serde_json::Map<String, serde_json::Value>
                 });
+                to_owned.push(quote!(#member: view.#member));
             }
         }
         for condition in &s.conditions {
@@ -538,6 +555,12 @@ impl<'a> Emitter<'a> {
                     impl acp_runtime::Document for #name<'_> {
                         type Value<'a> = #name<'a>;
                     }
+
+                    impl From<#name<'_>> for super::#name {
+                        fn from(view: #name<'_>) -> Self {
+                            super::#name { #(#to_owned,)* }
+                        }
+                    }
                 },
             )
         } else {
@@ -562,6 +585,46 @@ impl<'a> Emitter<'a> {
             }
 
             #document
+        }
+    }
+
+    /// In a view: `value` (a non-null value of `ty` as the view holds it) as the owned type holds
+    /// it. `owner` is the struct holding it directly (recursive members are boxed).
+    fn owned_value(&self, ty: &TypeRef, value: TokenStream, owner: Option<TypeId>) -> TokenStream {
+        if !self.ref_borrows(ty) {
+            return value;
+        }
+        let element = |item: &TypeRef| {
+            let inner = self.owned_value(item, quote!(item), None);
+            if item.nullable && item.shape != Shape::Null {
+                quote!(item.map(|item| #inner))
+            } else {
+                inner
+            }
+        };
+        match &ty.shape {
+            Shape::String => quote!(#value.into_owned()),
+            Shape::Array(item) => {
+                let item = element(item);
+                quote!(#value.into_iter().map(|item| #item).collect())
+            }
+            Shape::Map(item) => {
+                let item = element(item);
+                quote!(#value.into_iter().map(|(key, item)| (key, #item)).collect())
+            }
+            // Views write aliases out (see `base_type`).
+            Shape::Named(id) if self.is_alias(*id) => match &self.api.types[*id].kind {
+                TypeKind::Newtype(inner) => {
+                    let item = element(inner);
+                    quote!({ let item = #value; #item })
+                }
+                _ => unreachable!("aliases are newtypes"),
+            },
+            Shape::Named(id) => match owner {
+                Some(owner) if self.is_recursive(owner, *id) => quote!(Box::new((*#value).into())),
+                _ => quote!(#value.into()),
+            },
+            _ => value,
         }
     }
 
@@ -967,13 +1030,14 @@ impl<'a> Emitter<'a> {
                 {
                     let def = &self.api.types[id];
                     let (module, name) = (ident(&self.api.modules[def.module].name), ident(&def.name));
-                    Some(quote!(#key => acp_runtime::roundtrip_text::<#module::borrowed::#name>(text)))
+                    Some(quote!(#key => acp_runtime::roundtrip_view::<#module::borrowed::#name, #module::#name>(text)))
                 }
                 _ => None,
             });
             quote! {
                 /// Like `__roundtrip`, from JSON text, through the borrowed view of the struct
-                /// generated for `schema`. `None` when that schema has no view.
+                /// generated for `schema` (checking that the view converted into the owned type
+                /// serializes the same). `None` when that schema has no view.
                 #[doc(hidden)]
                 pub fn __roundtrip_borrowed(schema: &str, text: &str) -> Option<Result<serde_json::Value, acp_runtime::ParseError>> {
                     Some(match schema {
