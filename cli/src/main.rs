@@ -31,6 +31,20 @@ struct SpecArgs {
     allow_unpinned: bool,
 }
 
+/// The two versions `diff` and `changelog` compare.
+#[derive(Args)]
+struct VersionPair {
+    #[command(flatten)]
+    specs: SpecArgs,
+    /// The old version (2026-01-30), or a version folder (../upstream/spec/2026-01-30).
+    from: String,
+    /// The new version, or a version folder (a local edit to compare with the pin).
+    to: String,
+    /// Only this spec (checkout or agentic_checkout, delegate_payment, ...).
+    #[arg(long)]
+    spec: Option<String>,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Generate a standalone crate with typed models.
@@ -139,14 +153,7 @@ enum Command {
     /// What changes between two versions, classified for clients and servers.
     Diff {
         #[command(flatten)]
-        specs: SpecArgs,
-        /// The old version (2026-01-30), or a version folder (../upstream/spec/2026-01-30).
-        from: String,
-        /// The new version, or a version folder (a local edit to compare with the pin).
-        to: String,
-        /// Only this spec (checkout or agentic_checkout, delegate_payment, ...).
-        #[arg(long)]
-        spec: Option<String>,
+        versions: VersionPair,
         /// text, markdown or json.
         #[arg(long, default_value = "text", value_parser = ["text", "markdown", "json"])]
         format: String,
@@ -154,14 +161,7 @@ enum Command {
     /// The changes between two versions as a markdown changelog section.
     Changelog {
         #[command(flatten)]
-        specs: SpecArgs,
-        /// The old version or version folder.
-        from: String,
-        /// The new version or version folder.
-        to: String,
-        /// Only this spec.
-        #[arg(long)]
-        spec: Option<String>,
+        versions: VersionPair,
     },
     /// Manage the spec files and their pins.
     #[command(subcommand)]
@@ -216,12 +216,8 @@ fn generator(args: &SpecArgs) -> Result<Generator, String> {
 
 /// The diff of two versions, each named or given as a version folder (`.../spec/<version>`,
 /// read without the pin check: it is meant for local edits).
-fn version_diff(
-    specs: &SpecArgs,
-    from: &str,
-    to: &str,
-    only: Option<&str>,
-) -> Result<acp_codegen::diff::Diff, String> {
+fn version_diff(pair: &VersionPair) -> Result<acp_codegen::diff::Diff, String> {
+    let (from, to, only) = (pair.from.as_str(), pair.to.as_str(), pair.spec.as_deref());
     let load = |argument: &str| -> Result<acp_codegen::Api, String> {
         let folder = std::path::Path::new(argument);
         let api = if folder.is_dir() {
@@ -238,7 +234,7 @@ fn version_diff(
                 })?;
             Generator::new(root.to_path_buf()).pins(None).api(version)
         } else {
-            generator(specs)?.api(argument)
+            generator(&pair.specs)?.api(argument)
         };
         api.map_err(|e| e.to_string())
     };
@@ -454,14 +450,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             );
             Ok(ExitCode::SUCCESS)
         }
-        Command::Diff {
-            specs,
-            from,
-            to,
-            spec,
-            format,
-        } => {
-            let diff = version_diff(&specs, &from, &to, spec.as_deref())?;
+        Command::Diff { versions, format } => {
+            let diff = version_diff(&versions)?;
             let text = match format.as_str() {
                 "markdown" => acp_codegen::diff::render::markdown(&diff),
                 "json" => acp_codegen::diff::render::json(&diff),
@@ -470,13 +460,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             print!("{text}");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Changelog {
-            specs,
-            from,
-            to,
-            spec,
-        } => {
-            let diff = version_diff(&specs, &from, &to, spec.as_deref())?;
+        Command::Changelog { versions } => {
+            let diff = version_diff(&versions)?;
             print!("{}", acp_codegen::diff::render::changelog(&diff));
             Ok(ExitCode::SUCCESS)
         }

@@ -9,13 +9,13 @@ use acp_codegen::diff::{self, render, Change, Diff, Impact};
 use acp_codegen::Generator;
 
 const BIN: &str = env!("CARGO_BIN_EXE_acp-codegen");
-const VERSIONS: [&str; 5] = [
-    "2025-09-29",
-    "2025-12-12",
-    "2026-01-16",
-    "2026-01-30",
-    "2026-04-17",
-];
+/// Every pinned version, oldest first.
+fn versions() -> Vec<String> {
+    acp_specs::Pins::embedded()
+        .versions()
+        .map(str::to_string)
+        .collect()
+}
 
 fn diff_of(from: &str, to: &str) -> Diff {
     let generator = Generator::from_env().unwrap();
@@ -52,8 +52,8 @@ fn assert_impact(change: &Change, client: Impact, server: Impact) {
 
 #[test]
 fn a_version_compared_with_itself_has_no_changes() {
-    for version in VERSIONS {
-        let diff = diff_of(version, version);
+    for version in versions() {
+        let diff = diff_of(&version, &version);
         assert!(diff.changes.is_empty(), "{version}: {:?}", diff.changes);
     }
 }
@@ -306,8 +306,8 @@ fn formats_agree_on_the_changes() {
 
 #[test]
 fn every_consecutive_pair_is_snapshotted() {
-    for pair in VERSIONS.windows(2) {
-        let diff = diff_of(pair[0], pair[1]);
+    for pair in versions().windows(2) {
+        let diff = diff_of(&pair[0], &pair[1]);
         insta::assert_snapshot!(format!("diff_{}_{}", pair[0], pair[1]), render::text(&diff));
     }
     insta::assert_snapshot!(
