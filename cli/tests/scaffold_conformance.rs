@@ -24,11 +24,13 @@ fn nested_target() -> PathBuf {
     workspace_root().join("target/nested")
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
+/// `N` distinct free loopback ports. The listeners are all held until every port is known: a
+/// port released at once can be handed out again by the next bind.
+fn free_ports<const N: usize>() -> [u16; N] {
+    let listeners: Vec<TcpListener> = (0..N)
+        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free loopback port"))
+        .collect();
+    std::array::from_fn(|i| listeners[i].local_addr().expect("a bound port").port())
 }
 
 fn run(command: &mut Command, what: &str) -> String {
@@ -178,7 +180,7 @@ fn scaffold_passes(name: &str, version: &str) -> (PathBuf, Server, PathBuf, u16)
     let dir = scaffold(name, version);
     let mut last = None;
     for profile in Profile::ALL {
-        let (port, webhook_port) = (free_port(), free_port());
+        let [port, webhook_port] = free_ports();
         let config = configure(&dir, port, webhook_port);
         let server = start(&dir, name, &config, port, profile);
         let report_dir = dir.join(format!("report-{profile}"));
@@ -252,8 +254,7 @@ fn scaffold_2026_04_17_passes_the_suite_and_the_emitted_tests_and_a_broken_serve
 }
 
 fn broken_server_fails_the_covering_checks(dir: &Path, name: &str, version: &str) {
-    let (port, server_webhooks, proxy_port, suite_webhooks) =
-        (free_port(), free_port(), free_port(), free_port());
+    let [port, server_webhooks, proxy_port, suite_webhooks] = free_ports();
     let server_config = configure(dir, port, server_webhooks);
     let _server = start(dir, name, &server_config, port, Profile::Spec);
     let runtime = tokio::runtime::Runtime::new().unwrap();
