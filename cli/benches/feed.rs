@@ -242,7 +242,7 @@ fn typed(path: &Path, jobs: usize) -> Measured {
     let summary = jsonl::validate::<Product>(
         File::open(path).expect("open"),
         &options,
-        product_ids_2026_04_17,
+        &product_ids_2026_04_17(),
         |_| {
             problems += 1;
             Flow::Continue

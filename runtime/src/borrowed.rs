@@ -10,6 +10,7 @@ use std::ops::Deref;
 use serde::de::{self, DeserializeOwned, Deserializer, Visitor};
 use serde::{Deserialize, Serialize, Serializer};
 
+use crate::scan::{Scanned, Scanner};
 use crate::Validate;
 
 /// A JSON string that borrows from the input when it can (no escapes in it) and owns its text
@@ -124,13 +125,19 @@ impl<'de: 'a, 'a> Deserialize<'de> for Str<'a> {
 /// itself (`jsonl::validate::<feed::borrowed::Product>`).
 pub trait Document {
     /// The value read from input that lives for `'a`.
-    type Value<'a>: Deserialize<'a> + Validate;
+    type Value<'a>: Deserialize<'a> + Validate + Serialize;
+
+    /// Checks one value's text without building it ([`crate::scan`]); the default always
+    /// falls back to parsing it.
+    fn scan(s: &mut Scanner<'_, '_>) -> Scanned {
+        crate::scan::unsupported(s)
+    }
 }
 
 /// [`Document`] for an owned type `T` (a generated model such as `feed::Product`).
 pub struct Owned<T>(PhantomData<fn() -> T>);
 
-impl<T: DeserializeOwned + Validate> Document for Owned<T> {
+impl<T: DeserializeOwned + Validate + Serialize> Document for Owned<T> {
     type Value<'a> = T;
 }
 

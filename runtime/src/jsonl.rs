@@ -2,23 +2,18 @@
 //! product feed's `products.jsonl`, against any generated type.
 //!
 //! ```no_run
-//! use acp_runtime::jsonl::{self, Flow, Ids, Options};
+//! use acp_runtime::jsonl::{self, Flow, Options};
+//! use acp_runtime::scan::IdPaths;
 //! use acp_runtime::Owned;
-//! # #[derive(serde::Deserialize)] struct Product { id: String }
+//! # #[derive(serde::Deserialize, serde::Serialize)] struct Product { id: String }
 //! # impl acp_runtime::Validate for Product { fn validate(&self, _: &mut acp_runtime::Validator) {} }
 //! let file = std::fs::File::open("products.jsonl")?;
+//! let ids = IdPaths::none().with("product", "$.id").expect("a valid path");
 //! // A generated borrowed view (`feed::borrowed::Product`) is named as itself, and is faster.
-//! let summary = jsonl::validate::<Owned<Product>>(
-//!     file,
-//!     &Options::default(),
-//!     |product, ids: &mut Ids| ids.add("product", &product.id, || {
-//!         acp_runtime::JsonPath::default().key("id")
-//!     }),
-//!     |problem| {
-//!         eprintln!("{problem}");
-//!         Flow::Continue
-//!     },
-//! )?;
+//! let summary = jsonl::validate::<Owned<Product>>(file, &Options::default(), &ids, |problem| {
+//!     eprintln!("{problem}");
+//!     Flow::Continue
+//! })?;
 //! println!("{} lines, {} invalid", summary.lines, summary.invalid);
 //! # Ok::<(), std::io::Error>(())
 //! ```
@@ -26,8 +21,11 @@
 //! How it works: the input is read in blocks of [`Options::chunk_bytes`] cut after their last
 //! newline (the tail is carried into the next block; a line longer than a block grows the buffer
 //! for that line only). With `jobs > 1` the chunks go over a bounded channel to `jobs` worker
-//! threads, which parse and validate every line ([`crate::from_slice`]'s fast path; a failed line
-//! is parsed again to locate the error) and hash the ids the caller names. The calling thread
+//! threads, which check every line: first with the type's scanner ([`crate::scan`]: the text is
+//! walked and checked without building a value, and the ids at the caller's [`IdPaths`] picked up
+//! on the way), and when that falls back (an invalid line, or one the scanner is not sure of) by
+//! parsing and validating it ([`crate::from_slice`]'s fast path; a failed line is parsed again to
+//! locate the error). The ids are hashed. The calling thread
 //! reads, puts finished chunks back in file order (at most `2 × jobs` chunks in flight), checks
 //! id uniqueness and hands out problems strictly in line order, so the output does not depend on
 //! `jobs`. With `jobs == 1` everything runs on the calling thread. Memory stays at a few chunks
@@ -44,6 +42,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::thread;
 
+use serde_json::Value;
+
+use crate::scan::{scan_document, FoundId, IdPaths, Scanned, Scanner};
 use crate::{Document, JsonPath, ParseError, Validate, Validator};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -194,56 +195,8 @@ pub struct Summary {
     pub stopped_early: bool,
 }
 
-/// Collects the ids of one line that must be unique across the file (see [`validate`]).
-pub struct Ids<'a> {
-    mode: IdsMode<'a>,
-    count: u32,
-}
-
-enum IdsMode<'a> {
-    Hash {
-        line: u64,
-        out: &'a mut Vec<IdRef>,
-    },
-    Describe {
-        want: u32,
-        found: &'a mut Option<Described>,
-    },
-}
-
-struct Described {
-    scope: String,
-    id: String,
-    path: JsonPath,
-}
-
-impl Ids<'_> {
-    /// Registers `id` in `scope` (ids of different scopes never clash; use one scope for ids
-    /// that must not repeat across kinds). `path` says where the id is in the line's value; it
-    /// is only called when the id turns out to be a duplicate.
-    pub fn add(&mut self, scope: &str, id: &str, path: impl FnOnce() -> JsonPath) {
-        match &mut self.mode {
-            IdsMode::Hash { line, out } => out.push(IdRef {
-                line: *line,
-                ordinal: self.count,
-                hash: hash_id(scope, id),
-            }),
-            IdsMode::Describe { want, found } => {
-                if *want == self.count {
-                    **found = Some(Described {
-                        scope: scope.to_string(),
-                        id: id.to_string(),
-                        path: path(),
-                    });
-                }
-            }
-        }
-        self.count += 1;
-    }
-}
-
-/// Validates every line of `input` as a `T` (parse, then [`Validate`]) and checks that the ids
-/// `ids` registers for each line are unique across the file.
+/// Validates every line of `input` as a `D` (parse, then [`Validate`]) and checks that the ids at
+/// `ids` are unique across the file (ids of a line that does not parse are not known).
 ///
 /// Every problem goes to `on_problem` in line order (within a line: parse or constraint problems,
 /// then duplicate ids), the same whatever [`Options::jobs`] is; returning [`Flow::Stop`] stops
@@ -253,11 +206,11 @@ impl Ids<'_> {
 /// [`ProblemKind::Encoding`] problem. Duplicate ids are found by 64-bit hash, so a false report
 /// is possible in principle (odds about n²/2⁶⁵ for n ids: 3·10⁻⁸ for a million).
 ///
-/// Errors are those of reading `input`. A panic in `T`'s code or in `ids` is passed on.
+/// Errors are those of reading `input`. A panic in `D`'s code is passed on.
 pub fn validate<D: Document>(
     input: impl Read,
     options: &Options,
-    ids: impl for<'a> Fn(&D::Value<'a>, &mut Ids<'_>) + Sync,
+    ids: &IdPaths,
     on_problem: impl FnMut(Problem) -> Flow,
 ) -> io::Result<Summary> {
     let mut reader = Reader::new(input, options);
@@ -274,8 +227,8 @@ pub fn validate<D: Document>(
         let never = AtomicBool::new(false);
         let mut spare = Vec::new();
         while let Some(chunk) = reader.next_chunk(std::mem::take(&mut spare))? {
-            let mut done = check_chunk(chunk, &ids, reader.max_line_bytes, &never);
-            if collector.absorb(&mut done, &ids) {
+            let mut done = check_chunk::<D>(chunk, ids, reader.max_line_bytes, &never);
+            if collector.absorb::<D>(&mut done, ids) {
                 break;
             }
             if done.data.capacity() <= 2 * reader.chunk_bytes {
@@ -283,7 +236,7 @@ pub fn validate<D: Document>(
             }
         }
     } else {
-        run_parallel(&mut reader, &mut collector, jobs, &ids)?;
+        run_parallel::<D, _, _>(&mut reader, &mut collector, jobs, ids)?;
     }
     let mut summary = collector.summary;
     summary.bom = reader.bom;
@@ -293,16 +246,15 @@ pub fn validate<D: Document>(
 
 type Outcome = Result<Done, Box<dyn std::any::Any + Send + 'static>>;
 
-fn run_parallel<D, R, I, F>(
+fn run_parallel<D, R, F>(
     reader: &mut Reader<R>,
     collector: &mut Collector<F>,
     jobs: usize,
-    ids: &I,
+    ids: &IdPaths,
 ) -> io::Result<()>
 where
     D: Document,
     R: Read,
-    I: for<'a> Fn(&D::Value<'a>, &mut Ids<'_>) + Sync,
     F: FnMut(Problem) -> Flow,
 {
     let limit = 2 * jobs as u64;
@@ -322,7 +274,7 @@ where
                     .and_then(|rx| rx.recv().ok().ok_or(()));
                 let Ok(chunk) = next else { break };
                 let outcome = panic::catch_unwind(AssertUnwindSafe(|| {
-                    check_chunk(chunk, ids, max_line, stop)
+                    check_chunk::<D>(chunk, ids, max_line, stop)
                 }));
                 if done_tx.send(outcome).is_err() {
                     break;
@@ -358,7 +310,7 @@ where
                 waiting.insert(done.seq, done);
                 while let Some(mut done) = waiting.remove(&absorbed) {
                     absorbed += 1;
-                    if collector.absorb(&mut done, ids) {
+                    if collector.absorb::<D>(&mut done, ids) {
                         return Ok(());
                     }
                     if done.data.capacity() <= 2 * reader.chunk_bytes {
@@ -554,11 +506,12 @@ struct IdRef {
     hash: u64,
 }
 
-fn check_chunk<D, I>(chunk: Chunk, ids: &I, max_line: usize, stop: &AtomicBool) -> Done
-where
-    D: Document,
-    I: for<'a> Fn(&D::Value<'a>, &mut Ids<'_>),
-{
+fn check_chunk<D: Document>(
+    chunk: Chunk,
+    ids: &IdPaths,
+    max_line: usize,
+    stop: &AtomicBool,
+) -> Done {
     let mut done = Done {
         seq: chunk.seq,
         first_line: 0,
@@ -604,7 +557,7 @@ where
                 } else {
                     // A line ends at a newline or at the end of the chunk: a char boundary.
                     let utf8 = all_utf8.map(|all| &all[start..end]);
-                    check_line(text, utf8, line, ids, &mut validator, &mut done);
+                    check_line::<D>(text, utf8, line, ids, &mut validator, &mut done);
                 }
                 line += 1;
                 start = end + 1;
@@ -621,17 +574,14 @@ fn too_long(length: u64, max: usize) -> String {
 }
 
 /// Checks one line; `utf8` is its text when already known to be UTF-8.
-fn check_line<D, I>(
+fn check_line<D: Document>(
     text: &[u8],
     utf8: Option<&str>,
     line: u64,
-    ids: &I,
+    ids: &IdPaths,
     validator: &mut Validator,
     done: &mut Done,
-) where
-    D: Document,
-    I: for<'a> Fn(&D::Value<'a>, &mut Ids<'_>),
-{
+) {
     if text.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
         done.blank.push(line);
         return;
@@ -652,6 +602,10 @@ fn check_line<D, I>(
             }
         },
     };
+    if let Ok(found) = scan_document(utf8, ids, false, D::scan) {
+        push_ids(ids, &found, line, &mut done.ids);
+        return;
+    }
     // On UTF-8 text `from_str` decides as `from_slice` does, without checking each string's
     // encoding again.
     let value = match serde_json::from_str::<D::Value<'_>>(utf8) {
@@ -665,14 +619,10 @@ fn check_line<D, I>(
             Ok(value) => value,
         },
     };
-    let mut sink = Ids {
-        mode: IdsMode::Hash {
-            line,
-            out: &mut done.ids,
-        },
-        count: 0,
-    };
-    ids(&value, &mut sink);
+    if !ids.is_empty() {
+        let json = serde_json::to_value(&value).unwrap_or_default();
+        push_ids(ids, &ids.find_in(&json), line, &mut done.ids);
+    }
     value.validate(validator);
     for error in validator.take_errors() {
         done.problems.push(Problem {
@@ -682,6 +632,35 @@ fn check_line<D, I>(
             kind: ProblemKind::Constraint,
             message: error.message,
         });
+    }
+}
+
+fn push_ids(ids: &IdPaths, found: &[FoundId<'_>], line: u64, out: &mut Vec<IdRef>) {
+    out.extend(found.iter().enumerate().map(|(ordinal, found)| IdRef {
+        line,
+        ordinal: ordinal as u32,
+        hash: hash_id(ids.scope(found.scope), &found.id),
+    }));
+}
+
+/// The ids of a line with their paths, found the way [`check_line`] found them.
+fn ids_of_line(
+    text: &[u8],
+    ids: &IdPaths,
+    scan: fn(&mut Scanner<'_, '_>) -> Scanned,
+) -> Vec<(String, String, JsonPath)> {
+    let Ok(utf8) = std::str::from_utf8(text) else {
+        return Vec::new();
+    };
+    let owned = |found: Vec<FoundId<'_>>| -> Vec<(String, String, JsonPath)> {
+        found
+            .into_iter()
+            .map(|f| (ids.scope(f.scope).to_string(), f.id.into_owned(), f.path))
+            .collect()
+    };
+    match scan_document(utf8, ids, true, scan) {
+        Ok(found) => owned(found),
+        Err(_) => owned(ids.find_in(&serde_json::from_str::<Value>(utf8).unwrap_or_default())),
     }
 }
 
@@ -908,11 +887,7 @@ struct Collector<F> {
 
 impl<F: FnMut(Problem) -> Flow> Collector<F> {
     /// Reports a chunk's problems and checks its ids; whether to stop.
-    fn absorb<D, I>(&mut self, done: &mut Done, ids: &I) -> bool
-    where
-        D: Document,
-        I: for<'a> Fn(&D::Value<'a>, &mut Ids<'_>),
-    {
+    fn absorb<D: Document>(&mut self, done: &mut Done, ids: &IdPaths) -> bool {
         let base = self.next_line;
         done.first_line = base;
         done.problems.iter_mut().for_each(|p| p.line += base);
@@ -933,7 +908,7 @@ impl<F: FnMut(Problem) -> Flow> Collector<F> {
                 match self.seen.first_line(id.hash, id.line) {
                     None => self.summary.ids += 1,
                     Some(first) => {
-                        let problem = duplicate(id, first, index.line(id.line), ids);
+                        let problem = duplicate::<D>(id, first, index.line(id.line), ids);
                         if self.deliver(problem) {
                             stopped_at = Some(id.line);
                             break 'lines;
@@ -988,23 +963,11 @@ impl<F: FnMut(Problem) -> Flow> Collector<F> {
     }
 }
 
-/// The problem for an id seen before, described by parsing its line again (rare).
-fn duplicate<D, I>(id: &IdRef, first: u64, text: &[u8], ids: &I) -> Problem
-where
-    D: Document,
-    I: for<'a> Fn(&D::Value<'a>, &mut Ids<'_>),
-{
-    let mut found = None;
-    if let Ok(value) = serde_json::from_slice::<D::Value<'_>>(text) {
-        let mut sink = Ids {
-            mode: IdsMode::Describe {
-                want: id.ordinal,
-                found: &mut found,
-            },
-            count: 0,
-        };
-        ids(&value, &mut sink);
-    }
+/// The problem for an id seen before, described by reading its line again (rare).
+fn duplicate<D: Document>(id: &IdRef, first: u64, text: &[u8], ids: &IdPaths) -> Problem {
+    let found = ids_of_line(text, ids, D::scan)
+        .into_iter()
+        .nth(id.ordinal as usize);
     let earlier = if first == id.line {
         "earlier on this line".to_string()
     } else if first == u64::from(u32::MAX) {
@@ -1013,7 +976,7 @@ where
         format!("at line {first}")
     };
     let (path, message) = match found {
-        Some(Described { scope, id, path }) => {
+        Some((scope, id, path)) => {
             let scope = if scope.is_empty() {
                 String::new()
             } else {

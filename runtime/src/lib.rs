@@ -15,6 +15,7 @@ pub mod jsonl;
 mod nullable;
 mod object_only;
 mod parse;
+pub mod scan;
 #[cfg(feature = "server")]
 pub mod server;
 #[cfg(feature = "signing")]

@@ -170,6 +170,11 @@ impl Validator {
         self.errors
     }
 
+    /// Whether no violation has been recorded.
+    pub fn is_clean(&self) -> bool {
+        self.errors.is_empty()
+    }
+
     /// The violations found so far, leaving the validator empty at the document root with its
     /// path buffer kept, for reuse on the next value.
     #[cfg_attr(not(feature = "jsonl"), allow(dead_code))]

@@ -5,9 +5,10 @@
 use std::fmt::Write as _;
 use std::io::{self, Read};
 
-use acp_runtime::jsonl::{self, Flow, Ids, Options, Problem, ProblemKind, Summary};
-use acp_runtime::{Document, JsonPath, Owned, Str, Validate, Validator};
-use serde::Deserialize;
+use acp_runtime::jsonl::{self, Flow, Options, Problem, ProblemKind, Summary};
+use acp_runtime::scan::{once, scan_document, Fallback, IdPaths, Scanned, Scanner};
+use acp_runtime::{Document, Owned, Str, Validate, Validator};
+use serde::{Deserialize, Serialize};
 
 // ---------------------------------------------------------------------------------------------
 // The type under test
@@ -15,7 +16,7 @@ use serde::Deserialize;
 
 // A borrowed view (strings point into the chunk being read), as `feed validate` reads lines;
 // `title` stays owned to show both kinds mix.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct Item<'a> {
     #[serde(borrow)]
@@ -29,7 +30,7 @@ impl Document for Item<'_> {
     type Value<'a> = Item<'a>;
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct Variant<'a> {
     #[serde(borrow)]
@@ -40,7 +41,7 @@ struct Variant<'a> {
     color: Option<Color>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 struct Price<'a> {
     amount: i64,
@@ -49,7 +50,7 @@ struct Price<'a> {
 }
 
 /// An owned type, read through [`Owned`].
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 struct Named {
     name: String,
 }
@@ -58,7 +59,7 @@ impl Validate for Named {
     fn validate(&self, _: &mut Validator) {}
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 enum Color {
     Red,
@@ -99,12 +100,81 @@ impl Validate for Price<'_> {
     }
 }
 
-fn item_ids(item: &Item, ids: &mut Ids) {
-    ids.add("item", &item.id, || JsonPath::default().key("id"));
-    for (i, variant) in item.variants.iter().enumerate() {
-        ids.add("variant", &variant.id, || {
-            JsonPath::default().key("variants").index(i).key("id")
-        });
+fn item_ids() -> IdPaths {
+    IdPaths::none()
+        .with("item", "$.id")
+        .and_then(|ids| ids.with("variant", "$.variants[*].id"))
+        .unwrap()
+}
+
+/// `Item` with a hand-written scanner, as `acp-codegen` emits them for generated types: every
+/// test reads its input both ways and must see the same problems and counts.
+struct ScannedItem;
+
+impl Document for ScannedItem {
+    type Value<'a> = Item<'a>;
+
+    fn scan(s: &mut Scanner<'_, '_>) -> Scanned {
+        let mut seen = 0;
+        s.object(|s, name| match name {
+            "id" => once(&mut seen, 0).and_then(|_| s.string().map(drop)),
+            "title" => {
+                once(&mut seen, 1)?;
+                match s.string()?.is_empty() {
+                    true => Err(Fallback),
+                    false => Ok(()),
+                }
+            }
+            "variants" => once(&mut seen, 2).and_then(|_| s.array(scan_variant).map(drop)),
+            _ => Err(Fallback),
+        })?;
+        match seen & 0b11 {
+            0b11 => Ok(()),
+            _ => Err(Fallback),
+        }
+    }
+}
+
+fn scan_variant(s: &mut Scanner<'_, '_>) -> Scanned {
+    let mut seen = 0;
+    s.object(|s, name| match name {
+        "id" => once(&mut seen, 0).and_then(|_| s.string().map(drop)),
+        "price" => once(&mut seen, 1).and_then(|_| scan_price(s)),
+        "color" => {
+            once(&mut seen, 2)?;
+            match &*s.string()? {
+                "red" | "green" | "blue" => Ok(()),
+                _ => Err(Fallback),
+            }
+        }
+        _ => Err(Fallback),
+    })?;
+    match seen & 0b11 {
+        0b11 => Ok(()),
+        _ => Err(Fallback),
+    }
+}
+
+fn scan_price(s: &mut Scanner<'_, '_>) -> Scanned {
+    let mut seen = 0;
+    s.object(|s, name| match name {
+        "amount" => match once(&mut seen, 0).and_then(|_| s.integer())? {
+            0.. => Ok(()),
+            _ => Err(Fallback),
+        },
+        "currency" => {
+            once(&mut seen, 1)?;
+            let currency = s.string()?;
+            match currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()) {
+                true => Ok(()),
+                false => Err(Fallback),
+            }
+        }
+        _ => Err(Fallback),
+    })?;
+    match seen {
+        0b11 => Ok(()),
+        _ => Err(Fallback),
     }
 }
 
@@ -131,9 +201,36 @@ fn line_of(n: u64) -> String {
     text
 }
 
+#[test]
+fn the_hand_written_scanner_takes_valid_lines_and_their_ids() {
+    let line = line_of(7);
+    let found = scan_document(&line, &item_ids(), true, ScannedItem::scan).unwrap();
+    let ids: Vec<String> = found
+        .iter()
+        .map(|f| format!("{} {}", f.id, f.path))
+        .collect();
+    assert_eq!(
+        ids,
+        [
+            "item-7 $.id",
+            "v-7-0 $.variants[0].id",
+            "v-7-1 $.variants[1].id",
+            "v-7-2 $.variants[2].id"
+        ]
+    );
+}
+
+/// The problems and summary of `input`, the same whether lines are scanned or parsed.
 fn run(input: &[u8], options: &Options) -> (Vec<Problem>, Summary) {
+    let parsed = run_as::<Item>(input, options);
+    let scanned = run_as::<ScannedItem>(input, options);
+    assert_eq!(parsed, scanned, "scanned lines must read as parsed ones");
+    parsed
+}
+
+fn run_as<D: Document>(input: &[u8], options: &Options) -> (Vec<Problem>, Summary) {
     let mut problems = Vec::new();
-    let summary = jsonl::validate::<Item>(input, options, item_ids, |problem| {
+    let summary = jsonl::validate::<D>(input, options, &item_ids(), |problem| {
         problems.push(problem);
         Flow::Continue
     })
@@ -494,16 +591,17 @@ fn max_errors_and_flow_stop_stop_at_the_same_line_whatever_jobs() {
     // Stop at the first duplicate id.
     for jobs in [1, 2, 8] {
         let mut seen = Vec::new();
-        let summary = jsonl::validate::<Item>(&input[..], &options(jobs, 512), item_ids, |p| {
-            let kind = p.kind;
-            seen.push(p);
-            if kind == ProblemKind::DuplicateId {
-                Flow::Stop
-            } else {
-                Flow::Continue
-            }
-        })
-        .unwrap();
+        let summary =
+            jsonl::validate::<ScannedItem>(&input[..], &options(jobs, 512), &item_ids(), |p| {
+                let kind = p.kind;
+                seen.push(p);
+                if kind == ProblemKind::DuplicateId {
+                    Flow::Stop
+                } else {
+                    Flow::Continue
+                }
+            })
+            .unwrap();
         assert_eq!(seen.last().unwrap().line, 900);
         assert_eq!(seen.len(), 11);
         assert_eq!((summary.lines, summary.blank), (900, 0));
@@ -555,22 +653,52 @@ fn duplicate_ids_are_found_across_chunk_boundaries() {
         brief(&problems),
         vec![(2, ProblemKind::DuplicateId, "$.id".to_string())]
     );
-    let summary = jsonl::validate::<Item>(
-        input.as_bytes(),
-        &options(2, 64),
-        |_, _| {},
-        |_| Flow::Continue,
-    )
-    .unwrap();
+    let summary =
+        jsonl::validate::<ScannedItem>(input.as_bytes(), &options(2, 64), &IdPaths::none(), |_| {
+            Flow::Continue
+        })
+        .unwrap();
     assert_eq!((summary.valid, summary.ids), (2, 0));
+}
+
+/// The thread an [`OnCaller`] line must be validated on.
+static CALLER: std::sync::OnceLock<std::thread::ThreadId> = std::sync::OnceLock::new();
+
+/// Any object; validating it checks the thread it runs on.
+#[derive(Debug, Deserialize, Serialize)]
+struct OnCaller(serde_json::Map<String, serde_json::Value>);
+
+impl Validate for OnCaller {
+    fn validate(&self, _: &mut Validator) {
+        assert_eq!(Some(std::thread::current().id()), CALLER.get().copied());
+    }
+}
+
+/// Any object; validating `{"id": "item-2000", ..}` panics.
+#[derive(Debug, Deserialize, Serialize)]
+struct Explosive(serde_json::Map<String, serde_json::Value>);
+
+impl Validate for Explosive {
+    fn validate(&self, _: &mut Validator) {
+        assert!(
+            self.0.get("id").and_then(|id| id.as_str()) != Some("item-2000"),
+            "boom"
+        );
+    }
 }
 
 #[test]
 fn one_job_runs_on_the_calling_thread() {
-    let caller = std::thread::current().id();
+    CALLER.set(std::thread::current().id()).unwrap();
     let input = format!("{}\n{}\n", line_of(1), line_of(2));
-    let check = |_: &Item, _: &mut Ids| assert_eq!(std::thread::current().id(), caller);
-    jsonl::validate::<Item>(input.as_bytes(), &options(1, 64), check, |_| Flow::Continue).unwrap();
+    let summary = jsonl::validate::<Owned<OnCaller>>(
+        input.as_bytes(),
+        &options(1, 64),
+        &IdPaths::none(),
+        |_| Flow::Continue,
+    )
+    .unwrap();
+    assert_eq!(summary.valid, 2);
 }
 
 /// Fails after handing out `ok` bytes.
@@ -601,16 +729,18 @@ fn read_errors_and_panics_come_back_without_hanging() {
             ok: 100_000,
         };
         let error =
-            jsonl::validate::<Item>(reader, &options(jobs, 1000), item_ids, |_| Flow::Continue)
-                .unwrap_err();
+            jsonl::validate::<ScannedItem>(reader, &options(jobs, 1000), &item_ids(), |_| {
+                Flow::Continue
+            })
+            .unwrap_err();
         assert_eq!(error.to_string(), "disk on fire");
     }
     for jobs in [1, 4] {
         let outcome = std::panic::catch_unwind(|| {
-            jsonl::validate::<Item>(
+            jsonl::validate::<Owned<Explosive>>(
                 &input[..],
                 &options(jobs, 1000),
-                |item: &Item<'_>, _: &mut Ids| assert_ne!(item.id, "item-2000", "boom"),
+                &IdPaths::none(),
                 |_| Flow::Continue,
             )
         });
@@ -618,6 +748,7 @@ fn read_errors_and_panics_come_back_without_hanging() {
         let message = payload
             .downcast_ref::<String>()
             .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
             .unwrap_or_default();
         assert!(message.contains("boom"), "{message}");
     }
@@ -630,7 +761,7 @@ fn owned_types_go_through_owned() {
     let summary = jsonl::validate::<Owned<Named>>(
         input.as_bytes(),
         &options(1, 64),
-        |named, ids| ids.add("", &named.name, || JsonPath::default().key("name")),
+        &IdPaths::none().with("", "$.name").unwrap(),
         |problem| {
             problems.push(problem);
             Flow::Continue

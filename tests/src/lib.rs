@@ -63,6 +63,19 @@ pub fn roundtrip_borrowed(
     }
 }
 
+/// Whether the scanner of the type generated for `schema` accepts `text` (see
+/// `acp_runtime::scan`); `None` when the schema has no scanner of its own.
+pub fn scan(version: &str, schema: &str, text: &str) -> Option<bool> {
+    match version {
+        "2025-09-29" => acp::v2025_09_29::__scan(schema, text),
+        "2025-12-12" => acp::v2025_12_12::__scan(schema, text),
+        "2026-01-16" => acp::v2026_01_16::__scan(schema, text),
+        "2026-01-30" => acp::v2026_01_30::__scan(schema, text),
+        "2026-04-17" => acp::v2026_04_17::__scan(schema, text),
+        other => panic!("version {other} has no module in the generated crate: add its feature"),
+    }
+}
+
 /// An independent validator (the `jsonschema` crate) over all files of one version: the one
 /// `acp-codegen lint` uses, built from the same pin-checked files.
 pub struct Oracle(acp_codegen::lint::Oracle);

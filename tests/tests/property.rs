@@ -43,7 +43,7 @@ use acp_codegen::emit::translate_pattern;
 use acp_codegen::ir::{Additional, MemberTest, Rules, Shape, Struct, TypeId, TypeKind, TypeRef};
 use acp_codegen::Api;
 use acp_e2e::{
-    api, explained_by_closed_allof, first_difference, json_eq, roundtrip, roundtrip_borrowed,
+    api, explained_by_closed_allof, first_difference, json_eq, roundtrip, roundtrip_borrowed, scan,
     versions, Oracle,
 };
 use jsonschema::error::ValidationErrorKind;
@@ -71,6 +71,9 @@ const UNION_ATTEMPTS: usize = 12;
 const MAX_DISCARDED_SHARE: f64 = 0.1;
 /// The failure of a generated type that lacks a constraint of the schema.
 const ACCEPTS_INVALID: &str = "the generated type accepts an instance the validator rejects";
+/// Instances per type broken on purpose to check the scanners, at this many places each.
+const MUTATED_CASES: u32 = 4;
+const MUTATED_PLACES: usize = 12;
 /// Budget of checks spent shrinking a failing instance.
 const SHRINK_CHECKS: usize = 400;
 
@@ -160,6 +163,25 @@ fn lookup<'v>(root: &'v Value, path: &[String]) -> Option<&'v Value> {
     path.iter().try_fold(root, |value, key| value.get(key))
 }
 
+/// The JSON pointer of every value inside `value` (`value` itself as `at`).
+fn json_pointers(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::Object(members) => {
+            for (key, member) in members {
+                let key = key.replace('~', "~0").replace('/', "~1");
+                json_pointers(member, format!("{at}/{key}"), out);
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                json_pointers(item, format!("{at}/{index}"), out);
+            }
+        }
+        _ => {}
+    }
+    out.push(at);
+}
+
 fn lookup_mut<'v>(root: &'v mut Value, path: &[String]) -> Option<&'v mut Value> {
     path.iter().try_fold(root, |value, key| value.get_mut(key))
 }
@@ -189,6 +211,12 @@ struct Stats {
     undeclared_members: usize,
     conditions_fixed: usize,
     alternatives_chosen: usize,
+    /// Instances of types with a scanner (`acp_runtime::scan`), and those it accepted.
+    scannable: usize,
+    scanned: usize,
+    /// Instances broken on purpose for the scanners, and those a scanner still accepted.
+    mutants: usize,
+    mutants_scanned: usize,
     failures: Vec<String>,
 }
 
@@ -821,12 +849,85 @@ impl<'a> Run<'a> {
 
     // ---- checking ----
 
+    /// Breaks `value` at random places (a member removed, a value replaced by one of another
+    /// type or sign, an undeclared member added): whatever of that the type's scanner accepts,
+    /// the owned type must accept too. (A scanner that is unsure falls back to the parse.)
+    fn check_scanner_on_mutants(&mut self, name: &str, schema: &str, value: &Value) {
+        let mut places = Vec::new();
+        json_pointers(value, String::new(), &mut places);
+        let replacements = [
+            Value::Null,
+            Value::from(7),
+            Value::from(-1),
+            Value::from(1.5),
+            Value::from(""),
+            Value::from("x"),
+            Value::Array(Vec::new()),
+            Value::Object(Map::new()),
+            Value::Bool(true),
+        ];
+        for _ in 0..MUTATED_PLACES.min(places.len()) {
+            let place = places[self.below(places.len())].clone();
+            let mut mutants: Vec<Value> = replacements
+                .iter()
+                .filter_map(|replacement| {
+                    let mut mutant = value.clone();
+                    *mutant.pointer_mut(&place)? = replacement.clone();
+                    Some(mutant)
+                })
+                .collect();
+            if let Some((parent, last)) = place.rsplit_once('/') {
+                let mut mutant = value.clone();
+                let key = last.replace("~1", "/").replace("~0", "~");
+                let removed = match mutant.pointer_mut(parent) {
+                    Some(Value::Object(members)) => members.shift_remove(&key).is_some(),
+                    Some(Value::Array(items)) => match key.parse::<usize>() {
+                        Ok(index) if index < items.len() => {
+                            items.remove(index);
+                            true
+                        }
+                        _ => false,
+                    },
+                    _ => false,
+                };
+                if removed {
+                    mutants.push(mutant);
+                }
+            }
+            if let Some(Value::Object(members)) = value.pointer(&place) {
+                let mut members = members.clone();
+                members.insert("zz_undeclared".into(), Value::from(1));
+                let mut mutant = value.clone();
+                if let Some(target) = mutant.pointer_mut(&place) {
+                    *target = Value::Object(members);
+                    mutants.push(mutant);
+                }
+            }
+            for mutant in mutants {
+                self.stats.mutants += 1;
+                if scan(&self.version, schema, &mutant.to_string()) != Some(true) {
+                    continue;
+                }
+                self.stats.mutants_scanned += 1;
+                if let Some(Err(error)) = roundtrip(&self.version, schema, mutant.clone()) {
+                    self.stats.failures.push(format!(
+                        "{} {name} ({schema}): the scanner accepts what the owned type rejects ({error} at {}): {mutant}",
+                        self.version,
+                        error.path()
+                    ));
+                }
+            }
+        }
+    }
+
     /// Validates `value`, round-trips it through the generated type and validates the result.
     fn check(&mut self, schema: &str, value: &Value) -> Verdict {
         let parsed = catch_unwind(AssertUnwindSafe(|| {
             let owned = roundtrip(&self.version, schema, value.clone());
-            let view = roundtrip_borrowed(&self.version, schema, &value.to_string());
-            (owned, view)
+            let text = value.to_string();
+            let view = roundtrip_borrowed(&self.version, schema, &text);
+            let scanned = scan(&self.version, schema, &text);
+            (owned, (view, scanned))
         }));
         let parsed = match parsed {
             Err(panic) => {
@@ -846,7 +947,16 @@ impl<'a> Run<'a> {
                     detail: format!("`__roundtrip` does not know {schema}"),
                 };
             }
-            Ok((Some(parsed), view)) => {
+            Ok((Some(parsed), (view, scanned))) => {
+                self.stats.scannable += usize::from(scanned.is_some());
+                self.stats.scanned += usize::from(scanned == Some(true));
+                // The scanner may fall back on anything; what it accepts, the type accepts.
+                if scanned == Some(true) && parsed.is_err() {
+                    return Verdict::Fail {
+                        kind: "the scanner accepts what the owned type rejects",
+                        detail: format!("owned: {parsed:?}"),
+                    };
+                }
                 // The borrowed view of the schema's struct, when it has one, reads the JSON text
                 // exactly as the owned type reads the value.
                 let agrees = match (&parsed, &view) {
@@ -1094,6 +1204,9 @@ fn run_version(version: &str, cases: u32, seed: u64, only: Option<&str>) -> (Str
             let value = run.value(&root, 0);
             run.stats.instances += 1;
             let verdict = run.check(&schema, &value);
+            if case < MUTATED_CASES {
+                run.check_scanner_on_mutants(&def.name, &schema, &value);
+            }
             if matches!(verdict, Verdict::Pass | Verdict::Known(_)) && !aliases.is_empty() {
                 run.stats.alias_checked += 1;
                 match run.check_aliases(&aliases, &value) {
@@ -1173,6 +1286,12 @@ fn run_version(version: &str, cases: u32, seed: u64, only: Option<&str>) -> (Str
         s.nulls, s.absent_optional, s.undeclared_members, s.conditions_fixed, s.alternatives_chosen, s.union_retries
     )
     .unwrap();
+    writeln!(
+        report,
+        "  scanners: {} of {} instances of types with one taken without a parse; {} of {} broken instances taken (and accepted by the owned type)",
+        s.scanned, s.scannable, s.mutants_scanned, s.mutants
+    )
+    .unwrap();
     for ((defect, name), count) in &s.known_types {
         writeln!(
             report,
@@ -1218,12 +1337,20 @@ fn generated_types_round_trip_random_valid_instances() {
     });
     let mut failures = Vec::new();
     let mut discarded = 0;
+    let (mut scannable, mut scanned) = (0, 0);
     println!("property test: {cases} cases per type, seed {seed}");
     for (report, stats) in results {
         print!("{report}");
         discarded += stats.discarded;
+        scannable += stats.scannable;
+        scanned += stats.scanned;
         failures.extend(stats.failures);
     }
+    // Scanners that always fell back would pass the check above without checking anything.
+    assert!(
+        only.is_some() || scanned * 2 > scannable,
+        "scanners took only {scanned} of {scannable} instances"
+    );
     println!(
         "total: {discarded} discarded, {} failed, {:.1}s",
         failures.len(),

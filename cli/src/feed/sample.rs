@@ -1443,7 +1443,7 @@ mod tests {
         let summary = jsonl::validate::<acp::v2026_04_17::feed::borrowed::Product>(
             bytes,
             &options,
-            crate::feed::validate::product_ids_2026_04_17,
+            &crate::feed::validate::product_ids_2026_04_17(),
             |problem| {
                 problems.push(problem);
                 Flow::Continue

@@ -12,7 +12,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use acp_codegen::source::{escape_token, SourceFile};
-use acp_runtime::jsonl::{self, Flow, Ids, Options, Problem, ProblemKind, Summary};
+use acp_runtime::jsonl::{self, Flow, Options, Problem, ProblemKind, Summary};
+use acp_runtime::scan::IdPaths;
 use acp_runtime::{Document, JsonPath, ParseError, PathSegment, Validate};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::de::DeserializeOwned;
@@ -69,23 +70,18 @@ pub fn run(request: &Request, out: &mut dyn Write) -> Result<Verdict, String> {
     if version == acp::v2026_04_17::API_VERSION {
         // Lines are read as borrowed views (no string copied); metadata.json is one small file.
         use acp::v2026_04_17::feed::{borrowed::Product, FeedMetadata};
-        return run_version::<Product, FeedMetadata>(request, out, product_ids_2026_04_17);
+        return run_version::<Product, FeedMetadata>(request, out, &product_ids_2026_04_17());
     }
     Err(unsupported_version(version))
 }
 
 /// The ids that must be unique across a 2026-04-17 feed: product ids, and variant ids (across
 /// all products). Ids of a line that does not parse as a `Product` are not known.
-pub fn product_ids_2026_04_17(
-    product: &acp::v2026_04_17::feed::borrowed::Product<'_>,
-    ids: &mut Ids<'_>,
-) {
-    ids.add("product", &product.id, || JsonPath::default().key("id"));
-    for (index, variant) in product.variants.iter().enumerate() {
-        ids.add("variant", &variant.id, || {
-            JsonPath::default().key("variants").index(index).key("id")
-        });
-    }
+pub fn product_ids_2026_04_17() -> IdPaths {
+    IdPaths::none()
+        .with("product", "$.id")
+        .and_then(|ids| ids.with("variant", "$.variants[*].id"))
+        .expect("well-formed id paths")
 }
 
 fn unsupported_version(version: &str) -> String {
@@ -103,7 +99,7 @@ fn unsupported_version(version: &str) -> String {
 fn run_version<P, M>(
     request: &Request,
     out: &mut dyn Write,
-    ids: impl for<'a> Fn(&P::Value<'a>, &mut Ids<'_>) + Sync,
+    ids: &IdPaths,
 ) -> Result<Verdict, String>
 where
     P: Document,

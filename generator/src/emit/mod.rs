@@ -6,6 +6,7 @@ pub mod conformance_tests;
 pub mod crate_files;
 pub mod json_schema;
 pub mod models;
+mod scan;
 mod server;
 
 /// Options that change the emitted code.

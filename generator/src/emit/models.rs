@@ -265,7 +265,7 @@ impl<'a> Emitter<'a> {
         false
     }
 
-    fn path_to(&self, from_module: usize, id: TypeId) -> TokenStream {
+    pub(super) fn path_to(&self, from_module: usize, id: TypeId) -> TokenStream {
         let def = &self.api.types[id];
         let name = ident(&def.name);
         let module = ident(&self.api.modules[def.module].name);
@@ -323,6 +323,11 @@ impl<'a> Emitter<'a> {
         self.api
     }
 
+    /// The options it is emitted with.
+    pub(super) fn options(&self) -> EmitOptions {
+        self.options
+    }
+
     /// The type of a value of `ty` as written inside spec module `module` (nullable values are
     /// `Option`).
     pub(crate) fn element_type_in(&self, module: usize, ty: &TypeRef) -> TokenStream {
@@ -341,7 +346,7 @@ impl<'a> Emitter<'a> {
 
     /// Whether the named type `id` is emitted as a type alias (a newtype with nothing of its own
     /// to check), which cannot have trait impls of its own.
-    fn is_alias(&self, id: TypeId) -> bool {
+    pub(super) fn is_alias(&self, id: TypeId) -> bool {
         match &self.api.types[id].kind {
             TypeKind::Newtype(inner) => {
                 self.checks(inner, quote!(value)).is_empty()
@@ -356,6 +361,12 @@ impl<'a> Emitter<'a> {
         if self.is_alias(id) {
             return item;
         }
+        let scan = if self.options.borrowed {
+            super::scan::scan_impl(self, id)
+        } else {
+            quote!()
+        };
+        let item = quote!(#item #scan);
         let schemars = self.json_schema_impl(id);
         quote! {
             #item
@@ -554,6 +565,10 @@ impl<'a> Emitter<'a> {
                 quote! {
                     impl acp_runtime::Document for #name<'_> {
                         type Value<'a> = #name<'a>;
+
+                        fn scan(s: &mut acp_runtime::scan::Scanner<'_, '_>) -> acp_runtime::scan::Scanned {
+                            <super::#name as acp_runtime::scan::Scan>::scan(s)
+                        }
                     }
 
                     impl From<#name<'_>> for super::#name {
@@ -852,7 +867,7 @@ impl<'a> Emitter<'a> {
 
     /// Statements checking `value` (a reference to a non-null value of `ty`) against the rules
     /// of `ty`; `v` is the validator. Empty when there is nothing to check.
-    fn checks(&self, ty: &TypeRef, value: TokenStream) -> TokenStream {
+    pub(super) fn checks(&self, ty: &TypeRef, value: TokenStream) -> TokenStream {
         let rules = &ty.rules;
         let mut out = Vec::new();
         match &ty.shape {
@@ -1034,7 +1049,27 @@ impl<'a> Emitter<'a> {
                 }
                 _ => None,
             });
+            let scan_arms = entries.iter().filter_map(|(key, ty)| match ty.shape {
+                Shape::Named(id) if !self.is_alias(id) && !ty.nullable && ty.rules.is_empty() => {
+                    let def = &self.api.types[id];
+                    let (module, name) = (ident(&self.api.modules[def.module].name), ident(&def.name));
+                    Some(quote!(#key => <#module::#name as acp_runtime::scan::Scan>::scan))
+                }
+                _ => None,
+            });
             quote! {
+                /// Whether the scanner of the type generated for `schema` accepts `text` (it
+                /// falls back when not sure; then the full parse decides). `None` when that
+                /// schema has no scanner of its own.
+                #[doc(hidden)]
+                pub fn __scan(schema: &str, text: &str) -> Option<bool> {
+                    let scan: fn(&mut acp_runtime::scan::Scanner<'_, '_>) -> acp_runtime::scan::Scanned = match schema {
+                        #(#scan_arms,)*
+                        _ => return None,
+                    };
+                    Some(acp_runtime::scan::scan_document(text, &acp_runtime::scan::IdPaths::none(), false, scan).is_ok())
+                }
+
                 /// Like `__roundtrip`, from JSON text, through the borrowed view of the struct
                 /// generated for `schema` (checking that the view converted into the owned type
                 /// serializes the same). `None` when that schema has no view.
