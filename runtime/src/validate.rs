@@ -98,6 +98,52 @@ pub enum Format {
     Date,
 }
 
+/// Whether `text` is an `http`/`https` URI of the plainest kind: a host of letters, digits,
+/// dots and hyphens, no port or user, then path, query and fragment characters that RFC 3986
+/// allows unescaped (no `%`). Every such text is a URI, so the check skips the full parser
+/// (`fluent-uri`), which is most of the cost of checking a feed's URLs; anything else goes to it.
+fn is_plain_http_uri(text: &str) -> bool {
+    let Some(rest) = text
+        .strip_prefix("https://")
+        .or_else(|| text.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (host, tail) = rest.split_at(host_end);
+    let host_ok = !host.is_empty()
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
+    // pchar, "/" and "?" (RFC 3986 3.3, 3.4, 3.5), without percent-encoding.
+    let plain = |b: u8| {
+        b.is_ascii_alphanumeric()
+            || matches!(
+                b,
+                b'-' | b'.'
+                    | b'_'
+                    | b'~'
+                    | b'!'
+                    | b'$'
+                    | b'&'
+                    | b'\''
+                    | b'('
+                    | b')'
+                    | b'*'
+                    | b'+'
+                    | b','
+                    | b';'
+                    | b'='
+                    | b':'
+                    | b'@'
+                    | b'/'
+                    | b'?'
+            )
+    };
+    let (before, fragment) = tail.split_once('#').unwrap_or((tail, ""));
+    host_ok && before.bytes().all(plain) && fragment.bytes().all(plain)
+}
+
 /// String constraints of one schema.
 #[derive(Debug, Clone, Copy)]
 pub struct StringRules {
@@ -259,6 +305,7 @@ impl Validator {
             )
             .err()
             .map(|e| format!("`{value}` is not an email address ({e})")),
+            Format::Uri if is_plain_http_uri(value) => None,
             Format::Uri => fluent_uri::Uri::parse(value)
                 .err()
                 .map(|e| format!("`{value}` is not a URI ({e})")),
@@ -890,6 +937,82 @@ mod tests {
             });
             v.into_errors().remove(0).path
         });
+    }
+
+    #[test]
+    fn plain_http_uris_are_uris_to_the_full_parser_too() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let pieces = [
+            "http://",
+            "https://",
+            "HTTP://",
+            "ftp://",
+            "a",
+            "Z",
+            "9",
+            ".",
+            "-",
+            "_",
+            "~",
+            "/",
+            "?",
+            "#",
+            "%",
+            "%41",
+            ":",
+            "@",
+            "[",
+            "]",
+            " ",
+            "!",
+            "'",
+            "=",
+            "&",
+            "é",
+            "\\",
+            "{",
+            "|",
+            "^",
+            "`",
+            "\"",
+            "<",
+            "example.com",
+            "//",
+        ];
+        let mut taken = 0;
+        for _ in 0..50_000 {
+            let mut text = String::from(if next() % 2 == 0 {
+                "https://"
+            } else {
+                "http://"
+            });
+            for _ in 0..next() % 12 {
+                text.push_str(pieces[(next() % pieces.len() as u64) as usize]);
+            }
+            if is_plain_http_uri(&text) {
+                taken += 1;
+                assert!(fluent_uri::Uri::parse(text.as_str()).is_ok(), "{text}");
+            }
+        }
+        assert!(taken > 1_000, "only {taken} taken");
+        for text in ["https://merchant.example/p/1?variant=a&x=1#top", "http://a"] {
+            assert!(is_plain_http_uri(text), "{text}");
+        }
+        for text in [
+            "https://",
+            "https://a b",
+            "https://a:80/",
+            "https://a/%41",
+            "https://a#b#c",
+        ] {
+            assert!(!is_plain_http_uri(text), "{text}");
+        }
     }
 
     #[test]

@@ -2,15 +2,15 @@
 //! spec's feed examples written one per line (`products.jsonl`, as the feed spec describes it):
 //! all valid as given; with injected faults each is reported at its line and JSONPath, and the
 //! verdict on every line agrees with the `jsonschema` crate on the spec's `Product` schema. The
-//! borrowed view `feed::borrowed::Product` (what `feed validate` reads) reports exactly what the
-//! owned type reports.
+//! borrowed view `feed::borrowed::Product` (what `feed validate` reads: lines scanned, parsed only
+//! when the scanner falls back) reports exactly what the owned type (every line parsed) reports.
 
 use std::io::Write as _;
 
 use acp::v2026_04_17::feed::{borrowed, Product};
 use acp_e2e::{spec_root, Oracle};
-use acp_runtime::jsonl::{self, Flow, Ids, Options, Problem, ProblemKind, Summary};
-use acp_runtime::JsonPath;
+use acp_runtime::jsonl::{self, Flow, Options, Problem, ProblemKind, Summary};
+use acp_runtime::scan::IdPaths;
 use serde_json::{json, Value};
 
 const VERSION: &str = "2026-04-17";
@@ -18,29 +18,11 @@ const SCHEMA: &str = "spec/2026-04-17/json-schema/schema.feed.json#/$defs/Produc
 const LINES: usize = 40;
 
 /// Product and variant ids must each be unique across the file.
-fn register<'a>(ids: &mut Ids, product: &str, variants: impl Iterator<Item = &'a str>) {
-    ids.add("product", product, || JsonPath::default().key("id"));
-    for (i, variant) in variants.enumerate() {
-        ids.add("variant", variant, || {
-            JsonPath::default().key("variants").index(i).key("id")
-        });
-    }
-}
-
-fn product_ids(product: &Product, ids: &mut Ids) {
-    register(
-        ids,
-        &product.id,
-        product.variants.iter().map(|v| v.id.as_str()),
-    );
-}
-
-fn view_ids(product: &borrowed::Product<'_>, ids: &mut Ids) {
-    register(
-        ids,
-        &product.id,
-        product.variants.iter().map(|v| v.id.as_str()),
-    );
+fn ids() -> IdPaths {
+    IdPaths::none()
+        .with("product", "$.id")
+        .and_then(|ids| ids.with("variant", "$.variants[*].id"))
+        .unwrap()
 }
 
 /// Every product of the feed examples (`products` arrays), read from the spec tree.
@@ -106,16 +88,18 @@ fn validate_file(file: &tempfile::NamedTempFile, jobs: usize) -> (Vec<Problem>, 
         ..Options::default()
     };
     let input = std::fs::File::open(file.path()).unwrap();
+    // The owned type has no scanner: every line is parsed.
     let summary =
-        jsonl::validate::<acp_runtime::Owned<Product>>(input, &options, product_ids, |problem| {
+        jsonl::validate::<acp_runtime::Owned<Product>>(input, &options, &ids(), |problem| {
             problems.push(problem);
             Flow::Continue
         })
         .unwrap();
-    // The borrowed view (what `feed validate` reads) finds exactly the same.
+    // The borrowed view (what `feed validate` reads: lines are scanned, and parsed only when
+    // the scanner falls back) finds exactly the same.
     let mut view_problems = Vec::new();
     let input = std::fs::File::open(file.path()).unwrap();
-    let view_summary = jsonl::validate::<borrowed::Product>(input, &options, view_ids, |problem| {
+    let view_summary = jsonl::validate::<borrowed::Product>(input, &options, &ids(), |problem| {
         view_problems.push(problem);
         Flow::Continue
     })
@@ -128,6 +112,10 @@ fn validate_file(file: &tempfile::NamedTempFile, jobs: usize) -> (Vec<Problem>, 
 #[test]
 fn example_products_as_jsonl_are_valid() {
     let lines: Vec<String> = valid_lines().iter().map(Value::to_string).collect();
+    // Valid lines take the fast route: the scanner accepts every one.
+    for line in &lines {
+        assert_eq!(acp::v2026_04_17::__scan(SCHEMA, line), Some(true), "{line}");
+    }
     let file = write_jsonl(&lines);
     for jobs in [1, 2, 4] {
         let (problems, summary) = validate_file(&file, jobs);
