@@ -233,8 +233,10 @@ fn write_catalog(path: &Path, target: u64) -> (u64, u64) {
 
 /// The CLI's path: streaming from the file, typed parse + constraint checks + id uniqueness.
 fn typed(path: &Path, jobs: usize) -> Measured {
+    // As the CLI reads a file: its size known.
     let options = Options {
         jobs,
+        size_hint: std::fs::metadata(path).ok().map(|m| m.len()),
         ..Options::default()
     };
     let started = Instant::now();

@@ -109,40 +109,61 @@ fn is_plain_http_uri(text: &str) -> bool {
     else {
         return false;
     };
-    let host_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let (host, tail) = rest.split_at(host_end);
-    let host_ok = !host.is_empty()
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-');
-    // pchar, "/" and "?" (RFC 3986 3.3, 3.4, 3.5), without percent-encoding.
-    let plain = |b: u8| {
-        b.is_ascii_alphanumeric()
-            || matches!(
-                b,
-                b'-' | b'.'
-                    | b'_'
-                    | b'~'
-                    | b'!'
-                    | b'$'
-                    | b'&'
-                    | b'\''
-                    | b'('
-                    | b')'
-                    | b'*'
-                    | b'+'
-                    | b','
-                    | b';'
-                    | b'='
-                    | b':'
-                    | b'@'
-                    | b'/'
-                    | b'?'
-            )
-    };
-    let (before, fragment) = tail.split_once('#').unwrap_or((tail, ""));
-    host_ok && before.bytes().all(plain) && fragment.bytes().all(plain)
+    let bytes = rest.as_bytes();
+    let host = bytes
+        .iter()
+        .take_while(|&&b| URI_BYTES[b as usize] & HOST != 0)
+        .count();
+    if host == 0 || !matches!(bytes.get(host), None | Some(b'/' | b'?' | b'#')) {
+        return false;
+    }
+    let mut fragment = false;
+    for &b in &bytes[host..] {
+        if b == b'#' && !fragment {
+            fragment = true;
+        } else if URI_BYTES[b as usize] & PLAIN == 0 {
+            return false;
+        }
+    }
+    true
 }
+
+/// [`URI_BYTES`] flags: a byte of a plain host name; a byte a path, query or fragment may hold
+/// unescaped (pchar, `/`, `?`: RFC 3986 3.3-3.5).
+const HOST: u8 = 1;
+const PLAIN: u8 = 2;
+const URI_BYTES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        if c.is_ascii_alphanumeric() || c == b'.' || c == b'-' {
+            table[b] = HOST | PLAIN;
+        } else if matches!(
+            c,
+            b'_' | b'~'
+                | b'!'
+                | b'$'
+                | b'&'
+                | b'\''
+                | b'('
+                | b')'
+                | b'*'
+                | b'+'
+                | b','
+                | b';'
+                | b'='
+                | b':'
+                | b'@'
+                | b'/'
+                | b'?'
+        ) {
+            table[b] = PLAIN;
+        }
+        b += 1;
+    }
+    table
+};
 
 /// String constraints of one schema.
 #[derive(Debug, Clone, Copy)]

@@ -225,6 +225,16 @@ fn run(input: &[u8], options: &Options) -> (Vec<Problem>, Summary) {
     let parsed = run_as::<Item>(input, options);
     let scanned = run_as::<ScannedItem>(input, options);
     assert_eq!(parsed, scanned, "scanned lines must read as parsed ones");
+    // Knowing the size changes how the id table grows, not what it finds.
+    let sized = Options {
+        size_hint: Some(input.len() as u64),
+        ..options.clone()
+    };
+    assert_eq!(
+        run_as::<ScannedItem>(input, &sized),
+        parsed,
+        "with a size hint"
+    );
     parsed
 }
 

@@ -131,6 +131,7 @@ where
     let options = Options {
         jobs: request.jobs,
         max_errors: request.max_errors,
+        size_hint: opened.raw_len.filter(|_| !opened.gzip),
         ..Options::default()
     };
     let started = Instant::now();
