@@ -78,15 +78,20 @@ fn structure(e: &Emitter, module: usize, s: &Struct) -> TokenStream {
     if arms.is_empty() {
         return quote!(s.object(|_, _| Err(acp_runtime::scan::Fallback)));
     }
+    let required = (required != 0).then(|| {
+        quote! {
+            if seen & #required != #required {
+                return Err(acp_runtime::scan::Fallback);
+            }
+        }
+    });
     quote! {
         let mut seen = 0u64;
         s.object(|s, name| match name {
             #(#arms)*
             _ => Err(acp_runtime::scan::Fallback),
         })?;
-        if seen & #required != #required {
-            return Err(acp_runtime::scan::Fallback);
-        }
+        #required
         #count
         Ok(())
     }
