@@ -118,20 +118,20 @@ impl Document for ScannedItem {
         let mut seen = 0;
         s.object(|s, name| match name {
             "id" => once(&mut seen, 0).and_then(|_| s.string().map(drop)),
-            "title" => {
-                once(&mut seen, 1)?;
-                match s.string()?.is_empty() {
-                    true => Err(Fallback),
-                    false => Ok(()),
-                }
-            }
+            "title" => once(&mut seen, 1).and_then(|_| sure(!s.string()?.is_empty())),
             "variants" => once(&mut seen, 2).and_then(|_| s.array(scan_variant).map(drop)),
             _ => Err(Fallback),
         })?;
-        match seen & 0b11 {
-            0b11 => Ok(()),
-            _ => Err(Fallback),
-        }
+        sure(seen & 0b11 == 0b11)
+    }
+}
+
+/// `Ok` when the scanner is sure.
+fn sure(valid: bool) -> Scanned {
+    if valid {
+        Ok(())
+    } else {
+        Err(Fallback)
     }
 }
 
@@ -142,40 +142,25 @@ fn scan_variant(s: &mut Scanner<'_, '_>) -> Scanned {
         "price" => once(&mut seen, 1).and_then(|_| scan_price(s)),
         "color" => {
             once(&mut seen, 2)?;
-            match &*s.string()? {
-                "red" | "green" | "blue" => Ok(()),
-                _ => Err(Fallback),
-            }
+            sure(matches!(&*s.string()?, "red" | "green" | "blue"))
         }
         _ => Err(Fallback),
     })?;
-    match seen & 0b11 {
-        0b11 => Ok(()),
-        _ => Err(Fallback),
-    }
+    sure(seen & 0b11 == 0b11)
 }
 
 fn scan_price(s: &mut Scanner<'_, '_>) -> Scanned {
     let mut seen = 0;
     s.object(|s, name| match name {
-        "amount" => match once(&mut seen, 0).and_then(|_| s.integer())? {
-            0.. => Ok(()),
-            _ => Err(Fallback),
-        },
+        "amount" => once(&mut seen, 0).and_then(|_| sure(s.integer()? >= 0)),
         "currency" => {
             once(&mut seen, 1)?;
             let currency = s.string()?;
-            match currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()) {
-                true => Ok(()),
-                false => Err(Fallback),
-            }
+            sure(currency.len() == 3 && currency.bytes().all(|b| b.is_ascii_uppercase()))
         }
         _ => Err(Fallback),
     })?;
-    match seen {
-        0b11 => Ok(()),
-        _ => Err(Fallback),
-    }
+    sure(seen == 0b11)
 }
 
 // ---------------------------------------------------------------------------------------------
