@@ -42,9 +42,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::thread;
 
-use serde_json::Value;
+use serde::Serialize;
 
-use crate::scan::{scan_document, FoundId, IdPaths, Scanned, Scanner};
+use crate::scan::{scan_document, FoundId, IdPaths};
 use crate::{Document, JsonPath, ParseError, Validate, Validator};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -625,10 +625,7 @@ fn check_line<D: Document>(
             Ok(value) => value,
         },
     };
-    if !ids.is_empty() {
-        let json = serde_json::to_value(&value).unwrap_or_default();
-        push_ids(ids, &ids.find_in(&json), line, &mut done.ids);
-    }
+    push_ids(ids, &parsed_ids(&value, ids), line, &mut done.ids);
     value.validate(validator);
     for error in validator.take_errors() {
         done.problems.push(Problem {
@@ -649,24 +646,29 @@ fn push_ids(ids: &IdPaths, found: &[FoundId<'_>], line: u64, out: &mut Vec<IdRef
     }));
 }
 
-/// The ids of a line with their paths, found the way [`check_line`] found them.
-fn ids_of_line(
-    text: &[u8],
-    ids: &IdPaths,
-    scan: fn(&mut Scanner<'_, '_>) -> Scanned,
-) -> Vec<(String, String, JsonPath)> {
+/// The ids in a parsed line, in the order its serialization holds them (which is not always
+/// the text's).
+fn parsed_ids(value: &impl Serialize, ids: &IdPaths) -> Vec<FoundId<'static>> {
+    if ids.is_empty() {
+        return Vec::new();
+    }
+    let json = serde_json::to_value(value).unwrap_or_default();
+    let found = ids.find_in(&json).into_iter();
+    found.map(FoundId::into_owned).collect()
+}
+
+/// The ids of a line with their paths, found the way [`check_line`] found them (so the
+/// `ordinal`-th is the same id).
+fn ids_of_line<'t, D: Document>(text: &'t [u8], ids: &IdPaths) -> Vec<FoundId<'t>> {
     let Ok(utf8) = std::str::from_utf8(text) else {
         return Vec::new();
     };
-    let owned = |found: Vec<FoundId<'_>>| -> Vec<(String, String, JsonPath)> {
-        found
-            .into_iter()
-            .map(|f| (ids.scope(f.scope).to_string(), f.id.into_owned(), f.path))
-            .collect()
-    };
-    match scan_document(utf8, ids, true, scan) {
-        Ok(found) => owned(found),
-        Err(_) => owned(ids.find_in(&serde_json::from_str::<Value>(utf8).unwrap_or_default())),
+    if let Ok(found) = scan_document(utf8, ids, true, D::scan) {
+        return found;
+    }
+    match serde_json::from_str::<D::Value<'_>>(utf8) {
+        Ok(value) => parsed_ids(&value, ids),
+        Err(_) => Vec::new(),
     }
 }
 
@@ -996,7 +998,7 @@ impl<F: FnMut(Problem) -> Flow> Collector<F> {
 
 /// The problem for an id seen before, described by reading its line again (rare).
 fn duplicate<D: Document>(id: &IdRef, first: u64, text: &[u8], ids: &IdPaths) -> Problem {
-    let found = ids_of_line(text, ids, D::scan)
+    let found = ids_of_line::<D>(text, ids)
         .into_iter()
         .nth(id.ordinal as usize);
     let earlier = if first == id.line {
@@ -1007,7 +1009,8 @@ fn duplicate<D: Document>(id: &IdRef, first: u64, text: &[u8], ids: &IdPaths) ->
         format!("at line {first}")
     };
     let (path, message) = match found {
-        Some((scope, id, path)) => {
+        Some(FoundId { scope, id, path }) => {
+            let scope = ids.scope(scope);
             let scope = if scope.is_empty() {
                 String::new()
             } else {

@@ -91,6 +91,17 @@ pub struct FoundId<'t> {
     pub path: JsonPath,
 }
 
+impl FoundId<'_> {
+    /// The same id, owning its text.
+    pub fn into_owned(self) -> FoundId<'static> {
+        FoundId {
+            scope: self.scope,
+            id: Cow::Owned(self.id.into_owned()),
+            path: self.path,
+        }
+    }
+}
+
 /// The position in a JSON text, the checks run so far and the ids found.
 pub struct Scanner<'t, 'p> {
     text: &'t str,

@@ -683,6 +683,34 @@ impl Validate for Explosive {
 }
 
 #[test]
+fn a_duplicate_is_described_as_found_even_when_the_text_orders_members_otherwise() {
+    // Line 2 breaks a constraint (empty title), so it is parsed, not scanned; its ids are taken
+    // from the parsed value (`id` before `variants`), while its text has `variants` first.
+    let input = concat!(
+        r#"{"id":"a","title":"t","variants":[{"id":"v1","price":{"amount":1,"currency":"EUR"}}]}"#,
+        "\n",
+        r#"{"variants":[{"id":"v1","price":{"amount":1,"currency":"EUR"}}],"title":"","id":"b"}"#,
+        "\n",
+    );
+    let (problems, _) = run(input.as_bytes(), &options(1, 64));
+    let said: Vec<(u64, String, String)> = problems
+        .iter()
+        .map(|p| (p.line, p.path.to_string(), p.message.clone()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (2, "$.title".into(), "must not be empty".into()),
+            (
+                2,
+                "$.variants[0].id".into(),
+                "duplicate variant id `v1`: first used at line 1".into()
+            ),
+        ]
+    );
+}
+
+#[test]
 fn one_job_runs_on_the_calling_thread() {
     CALLER.set(std::thread::current().id()).unwrap();
     let input = format!("{}\n{}\n", line_of(1), line_of(2));
