@@ -608,33 +608,55 @@ fn check_line<D: Document>(
             }
         },
     };
-    if let Ok(found) = scan_document(utf8, ids, false, D::scan) {
-        push_ids(ids, &found, line, &mut done.ids);
-        return;
+    match read_line::<D>(text, utf8, ids, false) {
+        LineRead::Scanned(found) => push_ids(ids, &found, line, &mut done.ids),
+        LineRead::Parsed(value) => {
+            push_ids(ids, &parsed_ids(&value, ids), line, &mut done.ids);
+            value.validate(validator);
+            for error in validator.take_errors() {
+                done.problems.push(Problem {
+                    line,
+                    column: None,
+                    path: error.path,
+                    kind: ProblemKind::Constraint,
+                    message: error.message,
+                });
+            }
+        }
+        LineRead::Unparsable(error) => push_parse_error(error, line, &mut done.problems),
+    }
+}
+
+/// How a line was read.
+enum LineRead<'t, V> {
+    /// Taken by the scanner; the ids found on the way.
+    Scanned(Vec<FoundId<'t>>),
+    /// Parsed (the scanner fell back); not validated yet.
+    Parsed(V),
+    /// Not a value of the type.
+    Unparsable(ParseError),
+}
+
+/// Reads a line as [`check_line`] and [`ids_of_line`] both must, so that the ids they find
+/// are the same ones in the same order: scanned if the scanner is sure, parsed otherwise.
+fn read_line<'t, D: Document>(
+    text: &'t [u8],
+    utf8: &'t str,
+    ids: &IdPaths,
+    paths: bool,
+) -> LineRead<'t, D::Value<'t>> {
+    if let Ok(found) = scan_document(utf8, ids, paths, D::scan) {
+        return LineRead::Scanned(found);
     }
     // On UTF-8 text `from_str` decides as `from_slice` does, without checking each string's
     // encoding again.
-    let value = match serde_json::from_str::<D::Value<'_>>(utf8) {
-        Ok(value) => value,
+    match serde_json::from_str::<D::Value<'t>>(utf8) {
+        Ok(value) => LineRead::Parsed(value),
         // Parsed again, with path tracking, to say where.
-        Err(_) => match crate::from_slice::<D::Value<'_>>(text) {
-            Err(error) => {
-                push_parse_error(error, line, &mut done.problems);
-                return;
-            }
-            Ok(value) => value,
+        Err(_) => match crate::from_slice::<D::Value<'t>>(text) {
+            Err(error) => LineRead::Unparsable(error),
+            Ok(value) => LineRead::Parsed(value),
         },
-    };
-    push_ids(ids, &parsed_ids(&value, ids), line, &mut done.ids);
-    value.validate(validator);
-    for error in validator.take_errors() {
-        done.problems.push(Problem {
-            line,
-            column: None,
-            path: error.path,
-            kind: ProblemKind::Constraint,
-            message: error.message,
-        });
     }
 }
 
@@ -663,12 +685,10 @@ fn ids_of_line<'t, D: Document>(text: &'t [u8], ids: &IdPaths) -> Vec<FoundId<'t
     let Ok(utf8) = std::str::from_utf8(text) else {
         return Vec::new();
     };
-    if let Ok(found) = scan_document(utf8, ids, true, D::scan) {
-        return found;
-    }
-    match serde_json::from_str::<D::Value<'_>>(utf8) {
-        Ok(value) => parsed_ids(&value, ids),
-        Err(_) => Vec::new(),
+    match read_line::<D>(text, utf8, ids, true) {
+        LineRead::Scanned(found) => found,
+        LineRead::Parsed(value) => parsed_ids(&value, ids),
+        LineRead::Unparsable(_) => Vec::new(),
     }
 }
 

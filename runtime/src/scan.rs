@@ -5,9 +5,9 @@
 //! walks the JSON text member by member as the type's serde and [`crate::Validate`] code would
 //! read and check it, running the same constraint checks on the same text. It only ever
 //! *accepts*: anything it is not sure the full parse would accept (an error of any kind, an
-//! unknown or repeated member, an explicit `null`, a union, a map, a number it would have to
-//! round) gives [`Fallback`], and the caller parses the text with serde, which decides and
-//! says what is wrong. So a scanner can be conservative, never lenient: the tests check that
+//! unknown or repeated member, an explicit `null` where serde reads `None`, a union, a map,
+//! nesting over 100 levels) gives [`Fallback`], and the caller parses the text with
+//! serde, which decides and says what is wrong. So a scanner can be conservative, never lenient: the tests check that
 //! every text it accepts the full parse accepts too.
 //!
 //! On the way it picks up the strings at the [`IdPaths`] the caller asks for (a feed's product
