@@ -7,8 +7,6 @@
 #![deny(missing_docs)]
 
 pub mod check;
-/// The conformance suite's foundation: result model, `merchant.toml`, masking, reports.
-pub mod conformance;
 pub mod convert;
 pub mod diagnostics;
 pub mod diff;
@@ -18,8 +16,8 @@ pub mod lint;
 pub mod loader;
 pub mod manifest;
 pub mod naming;
-pub mod scaffold;
 pub mod source;
+pub mod toml_spans;
 
 use std::path::{Path, PathBuf};
 
@@ -375,80 +373,6 @@ impl Generator {
             (manifest::MANIFEST_FILE.to_string(), manifest.to_toml()),
         ];
         Ok((files, diagnostics))
-    }
-
-    /// Writes a test crate into `out` holding the conformance checks of `version`, one
-    /// `#[test]` each, run against `ACP_BASE_URL` (`generate --conformance`). The crate depends
-    /// on `acp-codegen` from `generator` (see [`emit::conformance_tests::generator_source`]).
-    #[cfg(feature = "conformance")]
-    pub fn write_conformance_crate(
-        &self,
-        version: &str,
-        out: &Path,
-        crate_name: &str,
-        generator: &RuntimeSource,
-    ) -> Result<(), Error> {
-        write_files(
-            out,
-            &self.conformance_crate_files(version, crate_name, generator)?,
-        )
-    }
-
-    /// The files of [`Generator::write_conformance_crate`] (paths relative to the crate folder,
-    /// contents), the manifest [`manifest::MANIFEST_FILE`] included. Nothing is written.
-    #[cfg(feature = "conformance")]
-    pub fn conformance_crate_files(
-        &self,
-        version: &str,
-        crate_name: &str,
-        generator: &RuntimeSource,
-    ) -> Result<CrateFiles, Error> {
-        // Fail now, not in the user's CI, when the version's files do not load.
-        let set = self.spec_set(version)?;
-        conformance::VersionSpec::new(&set).map_err(|message| {
-            Error::Invalid(vec![Diagnostic {
-                severity: Severity::Error,
-                code: "validator",
-                location: diagnostics::Location {
-                    file: format!("spec/{version}"),
-                    pointer: String::new(),
-                    line_col: None,
-                },
-                message,
-            }])
-        })?;
-        use emit::conformance_tests as tests;
-        let manifest = manifest::Manifest {
-            generator_version: env!("CARGO_PKG_VERSION").to_string(),
-            crate_name: crate_name.to_string(),
-            conformance: true,
-            versions: vec![version.to_string()],
-            specs: Vec::new(),
-            tolerant: false,
-            server: false,
-            client: false,
-            borrowed: false,
-            runtime: generator.clone(),
-            spec_hashes: set.file_hashes().into_iter().collect(),
-        };
-        let files = [
-            ("Cargo.toml", tests::cargo_toml(crate_name, generator)),
-            ("tests/conformance.rs", tests::tests_source(version)?),
-            ("README.md", tests::readme(crate_name, version)),
-            (
-                "src/lib.rs",
-                format!("//! Conformance tests of ACP API-Version `{version}`: see `tests/`.\n"),
-            ),
-            (
-                "merchant.example.toml",
-                include_str!("../../templates/merchant.example.toml").to_string(),
-            ),
-            (manifest::MANIFEST_FILE, manifest.to_toml()),
-        ];
-        Ok(files
-            .into_iter()
-            .map(|(name, text)| (name.to_string(), text))
-            .collect())
     }
 }
 

@@ -8,6 +8,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::config::MerchantConfig;
+use super::error::SetupError;
 use super::http::{Http, Key, Reply, Request, Signature};
 use super::listener::{Delivery, Listener};
 use super::model::{
@@ -197,13 +198,11 @@ fn fresh_key() -> String {
 
 impl Suite {
     /// A suite for the version whose spec facts are `spec`.
-    pub fn new(spec: VersionSpec, options: SuiteOptions) -> Result<Suite, String> {
+    pub fn new(spec: VersionSpec, options: SuiteOptions) -> Result<Suite, SetupError> {
         let http = Http::new(&options.config, options.request_timeout)?;
         let base_url = options.base_url.trim_end_matches('/').to_string();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(format!(
-                "base URL `{base_url}` must start with http:// or https://"
-            ));
+            return Err(SetupError::BaseUrl(base_url));
         }
         let shape = Shape::of(&spec.version);
         Ok(Suite {
@@ -217,11 +216,11 @@ impl Suite {
 
     /// A suite for `version`, its spec files loaded (and hash-checked) by `generator`.
     pub fn load(
-        generator: &crate::Generator,
+        generator: &acp_codegen::Generator,
         version: &str,
         options: SuiteOptions,
-    ) -> Result<Suite, String> {
-        let set = generator.spec_set(version).map_err(|e| e.to_string())?;
+    ) -> Result<Suite, SetupError> {
+        let set = generator.spec_set(version)?;
         Suite::new(VersionSpec::new(&set)?, options)
     }
 

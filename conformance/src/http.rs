@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::config::{MerchantConfig, SigningAlgorithm};
+use super::error::SetupError;
 use super::model::{Exchange, LoggedRequest, LoggedResponse};
 
 /// Bodies longer than this are cut in the log (legal pages can be large HTML).
@@ -138,7 +139,7 @@ fn cut(text: &str) -> String {
 
 impl Http {
     /// A client for the merchant in `config`, with a per-request timeout.
-    pub fn new(config: &MerchantConfig, timeout: Duration) -> Result<Http, String> {
+    pub fn new(config: &MerchantConfig, timeout: Duration) -> Result<Http, SetupError> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .user_agent(concat!(
@@ -146,12 +147,12 @@ impl Http {
                 env!("CARGO_PKG_VERSION")
             ))
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(SetupError::HttpClient)?;
         Ok(Http {
             client,
             api_key: config.merchant.api_key.clone(),
             psp_key: config.payment.psp_key.clone(),
-            signing: signing_key(config)?,
+            signing: signing_key(config).map_err(SetupError::SigningKey)?,
         })
     }
 
