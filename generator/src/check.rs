@@ -238,7 +238,7 @@ fn regenerate(generator: &Generator, manifest: &Manifest) -> Result<CrateFiles, 
         #[cfg(not(feature = "conformance"))]
         return Err(Error::Invalid(vec![crate::Diagnostic {
             severity: crate::Severity::Error,
-            code: "conformance",
+            code: crate::Code::Conformance,
             location: crate::diagnostics::Location {
                 file: MANIFEST_FILE.to_string(),
                 pointer: String::new(),

@@ -25,7 +25,7 @@ use std::path::{Path, PathBuf};
 
 use acp_specs::Pins;
 
-pub use diagnostics::{Diagnostic, Severity};
+pub use diagnostics::{Code, Diagnostic, Severity};
 pub use emit::crate_files::RuntimeSource;
 pub use emit::EmitOptions;
 pub use ir::Api;
@@ -408,7 +408,7 @@ impl Generator {
         conformance::VersionSpec::new(&set).map_err(|message| {
             Error::Invalid(vec![Diagnostic {
                 severity: Severity::Error,
-                code: "validator",
+                code: Code::Validator,
                 location: diagnostics::Location {
                     file: format!("spec/{version}"),
                     pointer: String::new(),

@@ -4,7 +4,7 @@
 //! example in the spec files is also validated against its schema by an independent validator
 //! (the `jsonschema` crate), so a wrong example is reported where it is written.
 
-use crate::{Diagnostic, Error, Generator};
+use crate::{Code, Diagnostic, Error, Generator};
 
 /// Every finding for one version, sorted by location.
 pub fn lint(generator: &Generator, version: &str) -> Result<Vec<Diagnostic>, Error> {
@@ -23,7 +23,7 @@ fn invalid_examples(set: &crate::SpecSet, api: &crate::Api) -> Result<Vec<Diagno
     let mut oracle = Oracle::new(set).map_err(|message| {
         Error::Invalid(vec![Diagnostic {
             severity: crate::Severity::Error,
-            code: "validator",
+            code: Code::Validator,
             location: crate::diagnostics::Location {
                 file: format!("spec/{}", set.version),
                 pointer: String::new(),
@@ -49,7 +49,7 @@ fn invalid_examples(set: &crate::SpecSet, api: &crate::Api) -> Result<Vec<Diagno
         };
         findings.push(Diagnostic {
             severity: crate::Severity::Warning,
-            code: "invalid-example",
+            code: Code::InvalidExample,
             location: file.locate(&example.origin.pointer),
             message: format!(
                 "example is not valid against {}: {}{more}",
