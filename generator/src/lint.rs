@@ -4,7 +4,7 @@
 //! example in the spec files is also validated against its schema by an independent validator
 //! (the `jsonschema` crate), so a wrong example is reported where it is written.
 
-use crate::{Code, Diagnostic, Error, Generator};
+use crate::{Diagnostic, Error, Generator};
 
 /// Every finding for one version, sorted by location.
 pub fn lint(generator: &Generator, version: &str) -> Result<Vec<Diagnostic>, Error> {
@@ -23,7 +23,7 @@ fn invalid_examples(set: &crate::SpecSet, api: &crate::Api) -> Result<Vec<Diagno
     let mut oracle = Oracle::new(set).map_err(|error| {
         Error::Invalid(vec![Diagnostic {
             severity: crate::Severity::Error,
-            code: Code::Validator,
+            code: crate::Code::Validator,
             location: crate::diagnostics::Location {
                 file: format!("spec/{}", set.version),
                 pointer: String::new(),
@@ -49,7 +49,7 @@ fn invalid_examples(set: &crate::SpecSet, api: &crate::Api) -> Result<Vec<Diagno
         };
         findings.push(Diagnostic {
             severity: crate::Severity::Warning,
-            code: Code::InvalidExample,
+            code: crate::Code::InvalidExample,
             location: file.locate(&example.origin.pointer),
             message: format!(
                 "example is not valid against {}: {}{more}",
@@ -88,7 +88,7 @@ mod oracle {
             /// The spec version whose files were registered.
             version: String,
             /// What the validator said.
-            source: jsonschema::ReferencingError,
+            source: Box<jsonschema::ReferencingError>,
         },
         /// The schema at `file#pointer` does not compile (a reference that does not resolve, a
         /// keyword value the validator refuses, ...).
@@ -178,7 +178,7 @@ mod oracle {
                 .and_then(|builder| builder.prepare())
                 .map_err(|source| OracleError::Register {
                     version: set.version.clone(),
-                    source,
+                    source: Box::new(source),
                 })?;
             Ok(Oracle {
                 registry,
