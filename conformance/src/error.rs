@@ -7,13 +7,8 @@ pub enum SetupError {
     #[error(transparent)]
     Spec(#[from] acp_codegen::Error),
     /// The independent JSON Schema validator could not load the version's schemas.
-    #[error("the JSON Schema validator cannot load the spec files of {version}: {message}")]
-    Validator {
-        /// The version.
-        version: String,
-        /// What the validator said.
-        message: String,
-    },
+    #[error(transparent)]
+    Validator(#[from] acp_codegen::lint::OracleError),
     /// The base URL is not an http(s) URL.
     #[error("base URL `{0}` must start with http:// or https://")]
     BaseUrl(String),

@@ -128,12 +128,7 @@ impl VersionSpec {
             checkout: document(Api::Checkout),
             delegate_payment: document(Api::DelegatePayment),
             webhooks: document(Api::Webhooks),
-            oracle: Mutex::new(Oracle::merging_closed_allof(set).map_err(|error| {
-                SetupError::Validator {
-                    version: set.version.clone(),
-                    message: error.to_string(),
-                }
-            })?),
+            oracle: Mutex::new(Oracle::merging_closed_allof(set)?),
         })
     }
 

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use acp_codegen::diagnostics::{Diagnostic, Location, Severity};
+use acp_codegen::diagnostics::{Code, Diagnostic, Location, Severity};
 use acp_codegen::manifest::{Manifest, MANIFEST_FILE};
 use acp_codegen::{write_files, CrateFiles, Error, Generator};
 use quote::{format_ident, quote};
@@ -192,7 +192,7 @@ pub fn crate_files(
     VersionSpec::new(&set).map_err(|error| {
         Error::Invalid(vec![Diagnostic {
             severity: Severity::Error,
-            code: "validator",
+            code: Code::Validator,
             location: Location {
                 file: format!("spec/{version}"),
                 pointer: String::new(),

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 
 use acp_specs::Pins;
 
-pub use diagnostics::{Diagnostic, Severity};
+pub use diagnostics::{Code, Diagnostic, Severity};
 pub use emit::crate_files::RuntimeSource;
 pub use emit::EmitOptions;
 pub use ir::Api;

@@ -178,7 +178,7 @@ pub fn explained_by_closed_allof(api: &acp_codegen::Api, schema: &str, errors: &
         .diagnostics
         .iter()
         .filter(|d| {
-            d.code == "allof-closed-part"
+            d.code == acp_codegen::Code::AllofClosedPart
                 && reachable.iter().any(|&id| {
                     let origin = &api.types[id].origin;
                     d.location.file == origin.file && d.location.pointer == origin.pointer

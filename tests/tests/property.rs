@@ -253,7 +253,7 @@ fn known_defect(api: &Api, schema: &str, error: &str) -> Option<&'static str> {
     let reports: Vec<&str> = api
         .diagnostics
         .iter()
-        .filter(|d| d.code == "openapi-jsonschema-mismatch")
+        .filter(|d| d.code == acp_codegen::Code::OpenapiJsonschemaMismatch)
         .map(|d| d.message.as_str())
         .collect();
     let reported = |needle: String| reports.iter().any(|r| r.contains(&needle));

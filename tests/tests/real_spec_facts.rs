@@ -116,7 +116,8 @@ fn composition_unions_and_nullability() {
     assert!(api
         .diagnostics
         .iter()
-        .any(|d| d.code == "openapi-3.0-keyword" && d.location.pointer.ends_with("/nullable")));
+        .any(|d| d.code == acp_codegen::Code::Openapi30Keyword
+            && d.location.pointer.ends_with("/nullable")));
 }
 
 #[test]

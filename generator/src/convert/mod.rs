@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::diagnostics::{Diagnostics, Location};
+use crate::diagnostics::{Code, Diagnostics, Location};
 use crate::ir::{Api, Docs, Example, Module, Origin, TypeDef, TypeId, TypeKind, TypeRef};
 use crate::loader::SpecSet;
 use crate::naming;
@@ -159,7 +159,7 @@ impl<'a> Converter<'a> {
     fn json_schema_root(&mut self, file: usize) {
         let Some(root) = self.set.files[file].value.as_object() else {
             self.diags.error(
-                "not-a-schema",
+                Code::NotASchema,
                 self.locate(file, ""),
                 "a JSON Schema bundle must be an object",
             );
@@ -170,7 +170,7 @@ impl<'a> Converter<'a> {
         if let Some(dialect) = keys.take("$schema").and_then(Value::as_str) {
             if !dialect.contains("2020-12") {
                 self.diags.warn(
-                    "schema-dialect",
+                    Code::SchemaDialect,
                     self.locate(file, "/$schema"),
                     format!("dialect `{dialect}` is read as JSON Schema 2020-12"),
                 );
@@ -250,7 +250,7 @@ impl<'a> Converter<'a> {
                 }
             }
             Some(_) => self.diags.warn(
-                "bad-keyword",
+                Code::BadKeyword,
                 self.locate(file, &format!("{pointer}/examples")),
                 "in a schema, `examples` must be an array; its values are not checked",
             ),
