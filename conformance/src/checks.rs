@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use super::config::MerchantConfig;
 use super::error::SetupError;
-use super::http::{Http, Key, Reply, Request, Signature};
+use super::http::{Http, Key, Reply, Request, SendError, Signature};
 use super::listener::{Delivery, Listener};
 use super::model::{
     CheckResult, Exchange, LoggedRequest, LoggedResponse, Outcome, Profile, Report,
@@ -352,7 +352,7 @@ impl Suite {
     }
 
     /// The headers `request` goes out with (see [`Http::prepare`]).
-    pub fn headers_of(&self, request: &Request) -> Result<Vec<(String, String)>, String> {
+    pub fn headers_of(&self, request: &Request) -> Result<Vec<(String, String)>, SendError> {
         self.http.prepare(request).map(|(headers, _)| headers)
     }
 
@@ -584,7 +584,7 @@ impl Ctx<'_> {
                 totals.keys().cloned().collect::<Vec<_>>().join(", ")
             ));
         }
-        let equation = session::check_totals(&created).map_err(Stop::Fail)?;
+        let equation = session::check_totals(&created).map_err(|m| Stop::Fail(m.0))?;
         Ok(format!(
             "{} shipping option(s), tax {}; {equation}",
             options.len(),
@@ -762,7 +762,7 @@ impl Ctx<'_> {
                 "after selecting `{target}` the session selects `{selected}`"
             ));
         }
-        let equation = session::check_totals(&updated).map_err(Stop::Fail)?;
+        let equation = session::check_totals(&updated).map_err(|m| Stop::Fail(m.0))?;
         let total = |s: &Value| session::session_totals(s).get("total").copied();
         let (Some(total_before), Some(total_after)) = (total(&current), total(&updated)) else {
             return fail("a session has no `total` in totals[]");

@@ -16,6 +16,6 @@ pub enum SetupError {
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(#[source] reqwest::Error),
     /// `[signing]` of merchant.toml holds a key that cannot be used.
-    #[error("[signing] key: {0}")]
-    SigningKey(String),
+    #[error(transparent)]
+    SigningKey(#[from] crate::http::SigningKeyError),
 }
