@@ -217,41 +217,29 @@ impl Generator {
             }
         }
         // Keep wanted modules, and any module whose types they use (e.g. checkout for webhooks).
-        let wanted: Vec<usize> = (0..api.modules.len())
-            .filter(|i| {
-                self.specs
-                    .iter()
-                    .any(|w| *w == api.modules[*i].spec || *w == api.modules[*i].name)
-            })
+        let wanted: Vec<ir::ModuleId> = api
+            .modules
+            .enumerate()
+            .filter(|(_, m)| self.specs.iter().any(|w| *w == m.spec || *w == m.name))
+            .map(|(id, _)| id)
             .collect();
         // Modules kept only for their types (checkout for webhooks) keep no operations.
-        for (index, module) in api.modules.iter_mut().enumerate() {
-            if !wanted.contains(&index) {
-                module.operations.clear();
+        for id in api.modules.ids() {
+            if !wanted.contains(&id) {
+                api.modules[id].operations.clear();
             }
         }
         let needed = ir_modules_needed(api, &wanted);
-        let keep: Vec<bool> = api
-            .types
-            .iter()
-            .map(|t| needed.contains(&t.module))
-            .collect();
         // Types of dropped modules are unreachable from kept ones, so filtering is safe, but ids
         // shift: renumber.
-        let mut new_id = vec![usize::MAX; api.types.len()];
-        let mut next = 0;
-        for (old, kept) in keep.iter().enumerate() {
-            if *kept {
-                new_id[old] = next;
-                next += 1;
-            }
-        }
-        let mut types = Vec::new();
-        for (old, mut def) in std::mem::take(&mut api.types).into_iter().enumerate() {
-            if keep[old] {
-                remap_kind(&mut def.kind, &new_id);
-                types.push(def);
-            }
+        let mut types = ir::Types::new();
+        let new_id: ir::Table<ir::TypeId, Option<ir::TypeId>> = api.types.map(|_, def| {
+            needed
+                .contains(&def.module)
+                .then(|| types.push(def.clone()))
+        });
+        for def in types.iter_mut() {
+            remap_kind(&mut def.kind, &new_id);
         }
         api.types = types;
         api.examples.retain_mut(|e| remap_ref(&mut e.ty, &new_id));
@@ -260,20 +248,13 @@ impl Generator {
                 remap_ref(ty, &new_id);
             }
         }
-        let kept_modules: Vec<usize> = (0..api.modules.len())
-            .filter(|i| needed.contains(i))
-            .collect();
-        let module_index: std::collections::HashMap<usize, usize> = kept_modules
-            .iter()
-            .enumerate()
-            .map(|(new, old)| (*old, new))
-            .collect();
-        api.modules = kept_modules
-            .iter()
-            .map(|i| api.modules[*i].clone())
-            .collect();
-        for def in &mut api.types {
-            def.module = module_index[&def.module];
+        let mut modules = ir::Modules::new();
+        let module_index: ir::Table<ir::ModuleId, Option<ir::ModuleId>> = api
+            .modules
+            .map(|id, module| needed.contains(&id).then(|| modules.push(module.clone())));
+        api.modules = modules;
+        for def in api.types.iter_mut() {
+            def.module = module_index[def.module].expect("types of dropped modules are dropped");
         }
         Ok(())
     }
@@ -471,18 +452,24 @@ pub fn write_files(out: &Path, files: &[(String, String)]) -> Result<(), Error> 
     Ok(())
 }
 
-fn ir_modules_needed(api: &Api, wanted: &[usize]) -> std::collections::HashSet<usize> {
+fn ir_modules_needed(
+    api: &Api,
+    wanted: &[ir::ModuleId],
+) -> std::collections::HashSet<ir::ModuleId> {
     use ir::{Shape, TypeKind, TypeRef};
-    fn refs(ty: &TypeRef, out: &mut Vec<usize>) {
+    fn refs(ty: &TypeRef, out: &mut Vec<ir::TypeId>) {
         match &ty.shape {
             Shape::Named(id) => out.push(*id),
             Shape::Array(item) | Shape::Map(item) => refs(item, out),
             _ => {}
         }
     }
-    let mut needed: std::collections::HashSet<usize> = wanted.iter().copied().collect();
-    let mut stack: Vec<usize> = (0..api.types.len())
-        .filter(|t| needed.contains(&api.types[*t].module))
+    let mut needed: std::collections::HashSet<ir::ModuleId> = wanted.iter().copied().collect();
+    let mut stack: Vec<ir::TypeId> = api
+        .types
+        .enumerate()
+        .filter(|(_, t)| needed.contains(&t.module))
+        .map(|(id, _)| id)
         .collect();
     let mut operation_refs = Vec::new();
     for module in wanted {
@@ -529,18 +516,21 @@ fn operation_types(operation: &mut ir::Operation) -> Vec<&mut ir::TypeRef> {
     out
 }
 
-fn remap_ref(ty: &mut ir::TypeRef, new_id: &[usize]) -> bool {
+fn remap_ref(ty: &mut ir::TypeRef, new_id: &ir::Table<ir::TypeId, Option<ir::TypeId>>) -> bool {
     match &mut ty.shape {
-        ir::Shape::Named(id) => {
-            *id = new_id[*id];
-            *id != usize::MAX
-        }
+        ir::Shape::Named(id) => match new_id[*id] {
+            Some(new) => {
+                *id = new;
+                true
+            }
+            None => false,
+        },
         ir::Shape::Array(item) | ir::Shape::Map(item) => remap_ref(item, new_id),
         _ => true,
     }
 }
 
-fn remap_kind(kind: &mut ir::TypeKind, new_id: &[usize]) {
+fn remap_kind(kind: &mut ir::TypeKind, new_id: &ir::Table<ir::TypeId, Option<ir::TypeId>>) {
     match kind {
         ir::TypeKind::Struct(s) => {
             for f in &mut s.fields {
@@ -560,7 +550,7 @@ fn remap_kind(kind: &mut ir::TypeKind, new_id: &[usize]) {
         }
         ir::TypeKind::TaggedUnion(u) => {
             for (_, t) in &mut u.variants {
-                *t = new_id[*t];
+                *t = new_id[*t].expect("kept types refer to kept types");
             }
         }
         ir::TypeKind::Enum(_) | ir::TypeKind::Const(_) => {}

@@ -157,7 +157,7 @@ pub fn explained_by_closed_allof(api: &acp_codegen::Api, schema: &str, errors: &
     use acp_codegen::ir::Shape;
     let (file, pointer) = schema.split_once('#').unwrap();
     // The schema itself, or the named type it refers to.
-    let target = api.types.iter().position(|t| {
+    let target = api.types.position(|t| {
         std::iter::once(&t.origin)
             .chain(&t.aliases)
             .any(|o| o.file == file && o.pointer == pointer)
@@ -205,7 +205,10 @@ pub fn explained_by_closed_allof(api: &acp_codegen::Api, schema: &str, errors: &
 }
 
 /// The named types an instance of `root` can contain, `root` included.
-fn reachable_types(api: &acp_codegen::Api, root: acp_codegen::ir::TypeId) -> Vec<usize> {
+fn reachable_types(
+    api: &acp_codegen::Api,
+    root: acp_codegen::ir::TypeId,
+) -> Vec<acp_codegen::ir::TypeId> {
     use acp_codegen::ir::{Additional, Shape, TypeKind, TypeRef};
     fn refs<'a>(ty: &'a TypeRef, out: &mut Vec<&'a TypeRef>) {
         out.push(ty);
@@ -214,7 +217,7 @@ fn reachable_types(api: &acp_codegen::Api, root: acp_codegen::ir::TypeId) -> Vec
             _ => {}
         }
     }
-    let mut seen = vec![false; api.types.len()];
+    let mut seen = api.types.map(|_, _| false);
     let mut stack = vec![root];
     let mut out = Vec::new();
     while let Some(id) = stack.pop() {

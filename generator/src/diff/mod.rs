@@ -14,7 +14,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::ir::{Api, Body, Operation, Parameter, ParameterLocation, Shape, TypeId, TypeRef};
+use crate::ir::{
+    Api, Body, ModuleId, Operation, Parameter, ParameterLocation, Shape, Table, TypeId, TypeRef,
+};
 
 /// Whether a change breaks one side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -158,10 +160,16 @@ fn impacts(effect: Effect, usage: Usage) -> (Impact, Impact) {
 
 /// Which types each direction reaches, from the operations of each module. Types no operation
 /// reaches (JSON-Schema-only models such as the feed's offline `Product`) count as both.
-fn usages(api: &Api) -> Vec<Usage> {
-    let mut usage = vec![Usage::default(); api.types.len()];
-    let mut reached = vec![false; api.types.len()];
-    fn mark(api: &Api, ty: &TypeRef, how: Usage, usage: &mut [Usage], reached: &mut [bool]) {
+fn usages(api: &Api) -> Table<TypeId, Usage> {
+    let mut usage = api.types.map(|_, _| Usage::default());
+    let mut reached = api.types.map(|_, _| false);
+    fn mark(
+        api: &Api,
+        ty: &TypeRef,
+        how: Usage,
+        usage: &mut Table<TypeId, Usage>,
+        reached: &mut Table<TypeId, bool>,
+    ) {
         match &ty.shape {
             Shape::Array(item) | Shape::Map(item) => mark(api, item, how, usage, reached),
             Shape::Named(id) => {
@@ -199,7 +207,7 @@ fn usages(api: &Api) -> Vec<Usage> {
             }
         }
     }
-    for (id, seen) in reached.iter().enumerate() {
+    for (id, seen) in reached.enumerate() {
         if !seen {
             usage[id] = Usage::BOTH;
         }
@@ -211,8 +219,8 @@ fn usages(api: &Api) -> Vec<Usage> {
 struct Pair<'a> {
     old: &'a Api,
     new: &'a Api,
-    old_usage: Vec<Usage>,
-    new_usage: Vec<Usage>,
+    old_usage: Table<TypeId, Usage>,
+    new_usage: Table<TypeId, Usage>,
     /// Old type → new type, by module and name, and for renames.
     matched: HashMap<TypeId, TypeId>,
     changes: Vec<Change>,
@@ -251,16 +259,14 @@ pub fn diff(old: &Api, new: &Api, from: &str, to: &str, only: Option<&str>) -> D
     let wanted = |module: &crate::ir::Module| {
         only.is_none_or(|name| module.name == name || module.spec == name)
     };
-    let old_modules: BTreeMap<&str, usize> = old
+    let old_modules: BTreeMap<&str, ModuleId> = old
         .modules
-        .iter()
         .enumerate()
         .filter(|(_, m)| wanted(m))
         .map(|(i, m)| (m.name.as_str(), i))
         .collect();
-    let new_modules: BTreeMap<&str, usize> = new
+    let new_modules: BTreeMap<&str, ModuleId> = new
         .modules
-        .iter()
         .enumerate()
         .filter(|(_, m)| wanted(m))
         .map(|(i, m)| (m.name.as_str(), i))
@@ -337,7 +343,7 @@ fn operation_key(operation: &Operation) -> (String, String) {
     (operation.path.clone(), operation.method.clone())
 }
 
-fn compare_operations(pair: &mut Pair<'_>, spec: &str, old_index: usize, new_index: usize) {
+fn compare_operations(pair: &mut Pair<'_>, spec: &str, old_index: ModuleId, new_index: ModuleId) {
     let old_ops: BTreeMap<(String, String), &Operation> = pair.old.modules[old_index]
         .operations
         .iter()

@@ -546,9 +546,14 @@ mod tests {
 
     use super::{schema_of, schema_of_ref, DIALECT};
     use crate::ir::{
-        Additional, Alternatives, Api, Docs, EnumValue, Field, MemberTest, Module, Origin, Rules,
-        Shape, Struct, TypeDef, TypeKind, TypeRef,
+        Additional, Alternatives, Api, Docs, EnumValue, Field, Id, MemberTest, Module, ModuleId,
+        Origin, Rules, Shape, Struct, TypeDef, TypeId, TypeKind, TypeRef,
     };
+
+    /// The `index`th type of a hand-made IR.
+    fn t(index: usize) -> TypeId {
+        TypeId::from_index(index)
+    }
 
     fn fixture() -> Api {
         let root =
@@ -559,9 +564,8 @@ mod tests {
             .expect("the fixture converts")
     }
 
-    fn id(api: &Api, module: &str, name: &str) -> usize {
+    fn id(api: &Api, module: &str, name: &str) -> TypeId {
         api.types
-            .iter()
             .position(|t| t.name == name && api.modules[t.module].name == module)
             .unwrap_or_else(|| panic!("no type {module}::{name}"))
     }
@@ -799,7 +803,7 @@ mod tests {
         };
         let def = |name: &str, module: usize, kind: TypeKind, nullable: bool| TypeDef {
             name: name.into(),
-            module,
+            module: ModuleId::from_index(module),
             origin: origin.clone(),
             aliases: Vec::new(),
             docs: Docs {
@@ -810,7 +814,7 @@ mod tests {
             kind,
             nullable,
         };
-        let named = |id| TypeRef::plain(Shape::Named(id));
+        let named = |id| TypeRef::plain(Shape::Named(t(id)));
         let node = Struct {
             fields: vec![
                 Field {
@@ -883,8 +887,8 @@ mod tests {
         };
         Api {
             version: "2040-01-01".into(),
-            modules: vec![module("a"), module("b")],
-            types: vec![
+            modules: [module("a"), module("b")].into_iter().collect(),
+            types: [
                 def("Node", 0, TypeKind::Struct(node), true),
                 def("Error", 0, error(), false),
                 def("Error", 1, error(), false),
@@ -894,7 +898,9 @@ mod tests {
                     TypeKind::Enum(vec![EnumValue { value: "x".into() }]),
                     true,
                 ),
-            ],
+            ]
+            .into_iter()
+            .collect(),
             examples: Vec::new(),
             diagnostics: Vec::new(),
         }
@@ -903,7 +909,7 @@ mod tests {
     #[test]
     fn recursion_collisions_nullability_and_annotations() {
         let api = hand_made();
-        let node = schema_of(&api, 0);
+        let node = schema_of(&api, t(0));
         assert_eq!(node["title"], "The Node");
         assert_eq!(node["description"], "Described.");
         // A nullable type with alternatives: `anyOf` with null, not a `type` array (`oneOf`
@@ -952,14 +958,14 @@ mod tests {
             })
         );
         // Without collisions the plain name is used.
-        let error = schema_of(&api, 1);
+        let error = schema_of(&api, t(1));
         assert!(error.get("$defs").is_none());
         assert_eq!(error["additionalProperties"], false);
         // A use: its own rules and nullability, no `$id`.
         let use_of = schema_of_ref(
             &api,
             &TypeRef {
-                shape: Shape::Array(Box::new(TypeRef::plain(Shape::Named(1)))),
+                shape: Shape::Array(Box::new(TypeRef::plain(Shape::Named(t(1))))),
                 nullable: true,
                 rules: Rules {
                     max_items: Some(2),
@@ -977,7 +983,7 @@ mod tests {
     #[test]
     fn hand_made_documents_validate() {
         let api = hand_made();
-        let node = validator(&schema_of(&api, 0));
+        let node = validator(&schema_of(&api, t(0)));
         assert_valid(&node, &json!(null));
         assert_valid(
             &node,
