@@ -239,12 +239,14 @@ impl Generator {
                 .then(|| types.push(def.clone()))
         });
         for def in types.iter_mut() {
-            remap_kind(&mut def.kind, &new_id);
+            for id in def.kind.refers_to_mut() {
+                *id = new_id[*id].expect("kept types refer to kept types");
+            }
         }
         api.types = types;
         api.examples.retain_mut(|e| remap_ref(&mut e.ty, &new_id));
         for operation in api.modules.iter_mut().flat_map(|m| m.operations.iter_mut()) {
-            for ty in operation_types(operation) {
+            for ty in operation.refs_mut() {
                 remap_ref(ty, &new_id);
             }
         }
@@ -456,103 +458,33 @@ fn ir_modules_needed(
     api: &Api,
     wanted: &[ir::ModuleId],
 ) -> std::collections::HashSet<ir::ModuleId> {
-    use ir::{Shape, TypeKind, TypeRef};
-    fn refs(ty: &TypeRef, out: &mut Vec<ir::TypeId>) {
-        match &ty.shape {
-            Shape::Named(id) => out.push(*id),
-            Shape::Array(item) | Shape::Map(item) => refs(item, out),
-            _ => {}
-        }
-    }
-    let mut needed: std::collections::HashSet<ir::ModuleId> = wanted.iter().copied().collect();
-    let mut stack: Vec<ir::TypeId> = api
+    let roots = api
         .types
         .enumerate()
-        .filter(|(_, t)| needed.contains(&t.module))
-        .map(|(id, _)| id)
-        .collect();
-    let mut operation_refs = Vec::new();
-    for module in wanted {
-        for operation in &api.modules[*module].operations {
-            for ty in operation.types() {
-                refs(ty, &mut operation_refs);
-            }
-        }
-    }
-    stack.extend(operation_refs);
-    let mut seen = std::collections::HashSet::new();
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        needed.insert(api.types[id].module);
-        let mut out = Vec::new();
-        match &api.types[id].kind {
-            TypeKind::Struct(s) => {
-                s.fields.iter().for_each(|f| refs(&f.ty, &mut out));
-                if let ir::Additional::Typed(t) = &s.additional {
-                    refs(t, &mut out);
-                }
-            }
-            TypeKind::Newtype(t) => refs(t, &mut out),
-            TypeKind::Untagged(v) => v.iter().for_each(|t| refs(t, &mut out)),
-            TypeKind::TaggedUnion(u) => out.extend(u.variants.iter().map(|(_, t)| *t)),
-            TypeKind::Enum(_) | TypeKind::Const(_) => {}
-        }
-        stack.extend(out);
-    }
-    needed
-}
-
-/// [`ir::Operation::types`], mutably (for renumbering).
-fn operation_types(operation: &mut ir::Operation) -> Vec<&mut ir::TypeRef> {
-    let mut out: Vec<&mut ir::TypeRef> =
-        operation.parameters.iter_mut().map(|p| &mut p.ty).collect();
-    out.extend(operation.request.iter_mut().map(|b| &mut b.ty));
-    for response in &mut operation.responses {
-        out.extend(response.headers.iter_mut().map(|h| &mut h.ty));
-        out.extend(response.body.iter_mut().map(|b| &mut b.ty));
-    }
-    out
+        .filter(|(_, t)| wanted.contains(&t.module))
+        .map(|(id, _)| id);
+    let used_by_operations = wanted
+        .iter()
+        .flat_map(|module| &api.modules[*module].operations)
+        .flat_map(ir::Operation::refs)
+        .filter_map(ir::TypeRef::refers_to);
+    let reachable = api.reachable(roots.chain(used_by_operations));
+    wanted
+        .iter()
+        .copied()
+        .chain(reachable.into_iter().map(|id| api.types[id].module))
+        .collect()
 }
 
 fn remap_ref(ty: &mut ir::TypeRef, new_id: &ir::Table<ir::TypeId, Option<ir::TypeId>>) -> bool {
-    match &mut ty.shape {
-        ir::Shape::Named(id) => match new_id[*id] {
+    match ty.refers_to_mut() {
+        Some(id) => match new_id[*id] {
             Some(new) => {
                 *id = new;
                 true
             }
             None => false,
         },
-        ir::Shape::Array(item) | ir::Shape::Map(item) => remap_ref(item, new_id),
-        _ => true,
-    }
-}
-
-fn remap_kind(kind: &mut ir::TypeKind, new_id: &ir::Table<ir::TypeId, Option<ir::TypeId>>) {
-    match kind {
-        ir::TypeKind::Struct(s) => {
-            for f in &mut s.fields {
-                remap_ref(&mut f.ty, new_id);
-            }
-            if let ir::Additional::Typed(t) = &mut s.additional {
-                remap_ref(t, new_id);
-            }
-        }
-        ir::TypeKind::Newtype(t) => {
-            remap_ref(t, new_id);
-        }
-        ir::TypeKind::Untagged(v) => {
-            for t in v {
-                remap_ref(t, new_id);
-            }
-        }
-        ir::TypeKind::TaggedUnion(u) => {
-            for (_, t) in &mut u.variants {
-                *t = new_id[*t].expect("kept types refer to kept types");
-            }
-        }
-        ir::TypeKind::Enum(_) | ir::TypeKind::Const(_) => {}
+        None => true,
     }
 }

@@ -14,9 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::ir::{
-    Api, Body, ModuleId, Operation, Parameter, ParameterLocation, Shape, Table, TypeId, TypeRef,
-};
+use crate::ir::{Api, Body, ModuleId, Operation, Parameter, ParameterLocation, Table, TypeId};
 
 /// Whether a change breaks one side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -161,58 +159,17 @@ fn impacts(effect: Effect, usage: Usage) -> (Impact, Impact) {
 /// Which types each direction reaches, from the operations of each module. Types no operation
 /// reaches (JSON-Schema-only models such as the feed's offline `Product`) count as both.
 fn usages(api: &Api) -> Table<TypeId, Usage> {
-    let mut usage = api.types.map(|_, _| Usage::default());
-    let mut reached = api.types.map(|_, _| false);
-    fn mark(
-        api: &Api,
-        ty: &TypeRef,
-        how: Usage,
-        usage: &mut Table<TypeId, Usage>,
-        reached: &mut Table<TypeId, bool>,
-    ) {
-        match &ty.shape {
-            Shape::Array(item) | Shape::Map(item) => mark(api, item, how, usage, reached),
-            Shape::Named(id) => {
-                let before = usage[*id];
-                usage[*id] = before.or(how);
-                if reached[*id] && usage[*id] == before {
-                    return;
-                }
-                reached[*id] = true;
-                for inner in types::inner_refs(&api.types[*id].kind) {
-                    mark(api, inner, how, usage, reached);
-                }
-                for id in types::variant_ids(&api.types[*id].kind) {
-                    mark(api, &TypeRef::plain(Shape::Named(id)), how, usage, reached);
-                }
-            }
-            _ => {}
-        }
-    }
-    for module in &api.modules {
-        for operation in &module.operations {
-            for parameter in &operation.parameters {
-                mark(api, &parameter.ty, Usage::INPUT, &mut usage, &mut reached);
-            }
-            if let Some(body) = &operation.request {
-                mark(api, &body.ty, Usage::INPUT, &mut usage, &mut reached);
-            }
-            for response in &operation.responses {
-                for header in &response.headers {
-                    mark(api, &header.ty, Usage::OUTPUT, &mut usage, &mut reached);
-                }
-                if let Some(body) = &response.body {
-                    mark(api, &body.ty, Usage::OUTPUT, &mut usage, &mut reached);
-                }
+    let mut usage: Table<TypeId, Option<Usage>> = api.types.map(|_, _| None);
+    for operation in api.modules.iter().flat_map(|m| &m.operations) {
+        let inputs = operation.input_refs().map(|ty| (ty, Usage::INPUT));
+        let outputs = operation.output_refs().map(|ty| (ty, Usage::OUTPUT));
+        for (ty, how) in inputs.chain(outputs) {
+            for id in api.reachable(ty.refers_to()) {
+                usage[id] = Some(usage[id].unwrap_or_default().or(how));
             }
         }
     }
-    for (id, seen) in reached.enumerate() {
-        if !seen {
-            usage[id] = Usage::BOTH;
-        }
-    }
-    usage
+    usage.map(|_, how| how.unwrap_or(Usage::BOTH))
 }
 
 /// Both versions, with what the comparison needs to know about them.

@@ -5,30 +5,6 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use super::{Effect, Pair, Usage};
 use crate::ir::{Additional, Api, ModuleId, Rules, Shape, Struct, TypeId, TypeKind, TypeRef};
 
-/// The type uses inside a kind (member types, array items, untagged variants, newtypes).
-pub(super) fn inner_refs(kind: &TypeKind) -> Vec<&TypeRef> {
-    match kind {
-        TypeKind::Struct(s) => {
-            let mut refs: Vec<&TypeRef> = s.fields.iter().map(|f| &f.ty).collect();
-            if let Additional::Typed(ty) = &s.additional {
-                refs.push(ty);
-            }
-            refs
-        }
-        TypeKind::Untagged(variants) => variants.iter().collect(),
-        TypeKind::Newtype(ty) => vec![ty],
-        TypeKind::Enum(_) | TypeKind::Const(_) | TypeKind::TaggedUnion(_) => Vec::new(),
-    }
-}
-
-/// The variant types of a tagged union.
-pub(super) fn variant_ids(kind: &TypeKind) -> Vec<TypeId> {
-    match kind {
-        TypeKind::TaggedUnion(union) => union.variants.iter().map(|(_, id)| *id).collect(),
-        _ => Vec::new(),
-    }
-}
-
 fn field_names(kind: &TypeKind) -> Option<BTreeSet<&str>> {
     match kind {
         TypeKind::Struct(s) => Some(s.fields.iter().map(|f| f.name.as_str()).collect()),

@@ -20,7 +20,7 @@
 //! schema is the spec's contract: code generated with `--tolerant` accepts more (unknown members
 //! and enum values) than it says.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Map, Value};
 
@@ -35,8 +35,7 @@ pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 /// The JSON Schema document of the named type `id`: `$schema`, `$id`, the type's schema and the
 /// named types it uses under `$defs`.
 pub fn schema_of(api: &Api, id: TypeId) -> Value {
-    let mut reachable = Vec::new();
-    collect(api, &TypeRef::plain(Shape::Named(id)), &mut reachable);
+    let reachable = api.reachable([id]);
     let builder = Builder::new(api, Some(id), &reachable);
     let mut document = Map::new();
     document.insert("$schema".into(), DIALECT.into());
@@ -49,8 +48,7 @@ pub fn schema_of(api: &Api, id: TypeId) -> Value {
 /// The JSON Schema document of a use of a type (with its rules and nullability): `$schema`, the
 /// use's schema and the named types it reaches under `$defs`. Anonymous: no `$id`.
 pub fn schema_of_ref(api: &Api, ty: &TypeRef) -> Value {
-    let mut reachable = Vec::new();
-    collect(api, ty, &mut reachable);
+    let reachable = api.reachable(ty.refers_to());
     let builder = Builder::new(api, None, &reachable);
     let mut document = Map::new();
     document.insert("$schema".into(), DIALECT.into());
@@ -79,47 +77,6 @@ pub fn qualified_name(api: &Api, id: TypeId) -> String {
         api.modules[def.module].name,
         def.name
     )
-}
-
-/// Adds every named type `ty` reaches (itself included) to `out`, in the order first met.
-fn collect(api: &Api, ty: &TypeRef, out: &mut Vec<TypeId>) {
-    let mut seen: HashSet<TypeId> = out.iter().copied().collect();
-    let mut stack = Vec::new();
-    refs_in(ty, &mut stack);
-    stack.reverse();
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        out.push(id);
-        let mut next = Vec::new();
-        match &api.types[id].kind {
-            TypeKind::Struct(s) => {
-                for field in &s.fields {
-                    refs_in(&field.ty, &mut next);
-                }
-                if let Additional::Typed(item) = &s.additional {
-                    refs_in(item, &mut next);
-                }
-            }
-            TypeKind::TaggedUnion(union) => next.extend(union.variants.iter().map(|(_, v)| *v)),
-            TypeKind::Untagged(variants) => variants.iter().for_each(|v| refs_in(v, &mut next)),
-            TypeKind::Newtype(inner) => refs_in(inner, &mut next),
-            TypeKind::Enum(_) | TypeKind::Const(_) => {}
-        }
-        // Depth first, in spec order.
-        next.reverse();
-        stack.extend(next);
-    }
-}
-
-/// The named types a use refers to directly (through arrays and maps).
-fn refs_in(ty: &TypeRef, out: &mut Vec<TypeId>) {
-    match &ty.shape {
-        Shape::Named(id) => out.push(*id),
-        Shape::Array(item) | Shape::Map(item) => refs_in(item, out),
-        _ => {}
-    }
 }
 
 struct Builder<'a> {

@@ -92,24 +92,7 @@ pub(crate) struct Emitter<'a> {
 
 impl<'a> Emitter<'a> {
     fn new(api: &'a Api, options: EmitOptions) -> Self {
-        let mut direct = api.types.map(|_, _| HashSet::new());
-        for (id, def) in api.types.enumerate() {
-            let mut add = |ty: &TypeRef| {
-                if let Shape::Named(target) = ty.shape {
-                    direct[id].insert(target);
-                }
-            };
-            match &def.kind {
-                TypeKind::Struct(s) => s.fields.iter().for_each(|f| add(&f.ty)),
-                TypeKind::Newtype(ty) => add(ty),
-                TypeKind::Untagged(variants) => variants.iter().for_each(&mut add),
-                TypeKind::TaggedUnion(u) => u
-                    .variants
-                    .iter()
-                    .for_each(|(_, t)| add(&TypeRef::plain(Shape::Named(*t)))),
-                TypeKind::Enum(_) | TypeKind::Const(_) => {}
-            }
-        }
+        let direct = api.types.map(|_, def| def.kind.holds_inline().collect());
         let mut emitter = Emitter {
             api,
             options,
@@ -141,11 +124,9 @@ impl<'a> Emitter<'a> {
     }
 
     fn type_borrows(&self, id: TypeId) -> bool {
-        match &self.api.types[id].kind {
-            TypeKind::Struct(s) => {
-                s.fields.iter().any(|f| self.ref_borrows(&f.ty))
-                    || matches!(&s.additional, Additional::Typed(t) if self.ref_borrows(t))
-            }
+        let kind = &self.api.types[id].kind;
+        match kind {
+            TypeKind::Struct(_) => kind.refs().any(|ty| self.ref_borrows(ty)),
             TypeKind::Newtype(inner) => self.is_alias(id) && self.ref_borrows(inner),
             // Unions and enums are used as they are (owned) inside views.
             TypeKind::Untagged(_)
@@ -204,19 +185,17 @@ impl<'a> Emitter<'a> {
     }
 
     fn type_has_checks(&self, id: TypeId) -> bool {
-        match &self.api.types[id].kind {
+        let kind = &self.api.types[id].kind;
+        let own = match kind {
             TypeKind::Struct(s) => {
-                s.fields.iter().any(|f| self.ref_has_checks(&f.ty))
-                    || matches!(&s.additional, Additional::Typed(t) if self.ref_has_checks(t))
-                    || !s.conditions.is_empty()
+                !s.conditions.is_empty()
                     || !s.alternatives.is_empty()
                     || s.property_count != (None, None)
             }
-            TypeKind::Newtype(ty) => self.ref_has_checks(ty),
-            TypeKind::Untagged(variants) => variants.iter().any(|t| self.ref_has_checks(t)),
-            TypeKind::TaggedUnion(u) => u.variants.iter().any(|(_, t)| self.checked[*t]),
-            TypeKind::Enum(_) | TypeKind::Const(_) => false,
-        }
+            _ => false,
+        };
+        own || kind.refs().any(|ty| self.ref_has_checks(ty))
+            || kind.tagged_variants().any(|variant| self.checked[variant])
     }
 
     fn ref_has_checks(&self, ty: &TypeRef) -> bool {

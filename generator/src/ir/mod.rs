@@ -3,6 +3,7 @@
 //! [`TypeId`], so a schema shared between files of a version exists once.
 
 mod table;
+mod visit;
 
 use serde_json::Value;
 
@@ -336,17 +337,6 @@ impl Operation {
                 .unwrap_or(usize::MAX)
         });
         params
-    }
-
-    /// Every type the operation uses: parameters, body, response headers and bodies.
-    pub fn types(&self) -> Vec<&TypeRef> {
-        let mut out: Vec<&TypeRef> = self.parameters.iter().map(|p| &p.ty).collect();
-        out.extend(self.request.iter().map(|b| &b.ty));
-        for response in &self.responses {
-            out.extend(response.headers.iter().map(|h| &h.ty));
-            out.extend(response.body.iter().map(|b| &b.ty));
-        }
-        out
     }
 
     /// The success response: the first `2xx` the spec lists.
