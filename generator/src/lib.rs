@@ -194,71 +194,13 @@ impl Generator {
                     .collect(),
             ));
         }
-        self.select_specs(&mut api)?;
+        api.retain_modules(&self.specs)
+            .map_err(|e| Error::UnknownSpec {
+                version: e.version,
+                spec: e.spec,
+                available: e.available,
+            })?;
         Ok(api)
-    }
-
-    fn select_specs(&self, api: &mut Api) -> Result<(), Error> {
-        if self.specs.is_empty() {
-            return Ok(());
-        }
-        let available: Vec<String> = api.modules.iter().map(|m| m.spec.clone()).collect();
-        for wanted in &self.specs {
-            if !api
-                .modules
-                .iter()
-                .any(|m| &m.spec == wanted || &m.name == wanted)
-            {
-                return Err(Error::UnknownSpec {
-                    version: api.version.clone(),
-                    spec: wanted.clone(),
-                    available,
-                });
-            }
-        }
-        // Keep wanted modules, and any module whose types they use (e.g. checkout for webhooks).
-        let wanted: Vec<ir::ModuleId> = api
-            .modules
-            .enumerate()
-            .filter(|(_, m)| self.specs.iter().any(|w| *w == m.spec || *w == m.name))
-            .map(|(id, _)| id)
-            .collect();
-        // Modules kept only for their types (checkout for webhooks) keep no operations.
-        for id in api.modules.ids() {
-            if !wanted.contains(&id) {
-                api.modules[id].operations.clear();
-            }
-        }
-        let needed = ir_modules_needed(api, &wanted);
-        // Types of dropped modules are unreachable from kept ones, so filtering is safe, but ids
-        // shift: renumber.
-        let mut types = ir::Types::new();
-        let new_id: ir::Table<ir::TypeId, Option<ir::TypeId>> = api.types.map(|_, def| {
-            needed
-                .contains(&def.module)
-                .then(|| types.push(def.clone()))
-        });
-        for def in types.iter_mut() {
-            for id in def.kind.refers_to_mut() {
-                *id = new_id[*id].expect("kept types refer to kept types");
-            }
-        }
-        api.types = types;
-        api.examples.retain_mut(|e| remap_ref(&mut e.ty, &new_id));
-        for operation in api.modules.iter_mut().flat_map(|m| m.operations.iter_mut()) {
-            for ty in operation.refs_mut() {
-                remap_ref(ty, &new_id);
-            }
-        }
-        let mut modules = ir::Modules::new();
-        let module_index: ir::Table<ir::ModuleId, Option<ir::ModuleId>> = api
-            .modules
-            .map(|id, module| needed.contains(&id).then(|| modules.push(module.clone())));
-        api.modules = modules;
-        for def in api.types.iter_mut() {
-            def.module = module_index[def.module].expect("types of dropped modules are dropped");
-        }
-        Ok(())
     }
 
     /// One version's generated code.
@@ -452,39 +394,4 @@ pub fn write_files(out: &Path, files: &[(String, String)]) -> Result<(), Error> 
         std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
     }
     Ok(())
-}
-
-fn ir_modules_needed(
-    api: &Api,
-    wanted: &[ir::ModuleId],
-) -> std::collections::HashSet<ir::ModuleId> {
-    let roots = api
-        .types
-        .enumerate()
-        .filter(|(_, t)| wanted.contains(&t.module))
-        .map(|(id, _)| id);
-    let used_by_operations = wanted
-        .iter()
-        .flat_map(|module| &api.modules[*module].operations)
-        .flat_map(ir::Operation::refs)
-        .filter_map(ir::TypeRef::refers_to);
-    let reachable = api.reachable(roots.chain(used_by_operations));
-    wanted
-        .iter()
-        .copied()
-        .chain(reachable.into_iter().map(|id| api.types[id].module))
-        .collect()
-}
-
-fn remap_ref(ty: &mut ir::TypeRef, new_id: &ir::Table<ir::TypeId, Option<ir::TypeId>>) -> bool {
-    match ty.refers_to_mut() {
-        Some(id) => match new_id[*id] {
-            Some(new) => {
-                *id = new;
-                true
-            }
-            None => false,
-        },
-        None => true,
-    }
 }

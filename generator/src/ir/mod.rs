@@ -2,11 +2,15 @@
 //! spelled it. One [`Api`] per version; types live in one table and are referred to by
 //! [`TypeId`], so a schema shared between files of a version exists once.
 
+mod select;
 mod table;
+#[cfg(test)]
+mod testing;
 mod visit;
 
 use serde_json::Value;
 
+pub use select::UnknownSpec;
 pub use table::{Id, ModuleId, Table, TypeId};
 
 use crate::diagnostics::Diagnostic;

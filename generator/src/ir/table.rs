@@ -111,6 +111,18 @@ impl<I: Id, T> Table<I, T> {
         self.items.iter().position(wanted).map(I::from_index)
     }
 
+    /// Keeps the entries `keep` accepts, in order, so ids shift; for each old id, its new one
+    /// (`None` for entries dropped).
+    pub fn retain(&mut self, mut keep: impl FnMut(I, &T) -> bool) -> Table<I, Option<I>> {
+        let mut kept = Table::new();
+        let mut new_ids = Table::new();
+        for (index, item) in std::mem::take(&mut self.items).into_iter().enumerate() {
+            new_ids.push(keep(I::from_index(index), &item).then(|| kept.push(item)));
+        }
+        *self = kept;
+        new_ids
+    }
+
     /// A table with an entry for each entry of this one (a fact per type, say).
     pub fn map<U>(&self, mut f: impl FnMut(I, &T) -> U) -> Table<I, U> {
         self.enumerate().map(|(id, item)| f(id, item)).collect()

@@ -215,33 +215,9 @@ impl Api {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Id, Module, ModuleId, Origin, Struct, TaggedUnion, TypeDef};
+    use super::super::testing::{api, array, field, named, t};
+    use super::super::{Id, Struct, TaggedUnion};
     use super::*;
-
-    fn t(index: usize) -> TypeId {
-        TypeId::from_index(index)
-    }
-
-    fn named(index: usize) -> TypeRef {
-        TypeRef::plain(Shape::Named(t(index)))
-    }
-
-    fn array(item: TypeRef) -> TypeRef {
-        TypeRef::plain(Shape::Array(Box::new(item)))
-    }
-
-    fn field(name: &str, ty: TypeRef) -> Field {
-        Field {
-            name: name.into(),
-            docs: Default::default(),
-            ty,
-            required: true,
-            origin: Origin {
-                file: "f".into(),
-                pointer: String::new(),
-            },
-        }
-    }
 
     /// `{ a: T1, b: [T2], c: string }` with undeclared members of type `T3`.
     fn structure() -> TypeKind {
@@ -301,43 +277,21 @@ mod tests {
 
     #[test]
     fn reachable_walks_depth_first_in_spec_order_once_each() {
-        let def = |name: &str, kind: TypeKind| TypeDef {
-            name: name.into(),
-            module: ModuleId::from_index(0),
-            origin: Origin {
-                file: "f".into(),
-                pointer: String::new(),
-            },
-            aliases: Vec::new(),
-            docs: Default::default(),
-            kind,
-            nullable: false,
-        };
         let leaf = || TypeKind::Enum(Vec::new());
-        let api = Api {
-            version: "v".into(),
-            modules: [Module {
-                name: "m".into(),
-                spec: "m".into(),
-                title: None,
-                description: None,
-                files: Vec::new(),
-                operations: Vec::new(),
-            }]
-            .into_iter()
-            .collect(),
-            types: [
+        let api = api(
+            &["m"],
+            vec![
                 // 0 refers to itself, then 1 and 2 (through 1 too): each is met once.
-                def("Zero", TypeKind::Untagged(vec![named(0), named(1), named(2)])),
-                def("One", TypeKind::Newtype(array(named(2)))),
-                def("Two", leaf()),
-                def("Unused", leaf()),
-            ]
-            .into_iter()
-            .collect(),
-            examples: Vec::new(),
-            diagnostics: Vec::new(),
-        };
+                (
+                    "Zero",
+                    0,
+                    TypeKind::Untagged(vec![named(0), named(1), named(2)]),
+                ),
+                ("One", 0, TypeKind::Newtype(array(named(2)))),
+                ("Two", 0, leaf()),
+                ("Unused", 0, leaf()),
+            ],
+        );
         assert_eq!(api.reachable([t(0)]), [t(0), t(1), t(2)]);
         assert_eq!(api.reachable([t(3), t(1)]), [t(3), t(1), t(2)]);
     }
