@@ -9,7 +9,7 @@ mod common;
 use acp_codegen::diagnostics::{Code, Diagnostic, Severity};
 use acp_codegen::emit::{self, EmitOptions};
 use acp_codegen::ir::{
-    Additional, Api, MemberTest, ParameterLocation, Shape, TypeDef, TypeKind, TypeRef,
+    Additional, Api, MemberTest, ParameterLocation, Shape, TypeDef, TypeId, TypeKind, TypeRef,
 };
 use common::{fixture_generator, position_of, read_fixture, FIXTURE_VERSION};
 use serde_json::json;
@@ -30,12 +30,9 @@ fn ty<'a>(api: &'a Api, module: &str, name: &str) -> &'a TypeDef {
         .unwrap_or_else(|| panic!("no type {module}::{name}"))
 }
 
-fn id_of(api: &Api, module: &str, name: &str) -> usize {
+fn id_of(api: &Api, module: &str, name: &str) -> TypeId {
     let wanted = ty(api, module, name) as *const TypeDef;
-    api.types
-        .iter()
-        .position(|t| std::ptr::eq(t, wanted))
-        .unwrap()
+    api.types.position(|t| std::ptr::eq(t, wanted)).unwrap()
 }
 
 fn fields(def: &TypeDef) -> &acp_codegen::ir::Struct {

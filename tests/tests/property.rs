@@ -1186,7 +1186,7 @@ fn run_version(version: &str, cases: u32, seed: u64, only: Option<&str>) -> (Str
         runner: runner_for(seed, version, ""),
         stats: Stats::default(),
     };
-    for (id, def) in api.types.iter().enumerate() {
+    for (id, def) in api.types.enumerate() {
         let schema = def.origin.to_string();
         if only.is_some_and(|o| !def.name.contains(o) && !schema.contains(o)) {
             continue;

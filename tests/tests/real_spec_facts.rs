@@ -29,7 +29,6 @@ fn cross_file_refs_share_one_type() {
     // The webhook's order data is the checkout spec's Order, not a copy (or an empty struct).
     let order = api
         .types
-        .iter()
         .position(|t| t.name == "Order" && api.modules[t.module].name == "checkout")
         .unwrap();
     assert!(!api

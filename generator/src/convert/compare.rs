@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::Converter;
 use crate::diagnostics::Code;
-use crate::ir::{Field, TypeKind};
+use crate::ir::{Field, TypeId, TypeKind};
 use crate::naming;
 
 /// Members of an object schema, following `$ref` and `allOf`: name → (file, pointer).
@@ -17,7 +17,7 @@ struct Members {
 
 impl Converter<'_> {
     pub(crate) fn compare_aliases(&mut self) {
-        for id in 0..self.types.len() {
+        for id in self.types.ids() {
             let aliases = self.types[id].aliases.clone();
             let origin = self.types[id].origin.clone();
             let Some(json_file) = self.set.file_index(&origin.file) else {
@@ -91,7 +91,7 @@ impl Converter<'_> {
         }
     }
 
-    fn compare_pair(&mut self, id: usize, json: (usize, &str), openapi: (usize, &str)) {
+    fn compare_pair(&mut self, id: TypeId, json: (usize, &str), openapi: (usize, &str)) {
         self.audit_keywords(openapi.0, openapi.1, 0);
         let type_name = self.types[id].name.clone();
         let (Some(json_members), Some(openapi_members)) = (
