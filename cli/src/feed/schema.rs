@@ -8,6 +8,10 @@
 //! `type`, `enum` or `const` keyword is worded as serde words the same mistake, so that
 //! [`classify`] (`jsonl::describe_shape_error`) gives it the kind and message the typed route
 //! gives it (`missing`, `unknown`, `type`, `value`); every other keyword is a `constraint`.
+//! Repeated member names are refused while reading, as the generated models refuse them. Two
+//! differences remain: constraint messages are the `jsonschema` crate's, and the ids of a line
+//! are known whenever it is JSON (the typed route knows them only for a line that has the
+//! `Product` shape).
 
 use std::sync::OnceLock;
 
