@@ -114,7 +114,7 @@ enum Command {
         version: String,
         /// `spec` (the version's spec files) or `launch-checklist` (the certification list).
         #[arg(long, default_value = "spec")]
-        profile: acp_codegen::conformance::Profile,
+        profile: acp_conformance::Profile,
         /// The merchant's fixtures and secrets.
         #[arg(long, default_value = "merchant.toml")]
         config: PathBuf,
@@ -263,7 +263,12 @@ fn versions(generator: &Generator, version: &str) -> Result<Vec<String>, String>
 /// `check`: 0 up to date, 1 drift, 2 when the check cannot run.
 fn check(specs: &SpecArgs, out: &std::path::Path) -> ExitCode {
     let report = generator(specs).and_then(|generator| {
-        acp_codegen::check::check(&generator, out).map_err(|e| e.to_string())
+        acp_codegen::check::check(
+            &generator,
+            out,
+            Some(acp_conformance::test_crate::regenerate),
+        )
+        .map_err(|e| e.to_string())
     });
     match report {
         Ok(report) => {
@@ -300,10 +305,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 if version == "all" {
                     return Err("--conformance certifies one version: pass --version V".into());
                 }
-                let source =
-                    acp_codegen::emit::conformance_tests::generator_source(runtime_version);
-                generator(&specs)?
-                    .write_conformance_crate(&version, &out, &name, &source)
+                use acp_conformance::test_crate;
+                let source = test_crate::generator_source(runtime_version);
+                test_crate::write_crate(&generator(&specs)?, &version, &out, &name, &source)
                     .map_err(|e| e.to_string())?;
                 eprintln!(
                     "generated the {version} conformance tests {name} into {}: run \
@@ -367,7 +371,7 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             webhook_timeout,
             timeout,
         } => {
-            use acp_codegen::conformance::{self as suite, MerchantConfig, SuiteOptions};
+            use acp_conformance::{self as suite, MerchantConfig, SuiteOptions};
             if list {
                 for check in suite::CHECKS {
                     println!("{:32} {}", check.id, check.title);
@@ -396,7 +400,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let mut options = SuiteOptions::new(base_url, profile, merchant);
             options.webhook_timeout = std::time::Duration::from_secs(webhook_timeout);
             options.request_timeout = std::time::Duration::from_secs(timeout);
-            let suite = suite::Suite::load(&generator(&specs)?, &version, options)?;
+            let suite = suite::Suite::load(&generator(&specs)?, &version, options)
+                .map_err(|e| e.to_string())?;
             let runtime = tokio::runtime::Runtime::new()
                 .map_err(|e| format!("cannot start the async runtime: {e}"))?;
             let color = std::io::IsTerminal::is_terminal(&std::io::stdout());
@@ -432,14 +437,14 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             dir,
             runtime_version,
         } => {
-            let mut project = acp_codegen::scaffold::NewProject::new(name, version);
+            let mut project = acp_codegen_cli::scaffold::NewProject::new(name, version);
             if let Some(dir) = dir {
                 project.dir = dir;
             }
             if let Some(requirement) = runtime_version {
                 project.runtime = RuntimeSource::Version(requirement);
             }
-            let created = acp_codegen::scaffold::create(&generator(&specs)?, &project)
+            let created = acp_codegen_cli::scaffold::create(&generator(&specs)?, &project)
                 .map_err(|e| e.to_string())?;
             eprintln!(
                 "created {} (ACP {}) in {}: `cargo run` there starts the server; its README.md shows \

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use acp_codegen::conformance::CHECKS;
+use acp_conformance::CHECKS;
 
 const BIN: &str = env!("CARGO_BIN_EXE_acp-codegen");
 const EXAMPLE: &str = concat!(

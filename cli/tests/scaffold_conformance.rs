@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use acp_codegen::conformance::{MerchantConfig, Outcome, Profile, Suite, SuiteOptions, CHECKS};
+use acp_conformance::{MerchantConfig, Outcome, Profile, Suite, SuiteOptions, CHECKS};
 use common::workspace_root;
 use serde_json::Value;
 

@@ -164,18 +164,41 @@ pub enum CheckError {
     /// The manifest is malformed.
     #[error("malformed manifest {0}")]
     Manifest(#[from] ManifestError),
+    /// The folder holds a conformance test crate, and no way to build one was given (see
+    /// [`ConformanceFiles`]).
+    #[error("{dir} holds a conformance test crate: check it with the acp-codegen command line")]
+    ConformanceCrate {
+        /// The folder.
+        dir: PathBuf,
+    },
     /// Regenerating failed (spec files missing or not matching the pins, ...).
     #[error("cannot regenerate the crate: {0}")]
     Generate(#[from] Error),
 }
 
+/// Builds the files of a conformance test crate from its manifest: the conformance suite lives
+/// in its own crate (`acp_conformance::test_crate::regenerate`), which hands this to [`check`].
+pub type ConformanceFiles = fn(&Generator, &Manifest) -> Result<CrateFiles, Error>;
+
 /// Checks the crate in `dir` against what `generator` (its spec root and pin settings; the
-/// other settings come from the manifest) generates now.
-pub fn check(generator: &Generator, dir: &Path) -> Result<CheckReport, CheckError> {
+/// other settings come from the manifest) generates now. A conformance test crate is rebuilt
+/// with `conformance`; without it such a crate is [`CheckError::ConformanceCrate`].
+pub fn check(
+    generator: &Generator,
+    dir: &Path,
+    conformance: Option<ConformanceFiles>,
+) -> Result<CheckReport, CheckError> {
     let recorded = Manifest::load(dir)?.ok_or_else(|| CheckError::NoManifest {
         dir: dir.to_path_buf(),
     })?;
-    let files = regenerate(generator, &recorded)?;
+    let files = if recorded.conformance {
+        let conformance = conformance.ok_or_else(|| CheckError::ConformanceCrate {
+            dir: dir.to_path_buf(),
+        })?;
+        conformance(generator, &recorded)?
+    } else {
+        regenerate(generator, &recorded)?
+    };
     let mut current = None;
     let mut compared = 0;
     let mut drift = Vec::new();
@@ -226,28 +249,8 @@ pub fn check(generator: &Generator, dir: &Path) -> Result<CheckReport, CheckErro
     })
 }
 
-/// The crate's files as generated now from the manifest's settings.
+/// The model crate's files as generated now from the manifest's settings.
 fn regenerate(generator: &Generator, manifest: &Manifest) -> Result<CrateFiles, Error> {
-    if manifest.conformance {
-        #[cfg(feature = "conformance")]
-        return generator.conformance_crate_files(
-            &manifest.versions[0],
-            &manifest.crate_name,
-            &manifest.runtime,
-        );
-        #[cfg(not(feature = "conformance"))]
-        return Err(Error::Invalid(vec![crate::Diagnostic {
-            severity: crate::Severity::Error,
-            code: "conformance",
-            location: crate::diagnostics::Location {
-                file: MANIFEST_FILE.to_string(),
-                pointer: String::new(),
-                line_col: None,
-            },
-            message: "a conformance crate needs acp-codegen built with the `conformance` feature"
-                .into(),
-        }]));
-    }
     let (files, _diagnostics) = generator
         .clone()
         .tolerant(manifest.tolerant)

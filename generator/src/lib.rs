@@ -7,8 +7,6 @@
 #![deny(missing_docs)]
 
 pub mod check;
-/// The conformance suite's foundation: result model, `merchant.toml`, masking, reports.
-pub mod conformance;
 pub mod convert;
 pub mod diagnostics;
 pub mod diff;
@@ -18,14 +16,14 @@ pub mod lint;
 pub mod loader;
 pub mod manifest;
 pub mod naming;
-pub mod scaffold;
 pub mod source;
+pub mod toml_spans;
 
 use std::path::{Path, PathBuf};
 
 use acp_specs::Pins;
 
-pub use diagnostics::{Diagnostic, Severity};
+pub use diagnostics::{Code, Diagnostic, Severity};
 pub use emit::crate_files::RuntimeSource;
 pub use emit::EmitOptions;
 pub use ir::Api;
@@ -194,88 +192,13 @@ impl Generator {
                     .collect(),
             ));
         }
-        self.select_specs(&mut api)?;
+        api.retain_modules(&self.specs)
+            .map_err(|e| Error::UnknownSpec {
+                version: e.version,
+                spec: e.spec,
+                available: e.available,
+            })?;
         Ok(api)
-    }
-
-    fn select_specs(&self, api: &mut Api) -> Result<(), Error> {
-        if self.specs.is_empty() {
-            return Ok(());
-        }
-        let available: Vec<String> = api.modules.iter().map(|m| m.spec.clone()).collect();
-        for wanted in &self.specs {
-            if !api
-                .modules
-                .iter()
-                .any(|m| &m.spec == wanted || &m.name == wanted)
-            {
-                return Err(Error::UnknownSpec {
-                    version: api.version.clone(),
-                    spec: wanted.clone(),
-                    available,
-                });
-            }
-        }
-        // Keep wanted modules, and any module whose types they use (e.g. checkout for webhooks).
-        let wanted: Vec<usize> = (0..api.modules.len())
-            .filter(|i| {
-                self.specs
-                    .iter()
-                    .any(|w| *w == api.modules[*i].spec || *w == api.modules[*i].name)
-            })
-            .collect();
-        // Modules kept only for their types (checkout for webhooks) keep no operations.
-        for (index, module) in api.modules.iter_mut().enumerate() {
-            if !wanted.contains(&index) {
-                module.operations.clear();
-            }
-        }
-        let needed = ir_modules_needed(api, &wanted);
-        let keep: Vec<bool> = api
-            .types
-            .iter()
-            .map(|t| needed.contains(&t.module))
-            .collect();
-        // Types of dropped modules are unreachable from kept ones, so filtering is safe, but ids
-        // shift: renumber.
-        let mut new_id = vec![usize::MAX; api.types.len()];
-        let mut next = 0;
-        for (old, kept) in keep.iter().enumerate() {
-            if *kept {
-                new_id[old] = next;
-                next += 1;
-            }
-        }
-        let mut types = Vec::new();
-        for (old, mut def) in std::mem::take(&mut api.types).into_iter().enumerate() {
-            if keep[old] {
-                remap_kind(&mut def.kind, &new_id);
-                types.push(def);
-            }
-        }
-        api.types = types;
-        api.examples.retain_mut(|e| remap_ref(&mut e.ty, &new_id));
-        for operation in api.modules.iter_mut().flat_map(|m| m.operations.iter_mut()) {
-            for ty in operation_types(operation) {
-                remap_ref(ty, &new_id);
-            }
-        }
-        let kept_modules: Vec<usize> = (0..api.modules.len())
-            .filter(|i| needed.contains(i))
-            .collect();
-        let module_index: std::collections::HashMap<usize, usize> = kept_modules
-            .iter()
-            .enumerate()
-            .map(|(new, old)| (*old, new))
-            .collect();
-        api.modules = kept_modules
-            .iter()
-            .map(|i| api.modules[*i].clone())
-            .collect();
-        for def in &mut api.types {
-            def.module = module_index[&def.module];
-        }
-        Ok(())
     }
 
     /// One version's generated code.
@@ -376,80 +299,6 @@ impl Generator {
         ];
         Ok((files, diagnostics))
     }
-
-    /// Writes a test crate into `out` holding the conformance checks of `version`, one
-    /// `#[test]` each, run against `ACP_BASE_URL` (`generate --conformance`). The crate depends
-    /// on `acp-codegen` from `generator` (see [`emit::conformance_tests::generator_source`]).
-    #[cfg(feature = "conformance")]
-    pub fn write_conformance_crate(
-        &self,
-        version: &str,
-        out: &Path,
-        crate_name: &str,
-        generator: &RuntimeSource,
-    ) -> Result<(), Error> {
-        write_files(
-            out,
-            &self.conformance_crate_files(version, crate_name, generator)?,
-        )
-    }
-
-    /// The files of [`Generator::write_conformance_crate`] (paths relative to the crate folder,
-    /// contents), the manifest [`manifest::MANIFEST_FILE`] included. Nothing is written.
-    #[cfg(feature = "conformance")]
-    pub fn conformance_crate_files(
-        &self,
-        version: &str,
-        crate_name: &str,
-        generator: &RuntimeSource,
-    ) -> Result<CrateFiles, Error> {
-        // Fail now, not in the user's CI, when the version's files do not load.
-        let set = self.spec_set(version)?;
-        conformance::VersionSpec::new(&set).map_err(|message| {
-            Error::Invalid(vec![Diagnostic {
-                severity: Severity::Error,
-                code: "validator",
-                location: diagnostics::Location {
-                    file: format!("spec/{version}"),
-                    pointer: String::new(),
-                    line_col: None,
-                },
-                message,
-            }])
-        })?;
-        use emit::conformance_tests as tests;
-        let manifest = manifest::Manifest {
-            generator_version: env!("CARGO_PKG_VERSION").to_string(),
-            crate_name: crate_name.to_string(),
-            conformance: true,
-            versions: vec![version.to_string()],
-            specs: Vec::new(),
-            tolerant: false,
-            server: false,
-            client: false,
-            borrowed: false,
-            runtime: generator.clone(),
-            spec_hashes: set.file_hashes().into_iter().collect(),
-        };
-        let files = [
-            ("Cargo.toml", tests::cargo_toml(crate_name, generator)),
-            ("tests/conformance.rs", tests::tests_source(version)?),
-            ("README.md", tests::readme(crate_name, version)),
-            (
-                "src/lib.rs",
-                format!("//! Conformance tests of ACP API-Version `{version}`: see `tests/`.\n"),
-            ),
-            (
-                "merchant.example.toml",
-                include_str!("../../templates/merchant.example.toml").to_string(),
-            ),
-            (manifest::MANIFEST_FILE, manifest.to_toml()),
-        ];
-        Ok(files
-            .into_iter()
-            .map(|(name, text)| (name.to_string(), text))
-            .collect())
-    }
 }
 
 /// The files of a generated crate: `(path relative to the crate folder, '/'-separated,
@@ -469,100 +318,4 @@ pub fn write_files(out: &Path, files: &[(String, String)]) -> Result<(), Error> 
         std::fs::write(&path, text).map_err(|source| Error::Write { path, source })?;
     }
     Ok(())
-}
-
-fn ir_modules_needed(api: &Api, wanted: &[usize]) -> std::collections::HashSet<usize> {
-    use ir::{Shape, TypeKind, TypeRef};
-    fn refs(ty: &TypeRef, out: &mut Vec<usize>) {
-        match &ty.shape {
-            Shape::Named(id) => out.push(*id),
-            Shape::Array(item) | Shape::Map(item) => refs(item, out),
-            _ => {}
-        }
-    }
-    let mut needed: std::collections::HashSet<usize> = wanted.iter().copied().collect();
-    let mut stack: Vec<usize> = (0..api.types.len())
-        .filter(|t| needed.contains(&api.types[*t].module))
-        .collect();
-    let mut operation_refs = Vec::new();
-    for module in wanted {
-        for operation in &api.modules[*module].operations {
-            for ty in operation.types() {
-                refs(ty, &mut operation_refs);
-            }
-        }
-    }
-    stack.extend(operation_refs);
-    let mut seen = std::collections::HashSet::new();
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        needed.insert(api.types[id].module);
-        let mut out = Vec::new();
-        match &api.types[id].kind {
-            TypeKind::Struct(s) => {
-                s.fields.iter().for_each(|f| refs(&f.ty, &mut out));
-                if let ir::Additional::Typed(t) = &s.additional {
-                    refs(t, &mut out);
-                }
-            }
-            TypeKind::Newtype(t) => refs(t, &mut out),
-            TypeKind::Untagged(v) => v.iter().for_each(|t| refs(t, &mut out)),
-            TypeKind::TaggedUnion(u) => out.extend(u.variants.iter().map(|(_, t)| *t)),
-            TypeKind::Enum(_) | TypeKind::Const(_) => {}
-        }
-        stack.extend(out);
-    }
-    needed
-}
-
-/// [`ir::Operation::types`], mutably (for renumbering).
-fn operation_types(operation: &mut ir::Operation) -> Vec<&mut ir::TypeRef> {
-    let mut out: Vec<&mut ir::TypeRef> =
-        operation.parameters.iter_mut().map(|p| &mut p.ty).collect();
-    out.extend(operation.request.iter_mut().map(|b| &mut b.ty));
-    for response in &mut operation.responses {
-        out.extend(response.headers.iter_mut().map(|h| &mut h.ty));
-        out.extend(response.body.iter_mut().map(|b| &mut b.ty));
-    }
-    out
-}
-
-fn remap_ref(ty: &mut ir::TypeRef, new_id: &[usize]) -> bool {
-    match &mut ty.shape {
-        ir::Shape::Named(id) => {
-            *id = new_id[*id];
-            *id != usize::MAX
-        }
-        ir::Shape::Array(item) | ir::Shape::Map(item) => remap_ref(item, new_id),
-        _ => true,
-    }
-}
-
-fn remap_kind(kind: &mut ir::TypeKind, new_id: &[usize]) {
-    match kind {
-        ir::TypeKind::Struct(s) => {
-            for f in &mut s.fields {
-                remap_ref(&mut f.ty, new_id);
-            }
-            if let ir::Additional::Typed(t) = &mut s.additional {
-                remap_ref(t, new_id);
-            }
-        }
-        ir::TypeKind::Newtype(t) => {
-            remap_ref(t, new_id);
-        }
-        ir::TypeKind::Untagged(v) => {
-            for t in v {
-                remap_ref(t, new_id);
-            }
-        }
-        ir::TypeKind::TaggedUnion(u) => {
-            for (_, t) in &mut u.variants {
-                *t = new_id[*t];
-            }
-        }
-        ir::TypeKind::Enum(_) | ir::TypeKind::Const(_) => {}
-    }
 }

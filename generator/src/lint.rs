@@ -20,16 +20,16 @@ pub fn lint(generator: &Generator, version: &str) -> Result<Vec<Diagnostic>, Err
 /// Every in-spec example the independent validator rejects, located where it is written.
 #[cfg(feature = "lint")]
 fn invalid_examples(set: &crate::SpecSet, api: &crate::Api) -> Result<Vec<Diagnostic>, Error> {
-    let mut oracle = Oracle::new(set).map_err(|message| {
+    let mut oracle = Oracle::new(set).map_err(|error| {
         Error::Invalid(vec![Diagnostic {
             severity: crate::Severity::Error,
-            code: "validator",
+            code: crate::Code::Validator,
             location: crate::diagnostics::Location {
                 file: format!("spec/{}", set.version),
                 pointer: String::new(),
                 line_col: None,
             },
-            message,
+            message: error.to_string(),
         }])
     })?;
     let mut findings = Vec::new();
@@ -49,7 +49,7 @@ fn invalid_examples(set: &crate::SpecSet, api: &crate::Api) -> Result<Vec<Diagno
         };
         findings.push(Diagnostic {
             severity: crate::Severity::Warning,
-            code: "invalid-example",
+            code: crate::Code::InvalidExample,
             location: file.locate(&example.origin.pointer),
             message: format!(
                 "example is not valid against {}: {}{more}",
@@ -62,7 +62,7 @@ fn invalid_examples(set: &crate::SpecSet, api: &crate::Api) -> Result<Vec<Diagno
 }
 
 #[cfg(feature = "lint")]
-pub use oracle::Oracle;
+pub use oracle::{Oracle, OracleError};
 
 #[cfg(feature = "lint")]
 mod oracle {
@@ -78,6 +78,31 @@ mod oracle {
         validators: HashMap<String, jsonschema::Validator>,
     }
 
+    /// Why the independent validator cannot be used.
+    #[derive(Debug, thiserror::Error)]
+    pub enum OracleError {
+        /// The version's files do not make a schema registry (a document the validator cannot
+        /// read as a resource, two documents under one URI, ...).
+        #[error("cannot register the spec files with the validator: {source}")]
+        Register {
+            /// The spec version whose files were registered.
+            version: String,
+            /// What the validator said.
+            source: Box<jsonschema::ReferencingError>,
+        },
+        /// The schema at `file#pointer` does not compile (a reference that does not resolve, a
+        /// keyword value the validator refuses, ...).
+        #[error("cannot build a validator for {file}#{pointer}: {source}")]
+        Build {
+            /// The spec file, relative to the spec root.
+            file: String,
+            /// The JSON pointer of the schema in the file.
+            pointer: String,
+            /// What the validator said.
+            source: Box<jsonschema::ValidationError<'static>>,
+        },
+    }
+
     /// URI under which a spec file is registered.
     fn file_uri(path: &str) -> String {
         format!("https://spec.acp.invalid/{path}")
@@ -91,7 +116,7 @@ mod oracle {
         /// leftovers are rewritten into 3.1 first, as the converter reads them
         /// (`openapi-3.0-keyword`); without that the validator refuses the 2025-09-29 checkout
         /// bundle outright.
-        pub fn new(set: &SpecSet) -> Result<Oracle, String> {
+        pub fn new(set: &SpecSet) -> Result<Oracle, OracleError> {
             Oracle::build(set, false)
         }
 
@@ -99,11 +124,11 @@ mod oracle {
         /// meant it: closed as a whole. Taken literally, `allOf: [closed base, {required:
         /// [order]}]` (`CheckoutSessionWithOrder`) accepts nothing, since each part rejects the
         /// other's members; `lint` reports that, a server check must not fail on it.
-        pub fn merging_closed_allof(set: &SpecSet) -> Result<Oracle, String> {
+        pub fn merging_closed_allof(set: &SpecSet) -> Result<Oracle, OracleError> {
             Oracle::build(set, true)
         }
 
-        fn build(set: &SpecSet, merge_closed_allof: bool) -> Result<Oracle, String> {
+        fn build(set: &SpecSet, merge_closed_allof: bool) -> Result<Oracle, OracleError> {
             let documents: Vec<(String, Value)> = set
                 .files
                 .iter()
@@ -144,7 +169,10 @@ mod oracle {
             let registry = jsonschema::Registry::new()
                 .extend(resources)
                 .and_then(|builder| builder.prepare())
-                .map_err(|e| format!("cannot register the spec files with the validator: {e}"))?;
+                .map_err(|source| OracleError::Register {
+                    version: set.version.clone(),
+                    source: Box::new(source),
+                })?;
             Ok(Oracle {
                 registry,
                 validators: HashMap::new(),
@@ -152,7 +180,7 @@ mod oracle {
         }
 
         /// The compiled validator for the schema at `schema` (`file#pointer`).
-        pub fn validator(&mut self, schema: &str) -> Result<&jsonschema::Validator, String> {
+        pub fn validator(&mut self, schema: &str) -> Result<&jsonschema::Validator, OracleError> {
             if !self.validators.contains_key(schema) {
                 let (file, pointer) = schema.split_once('#').unwrap_or((schema, ""));
                 let reference =
@@ -162,7 +190,11 @@ mod oracle {
                     .with_registry(&self.registry)
                     .should_validate_formats(true)
                     .build(&reference)
-                    .map_err(|e| format!("cannot build a validator for {schema}: {e}"))?;
+                    .map_err(|source| OracleError::Build {
+                        file: file.to_string(),
+                        pointer: pointer.to_string(),
+                        source: Box::new(source),
+                    })?;
                 self.validators.insert(schema.to_string(), validator);
             }
             Ok(&self.validators[schema])
@@ -183,7 +215,7 @@ mod oracle {
                         )
                     })
                     .collect(),
-                Err(problem) => vec![problem],
+                Err(problem) => vec![problem.to_string()],
             }
         }
     }
@@ -274,5 +306,38 @@ mod oracle {
             Value::Array(items) => items.iter_mut().for_each(normalize_openapi_30),
             _ => {}
         }
+    }
+}
+
+#[cfg(all(test, feature = "lint"))]
+mod tests {
+    use serde_json::json;
+
+    use super::{Oracle, OracleError};
+    use crate::SpecSet;
+
+    const SCHEMA: &str = "spec/2030-01-01/json-schema/schema.x.json";
+
+    #[test]
+    fn a_schema_that_does_not_compile_is_named_by_file_and_pointer() {
+        let text = r##"{"$defs": {"A": {"$ref": "#/$defs/Missing"}, "B": {"type": "string"}}}"##;
+        let set = SpecSet::from_sources("2030-01-01", &[(SCHEMA, text)]).expect("loads");
+        let mut oracle = Oracle::new(&set).expect("registers");
+        assert!(oracle
+            .errors(&format!("{SCHEMA}#/$defs/B"), &json!("x"))
+            .is_empty());
+        match oracle.validator(&format!("{SCHEMA}#/$defs/A")) {
+            Err(OracleError::Build { file, pointer, .. }) => {
+                assert_eq!((file.as_str(), pointer.as_str()), (SCHEMA, "/$defs/A"));
+            }
+            Err(other) => panic!("expected a build error, got {other}"),
+            Ok(_) => panic!("a reference to nothing compiled"),
+        }
+        let errors = oracle.errors(&format!("{SCHEMA}#/$defs/A"), &json!("x"));
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        assert!(
+            errors[0].starts_with(&format!("cannot build a validator for {SCHEMA}#/$defs/A: ")),
+            "{errors:?}"
+        );
     }
 }

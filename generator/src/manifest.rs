@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::toml_spans::{key_position, line_column};
 use crate::RuntimeSource;
 
 /// The manifest's file name, in the generated crate's folder.
@@ -90,18 +91,18 @@ impl Manifest {
             message,
         };
         let manifest: Manifest = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|span| line_at(text, span.start));
+            let line = e.span().map(|span| line_column(text, span.start).0);
             error(line, e.message().trim().to_string())
         })?;
         if manifest.versions.is_empty() {
             return Err(error(
-                line_of_key(text, "versions"),
+                key_line(text, &["versions"]),
                 "`versions` is empty".into(),
             ));
         }
         if manifest.conformance && manifest.versions.len() != 1 {
             return Err(error(
-                line_of_key(text, "versions"),
+                key_line(text, &["versions"]),
                 "a conformance crate has exactly one version".into(),
             ));
         }
@@ -112,7 +113,7 @@ impl Manifest {
                     .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
             if !well_formed {
                 return Err(error(
-                    line_of_key(text, &format!("\"{file}\"")),
+                    key_line(text, &["spec-hashes", file]),
                     format!("the hash of `{file}` is not 64 lowercase hex digits: {hash:?}"),
                 ));
             }
@@ -165,16 +166,13 @@ impl Manifest {
     }
 }
 
-/// 1-based line of byte offset `at`.
-fn line_at(text: &str, at: usize) -> usize {
-    text.as_bytes()[..at.min(text.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
-        + 1
+/// The line of the key at `path`, from the TOML parser's spans.
+fn key_line(text: &str, path: &[&str]) -> Option<usize> {
+    key_position(text, path).map(|(line, _)| line)
 }
 
-/// 1-based line of the first line starting with `key` (after indentation).
+/// Test helper: 1-based line of the first line starting with `key` (after indentation).
+#[cfg(test)]
 fn line_of_key(text: &str, key: &str) -> Option<usize> {
     text.lines()
         .position(|line| line.trim_start().starts_with(key))

@@ -6,10 +6,10 @@
 
 mod common;
 
-use acp_codegen::diagnostics::{Diagnostic, Severity};
+use acp_codegen::diagnostics::{Code, Diagnostic, Severity};
 use acp_codegen::emit::{self, EmitOptions};
 use acp_codegen::ir::{
-    Additional, Api, MemberTest, ParameterLocation, Shape, TypeDef, TypeKind, TypeRef,
+    Additional, Api, MemberTest, ParameterLocation, Shape, TypeDef, TypeId, TypeKind, TypeRef,
 };
 use common::{fixture_generator, position_of, read_fixture, FIXTURE_VERSION};
 use serde_json::json;
@@ -30,12 +30,9 @@ fn ty<'a>(api: &'a Api, module: &str, name: &str) -> &'a TypeDef {
         .unwrap_or_else(|| panic!("no type {module}::{name}"))
 }
 
-fn id_of(api: &Api, module: &str, name: &str) -> usize {
+fn id_of(api: &Api, module: &str, name: &str) -> TypeId {
     let wanted = ty(api, module, name) as *const TypeDef;
-    api.types
-        .iter()
-        .position(|t| std::ptr::eq(t, wanted))
-        .unwrap()
+    api.types.position(|t| std::ptr::eq(t, wanted)).unwrap()
 }
 
 fn fields(def: &TypeDef) -> &acp_codegen::ir::Struct {
@@ -116,7 +113,7 @@ fn ir_summary_snapshot() {
 // Diagnostics: code, file, pointer and line:column
 // ---------------------------------------------------------------------------------------------
 
-fn diagnostic<'a>(api: &'a Api, code: &str, file: &str, pointer: &str) -> &'a Diagnostic {
+fn diagnostic<'a>(api: &'a Api, code: Code, file: &str, pointer: &str) -> &'a Diagnostic {
     api.diagnostics
         .iter()
         .find(|d| d.code == code && d.location.file == file && d.location.pointer == pointer)
@@ -147,7 +144,7 @@ fn diagnostics_have_expected_codes_pointers_and_positions() {
     // The closed `Line` merged with another part's member. Members are located at their key.
     let d = diagnostic(
         &api,
-        "allof-closed-part",
+        Code::AllofClosedPart,
         SHOP_JSON,
         "/$defs/DiscountedLine",
     );
@@ -163,7 +160,7 @@ fn diagnostics_have_expected_codes_pointers_and_positions() {
     // Scalar members too (at the key, not the value).
     let d = diagnostic(
         &api,
-        "openapi-3.0-keyword",
+        Code::Openapi30Keyword,
         SHOP_JSON,
         "/$defs/Line/properties/weight/exclusiveMinimum",
     );
@@ -175,7 +172,7 @@ fn diagnostics_have_expected_codes_pointers_and_positions() {
 
     let d = diagnostic(
         &api,
-        "openapi-3.0-keyword",
+        Code::Openapi30Keyword,
         SHOP_YAML,
         "/components/schemas/CreateOrderRequest/properties/note/nullable",
     );
@@ -189,14 +186,14 @@ fn diagnostics_have_expected_codes_pointers_and_positions() {
     );
     diagnostic(
         &api,
-        "openapi-3.0-keyword",
+        Code::Openapi30Keyword,
         SHOP_YAML,
         "/components/schemas/Error/properties/details/nullable",
     );
 
     let d = diagnostic(
         &api,
-        "openapi-jsonschema-mismatch",
+        Code::OpenapiJsonschemaMismatch,
         SHOP_YAML,
         "/components/schemas/Order/properties/id",
     );
@@ -211,7 +208,7 @@ fn diagnostics_have_expected_codes_pointers_and_positions() {
 
     let d = diagnostic(
         &api,
-        "ref-by-path",
+        Code::RefByPath,
         SHOP_JSON,
         "/$defs/Order/properties/total/$ref",
     );
@@ -224,7 +221,7 @@ fn diagnostics_have_expected_codes_pointers_and_positions() {
 
     let d = diagnostic(
         &api,
-        "unsupported-keyword",
+        Code::UnsupportedKeyword,
         SHOP_YAML,
         "/components/schemas/Error/retry_after",
     );

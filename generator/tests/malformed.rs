@@ -4,7 +4,7 @@
 
 mod common;
 
-use acp_codegen::diagnostics::{Diagnostic, Severity};
+use acp_codegen::diagnostics::{Code, Diagnostic, Severity};
 use acp_codegen::{convert, Error, Generator, LoadError, SpecSet};
 use acp_specs::{sha256_hex, PinError, Pins};
 use common::{fixture_root, position_of, temp_spec_root, FIXTURE_VERSION};
@@ -33,7 +33,7 @@ fn diagnostics(path: &str, text: &str) -> Vec<Diagnostic> {
 fn expect(
     found: &[Diagnostic],
     severity: Severity,
-    code: &str,
+    code: Code,
     (path, text): (&str, &str),
     pointer: &str,
     needle: &str,
@@ -143,7 +143,7 @@ fn dangling_refs_are_errors_at_the_ref() {
     let d = expect(
         &found,
         Severity::Error,
-        "dangling-ref",
+        Code::DanglingRef,
         (SCHEMA, &text),
         "/$defs/A/$ref",
         "\"$ref\"",
@@ -159,7 +159,7 @@ fn dangling_refs_are_errors_at_the_ref() {
     let d = expect(
         &found,
         Severity::Error,
-        "dangling-ref",
+        Code::DanglingRef,
         (SCHEMA, &text),
         "/$defs/A/$ref",
         "\"$ref\"",
@@ -176,7 +176,7 @@ fn dangling_refs_are_errors_at_the_ref() {
     let d = expect(
         &found,
         Severity::Error,
-        "dangling-ref",
+        Code::DanglingRef,
         (SCHEMA, &text),
         "/$defs/A/$ref",
         "\"$ref\"",
@@ -211,7 +211,7 @@ fn ref_cycles_through_non_definitions_are_errors() {
     let d = expect(
         &found,
         Severity::Error,
-        "ref-cycle",
+        Code::RefCycle,
         (SCHEMA, &text),
         "/$defs/A/properties/x",
         "\"x\"",
@@ -234,7 +234,7 @@ fn ref_cycles_through_non_definitions_are_errors() {
         expect(
             &found,
             Severity::Error,
-            "ref-cycle",
+            Code::RefCycle,
             (SCHEMA, &text),
             "/$defs/A/properties/x",
             needle,
@@ -247,7 +247,7 @@ fn ref_cycles_through_non_definitions_are_errors() {
     let d = expect(
         &found,
         Severity::Error,
-        "ref-cycle",
+        Code::RefCycle,
         (SCHEMA, &text),
         "/$defs/A",
         "\"A\"",
@@ -260,7 +260,7 @@ fn ref_cycles_through_non_definitions_are_errors() {
     expect(
         &found,
         Severity::Error,
-        "ref-cycle",
+        Code::RefCycle,
         (OPENAPI, text),
         "/paths/~1a/get/parameters/0",
         "{$ref: '#/components/parameters/X'}]",
@@ -274,10 +274,10 @@ fn ref_cycles_through_non_definitions_are_errors() {
 #[test]
 fn keywords_of_the_wrong_type_are_reported_where_they_are() {
     // (definition, code, severity, pointer below /$defs/A, key to locate, words in the message)
-    let cases: &[(&str, &str, Severity, &str, &str, &str)] = &[
+    let cases: &[(&str, Code, Severity, &str, &str, &str)] = &[
         (
             r#"{"type": 5}"#,
-            "bad-keyword",
+            Code::BadKeyword,
             Severity::Error,
             "/type",
             "\"type\"",
@@ -285,7 +285,7 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#"{"type": "strin"}"#,
-            "bad-keyword",
+            Code::BadKeyword,
             Severity::Error,
             "/type",
             "\"type\"",
@@ -293,7 +293,7 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#"{"type": "object", "properties": []}"#,
-            "bad-keyword",
+            Code::BadKeyword,
             Severity::Error,
             "/properties",
             "\"properties\"",
@@ -301,7 +301,7 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#"{"type": "object", "properties": {"x": {}}, "required": "x"}"#,
-            "bad-keyword",
+            Code::BadKeyword,
             Severity::Error,
             "/required",
             "\"required\"",
@@ -309,7 +309,7 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#"{"enum": {}}"#,
-            "bad-keyword",
+            Code::BadKeyword,
             Severity::Error,
             "/enum",
             "\"enum\"",
@@ -317,7 +317,7 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#"{"oneOf": {}}"#,
-            "bad-keyword",
+            Code::BadKeyword,
             Severity::Error,
             "/oneOf",
             "\"oneOf\"",
@@ -325,7 +325,7 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#"{"allOf": {"a": 1}}"#,
-            "bad-keyword",
+            Code::BadKeyword,
             Severity::Error,
             "/allOf",
             "\"allOf\"",
@@ -333,7 +333,7 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#"{"allOf": ["x", {"properties": {}}]}"#,
-            "not-a-schema",
+            Code::NotASchema,
             Severity::Error,
             "/allOf/0",
             "\"x\"",
@@ -341,7 +341,7 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#"{"type": "array", "items": 5}"#,
-            "not-a-schema",
+            Code::NotASchema,
             Severity::Error,
             "/items",
             "\"items\"",
@@ -349,7 +349,7 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#"{"$ref": 5}"#,
-            "bad-keyword",
+            Code::BadKeyword,
             Severity::Error,
             "/$ref",
             "\"$ref\"",
@@ -357,7 +357,7 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#"{"type": "string", "minLength": "3"}"#,
-            "bad-keyword",
+            Code::BadKeyword,
             Severity::Error,
             "/minLength",
             "\"minLength\"",
@@ -365,7 +365,7 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#"{"type": "string", "pattern": "("}"#,
-            "bad-pattern",
+            Code::BadPattern,
             Severity::Warning,
             "/pattern",
             "\"pattern\"",
@@ -373,7 +373,7 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         ),
         (
             r#""string""#,
-            "not-a-schema",
+            Code::NotASchema,
             Severity::Error,
             "",
             "\"A\"",
@@ -386,7 +386,7 @@ fn keywords_of_the_wrong_type_are_reported_where_they_are() {
         let d = expect(
             &found,
             *severity,
-            code,
+            *code,
             (SCHEMA, &text),
             &format!("/$defs/A{pointer}"),
             needle,
@@ -402,7 +402,7 @@ fn documents_of_the_wrong_shape_are_reported() {
     let d = expect(
         &found,
         Severity::Error,
-        "not-a-schema",
+        Code::NotASchema,
         (SCHEMA, text),
         "",
         "\"hello\"",
@@ -414,7 +414,7 @@ fn documents_of_the_wrong_shape_are_reported() {
     expect(
         &found,
         Severity::Error,
-        "bad-keyword",
+        Code::BadKeyword,
         (SCHEMA, text),
         "/$defs",
         "\"$defs\"",
@@ -425,7 +425,7 @@ fn documents_of_the_wrong_shape_are_reported() {
     expect(
         &found,
         Severity::Error,
-        "not-openapi",
+        Code::NotOpenapi,
         (OPENAPI, text),
         "",
         "- 1",
@@ -435,7 +435,7 @@ fn documents_of_the_wrong_shape_are_reported() {
     let found = diagnostics(OPENAPI, "");
     let d = found
         .iter()
-        .find(|d| d.code == "not-openapi")
+        .find(|d| d.code == Code::NotOpenapi)
         .expect("not-openapi");
     assert_eq!(
         d.to_string(),
@@ -448,7 +448,7 @@ fn documents_of_the_wrong_shape_are_reported() {
     let d = expect(
         &found,
         Severity::Error,
-        "bad-keyword",
+        Code::BadKeyword,
         (OPENAPI, text),
         "/openapi",
         "openapi",
@@ -463,7 +463,7 @@ fn documents_of_the_wrong_shape_are_reported() {
     expect(
         &found,
         Severity::Error,
-        "bad-keyword",
+        Code::BadKeyword,
         (OPENAPI, text),
         "/paths",
         "paths",
@@ -474,7 +474,7 @@ fn documents_of_the_wrong_shape_are_reported() {
     expect(
         &found,
         Severity::Error,
-        "bad-keyword",
+        Code::BadKeyword,
         (OPENAPI, text),
         "/paths/~1a/get",
         "get",
@@ -485,7 +485,7 @@ fn documents_of_the_wrong_shape_are_reported() {
     expect(
         &found,
         Severity::Error,
-        "bad-keyword",
+        Code::BadKeyword,
         (OPENAPI, text),
         "/paths/~1a/get/parameters",
         "parameters",
@@ -496,7 +496,7 @@ fn documents_of_the_wrong_shape_are_reported() {
     expect(
         &found,
         Severity::Error,
-        "not-a-schema",
+        Code::NotASchema,
         (OPENAPI, text),
         "/paths/~1a/get/responses/200/content/application~1json/schema",
         "schema",
@@ -536,7 +536,7 @@ fn odd_documents_never_panic() {
     let found = diagnostics(SCHEMA, text);
     let dangling: Vec<&str> = found
         .iter()
-        .filter(|d| d.code == "dangling-ref")
+        .filter(|d| d.code == Code::DanglingRef)
         .map(|d| d.location.pointer.as_str())
         .collect();
     assert_eq!(dangling, ["/$defs/A/$ref"], "{found:?}");
@@ -620,7 +620,7 @@ fn pin_mismatch_names_the_file_and_can_be_downgraded() {
         .pins(Some(fixture_pins(None)))
         .api(FIXTURE_VERSION)
         .unwrap();
-    assert!(api.diagnostics.iter().all(|d| d.code != "unpinned"));
+    assert!(api.diagnostics.iter().all(|d| d.code != Code::Unpinned));
 
     let wrong = "0".repeat(64);
     let error = Generator::new(fixture_root())
@@ -655,7 +655,7 @@ fn pin_mismatch_names_the_file_and_can_be_downgraded() {
     let unpinned: Vec<&Diagnostic> = code
         .diagnostics
         .iter()
-        .filter(|d| d.code == "unpinned")
+        .filter(|d| d.code == Code::Unpinned)
         .collect();
     assert_eq!(unpinned.len(), 1, "{unpinned:?}");
     assert_eq!(unpinned[0].severity, Severity::Warning);

@@ -177,7 +177,7 @@ pub fn source_with(
     let version = args.version.value();
     let at_version = |message: String| syn::Error::new(args.version.span(), message);
     let generator = generator.allow_unpinned(args.allow_unpinned);
-    spec::check_version(&generator, &version).map_err(at_version)?;
+    spec::check_version(&generator, &version).map_err(|e| at_version(e.to_string()))?;
     let generator = generator
         .specs(args.specs.iter().map(LitStr::value).collect())
         .server(args.server)

@@ -19,27 +19,52 @@ pub struct Loaded {
     pub files: Vec<PathBuf>,
 }
 
-/// The generator for the spec root the CLI would use (`ACP_SPEC_ROOT`, else
-/// `../shared/acp-spec` next to the workspace).
-pub fn generator(allow_unpinned: bool) -> Result<Generator, String> {
-    Generator::from_env()
-        .map(|g| g.allow_unpinned(allow_unpinned))
-        .map_err(|e| format!("acp: cannot find the ACP spec files: {e}"))
+/// Why the macros cannot use the spec files; shown as a compile error.
+#[derive(Debug, thiserror::Error)]
+pub enum SpecError {
+    /// No spec root was found.
+    #[error("acp: cannot find the ACP spec files: {source}")]
+    NoSpecRoot {
+        /// Where the generator looked, and why each place was rejected.
+        source: acp_codegen::Error,
+    },
+    /// The spec root's version folders cannot be listed.
+    #[error("acp: cannot list the ACP versions: {source}")]
+    ListVersions {
+        /// The filesystem error.
+        source: acp_codegen::Error,
+    },
+    /// The version asked for is not a version folder of the spec root. The message names the
+    /// versions there but not the spec root, so it does not depend on the machine.
+    #[error("acp: unknown ACP version `{version}` (the spec files have: {})", known.join(", "))]
+    UnknownVersion {
+        /// The version asked for.
+        version: String,
+        /// The version folders of the spec root.
+        known: Vec<String>,
+    },
 }
 
-/// Fails, without naming the spec root (messages must not depend on the machine), when
-/// `version` is not a version folder of the spec root.
-pub fn check_version(generator: &Generator, version: &str) -> Result<(), String> {
-    let versions = generator
+/// The generator for the spec root the CLI would use (`ACP_SPEC_ROOT`, else
+/// `../shared/acp-spec` next to the workspace).
+pub fn generator(allow_unpinned: bool) -> Result<Generator, SpecError> {
+    Generator::from_env()
+        .map(|g| g.allow_unpinned(allow_unpinned))
+        .map_err(|source| SpecError::NoSpecRoot { source })
+}
+
+/// Fails when `version` is not a version folder of the spec root.
+pub fn check_version(generator: &Generator, version: &str) -> Result<(), SpecError> {
+    let known = generator
         .versions()
-        .map_err(|e| format!("acp: cannot list the ACP versions: {e}"))?;
-    if versions.iter().any(|v| v == version) {
+        .map_err(|source| SpecError::ListVersions { source })?;
+    if known.iter().any(|v| v == version) {
         return Ok(());
     }
-    Err(format!(
-        "acp: unknown ACP version `{version}` (the spec files have: {})",
-        versions.join(", ")
-    ))
+    Err(SpecError::UnknownVersion {
+        version: version.to_string(),
+        known,
+    })
 }
 
 /// The generator's error, as the CLI prints it, for a compile error.
@@ -108,7 +133,7 @@ pub fn load_with(
             return Ok(loaded);
         }
     }
-    check_version(generator, version).map_err(error)?;
+    check_version(generator, version).map_err(|e| error(e.to_string()))?;
     let set = generator
         .spec_set(version)
         .map_err(|e| error(generator_error(&e)))?;

@@ -391,6 +391,25 @@ pub struct IdPaths {
     nodes: Vec<IdNode>,
 }
 
+/// Why [`IdPaths::with`] refused a path.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdPathError {
+    /// The path is not `$` followed by `.member` and `[*]` steps.
+    #[error("id path `{path}`: expected `$` then `.member` or `[*]` steps")]
+    Malformed {
+        /// The path as given.
+        path: String,
+    },
+    /// The path was already given, for this scope or another.
+    #[error("id path `{path}` given twice")]
+    Repeated {
+        /// The path as given.
+        path: String,
+        /// The scope it was given for first.
+        first_scope: String,
+    },
+}
+
 #[derive(Debug, Clone, Default)]
 struct IdNode {
     members: Vec<(String, usize)>,
@@ -405,8 +424,10 @@ impl IdPaths {
     }
 
     /// Ids in `scope` at `path` (`$`, then `.member` or `[*]` steps), added to these.
-    pub fn with(mut self, scope: &str, path: &str) -> Result<Self, String> {
-        let bad = || format!("id path `{path}`: expected `$` then `.member` or `[*]` steps");
+    pub fn with(mut self, scope: &str, path: &str) -> Result<Self, IdPathError> {
+        let bad = || IdPathError::Malformed {
+            path: path.to_string(),
+        };
         let mut rest = path.strip_prefix('$').ok_or_else(bad)?;
         if self.nodes.is_empty() {
             self.nodes.push(IdNode::default());
@@ -442,8 +463,11 @@ impl IdPaths {
                 return Err(bad());
             }
         }
-        if self.nodes[node].capture.is_some() {
-            return Err(format!("id path `{path}` given twice"));
+        if let Some(first) = self.nodes[node].capture {
+            return Err(IdPathError::Repeated {
+                path: path.to_string(),
+                first_scope: self.scopes[first].clone(),
+            });
         }
         self.nodes[node].capture = Some(self.scopes.len());
         self.scopes.push(scope.to_string());
@@ -699,10 +723,24 @@ mod tests {
     #[test]
     fn id_paths_must_be_well_formed() {
         for bad in ["id", "$id", "$.", "$.a[0]", "$.a..b"] {
-            assert!(IdPaths::none().with("x", bad).is_err(), "{bad}");
+            assert_eq!(
+                IdPaths::none().with("x", bad).unwrap_err(),
+                IdPathError::Malformed { path: bad.into() }
+            );
         }
-        let twice = IdPaths::none().with("x", "$.a").unwrap().with("y", "$.a");
-        assert!(twice.unwrap_err().contains("twice"));
+        let twice = IdPaths::none()
+            .with("x", "$.a")
+            .unwrap()
+            .with("y", "$.a")
+            .unwrap_err();
+        assert_eq!(
+            twice,
+            IdPathError::Repeated {
+                path: "$.a".into(),
+                first_scope: "x".into()
+            }
+        );
+        assert_eq!(twice.to_string(), "id path `$.a` given twice");
         assert!(IdPaths::none().is_empty());
     }
 }

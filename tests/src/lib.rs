@@ -157,7 +157,7 @@ pub fn explained_by_closed_allof(api: &acp_codegen::Api, schema: &str, errors: &
     use acp_codegen::ir::Shape;
     let (file, pointer) = schema.split_once('#').unwrap();
     // The schema itself, or the named type it refers to.
-    let target = api.types.iter().position(|t| {
+    let target = api.types.position(|t| {
         std::iter::once(&t.origin)
             .chain(&t.aliases)
             .any(|o| o.file == file && o.pointer == pointer)
@@ -173,12 +173,12 @@ pub fn explained_by_closed_allof(api: &acp_codegen::Api, schema: &str, errors: &
         }
     });
     let Some(target) = target else { return false };
-    let reachable = reachable_types(api, target);
+    let reachable = api.reachable([target]);
     let reports: Vec<&str> = api
         .diagnostics
         .iter()
         .filter(|d| {
-            d.code == "allof-closed-part"
+            d.code == acp_codegen::Code::AllofClosedPart
                 && reachable.iter().any(|&id| {
                     let origin = &api.types[id].origin;
                     d.location.file == origin.file && d.location.pointer == origin.pointer
@@ -202,45 +202,4 @@ pub fn explained_by_closed_allof(api: &acp_codegen::Api, schema: &str, errors: &
                     .iter()
                     .all(|member| reports.iter().any(|r| r.contains(&format!("`{member}`"))))
         })
-}
-
-/// The named types an instance of `root` can contain, `root` included.
-fn reachable_types(api: &acp_codegen::Api, root: acp_codegen::ir::TypeId) -> Vec<usize> {
-    use acp_codegen::ir::{Additional, Shape, TypeKind, TypeRef};
-    fn refs<'a>(ty: &'a TypeRef, out: &mut Vec<&'a TypeRef>) {
-        out.push(ty);
-        match &ty.shape {
-            Shape::Array(item) | Shape::Map(item) => refs(item, out),
-            _ => {}
-        }
-    }
-    let mut seen = vec![false; api.types.len()];
-    let mut stack = vec![root];
-    let mut out = Vec::new();
-    while let Some(id) = stack.pop() {
-        if std::mem::replace(&mut seen[id], true) {
-            continue;
-        }
-        out.push(id);
-        let mut uses = Vec::new();
-        match &api.types[id].kind {
-            TypeKind::Struct(s) => {
-                for field in &s.fields {
-                    refs(&field.ty, &mut uses);
-                }
-                if let Additional::Typed(ty) = &s.additional {
-                    refs(ty, &mut uses);
-                }
-            }
-            TypeKind::TaggedUnion(u) => stack.extend(u.variants.iter().map(|(_, v)| *v)),
-            TypeKind::Untagged(variants) => variants.iter().for_each(|v| refs(v, &mut uses)),
-            TypeKind::Newtype(inner) => refs(inner, &mut uses),
-            TypeKind::Enum(_) | TypeKind::Const(_) => {}
-        }
-        stack.extend(uses.iter().filter_map(|ty| match ty.shape {
-            Shape::Named(next) => Some(next),
-            _ => None,
-        }));
-    }
-    out
 }

@@ -253,7 +253,7 @@ fn known_defect(api: &Api, schema: &str, error: &str) -> Option<&'static str> {
     let reports: Vec<&str> = api
         .diagnostics
         .iter()
-        .filter(|d| d.code == "openapi-jsonschema-mismatch")
+        .filter(|d| d.code == acp_codegen::Code::OpenapiJsonschemaMismatch)
         .map(|d| d.message.as_str())
         .collect();
     let reported = |needle: String| reports.iter().any(|r| r.contains(&needle));
@@ -1186,7 +1186,7 @@ fn run_version(version: &str, cases: u32, seed: u64, only: Option<&str>) -> (Str
         runner: runner_for(seed, version, ""),
         stats: Stats::default(),
     };
-    for (id, def) in api.types.iter().enumerate() {
+    for (id, def) in api.types.enumerate() {
         let schema = def.origin.to_string();
         if only.is_some_and(|o| !def.name.contains(o) && !schema.contains(o)) {
             continue;

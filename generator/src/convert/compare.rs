@@ -5,7 +5,8 @@ use indexmap::{IndexMap, IndexSet};
 use serde_json::Value;
 
 use super::Converter;
-use crate::ir::{Field, TypeKind};
+use crate::diagnostics::Code;
+use crate::ir::{Field, TypeId, TypeKind};
 use crate::naming;
 
 /// Members of an object schema, following `$ref` and `allOf`: name → (file, pointer).
@@ -16,7 +17,7 @@ struct Members {
 
 impl Converter<'_> {
     pub(crate) fn compare_aliases(&mut self) {
-        for id in 0..self.types.len() {
+        for id in self.types.ids() {
             let aliases = self.types[id].aliases.clone();
             let origin = self.types[id].origin.clone();
             let Some(json_file) = self.set.file_index(&origin.file) else {
@@ -55,7 +56,7 @@ impl Converter<'_> {
         self.report_leftovers(file, pointer, &keys);
         if object.contains_key("nullable") {
             self.diags.warn(
-                "openapi-3.0-keyword",
+                Code::Openapi30Keyword,
                 self.locate(file, &format!("{pointer}/nullable")),
                 "`nullable` is OpenAPI 3.0 syntax; in 3.1 write `type: [..., \"null\"]` (this schema mirrors a JSON Schema definition, which the types follow)",
             );
@@ -90,7 +91,7 @@ impl Converter<'_> {
         }
     }
 
-    fn compare_pair(&mut self, id: usize, json: (usize, &str), openapi: (usize, &str)) {
+    fn compare_pair(&mut self, id: TypeId, json: (usize, &str), openapi: (usize, &str)) {
         self.audit_keywords(openapi.0, openapi.1, 0);
         let type_name = self.types[id].name.clone();
         let (Some(json_members), Some(openapi_members)) = (
@@ -105,7 +106,7 @@ impl Converter<'_> {
                 continue;
             }
             self.diags.warn(
-                "openapi-jsonschema-mismatch",
+                Code::OpenapiJsonschemaMismatch,
                 self.locate(*file, pointer),
                 format!("`{type_name}.{name}` is only in the OpenAPI file, not in {json_file}; generated as an optional field"),
             );
@@ -130,7 +131,7 @@ impl Converter<'_> {
         for (name, (file, pointer)) in &json_members.properties {
             match openapi_members.properties.get(name) {
                 None => self.diags.warn(
-                    "openapi-jsonschema-mismatch",
+                    Code::OpenapiJsonschemaMismatch,
                     self.locate(*file, pointer),
                     format!(
                         "`{type_name}.{name}` is only in the JSON Schema, not in {openapi_file}"
@@ -139,7 +140,7 @@ impl Converter<'_> {
                 Some((ofile, opointer)) => {
                     for difference in self.differences((*file, pointer), (*ofile, opointer)) {
                         self.diags.warn(
-                            "openapi-jsonschema-mismatch",
+                            Code::OpenapiJsonschemaMismatch,
                             self.locate(*ofile, opointer),
                             format!("`{type_name}.{name}`: {difference} (the JSON Schema wins)"),
                         );
@@ -164,7 +165,7 @@ impl Converter<'_> {
             )
         {
             self.diags.warn(
-                "openapi-jsonschema-mismatch",
+                Code::OpenapiJsonschemaMismatch,
                 self.locate(openapi.0, openapi.1),
                 format!("`{type_name}.{name}` is required only in the {side}"),
             );

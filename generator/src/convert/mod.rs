@@ -11,8 +11,11 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 
-use crate::diagnostics::{Diagnostics, Location};
-use crate::ir::{Api, Docs, Example, Module, Origin, TypeDef, TypeId, TypeKind, TypeRef};
+use crate::diagnostics::{Code, Diagnostics, Location};
+use crate::ir::{
+    Api, Docs, Example, Id, Module, ModuleId, Modules, Origin, TypeDef, TypeId, TypeKind, TypeRef,
+    Types,
+};
 use crate::loader::SpecSet;
 use crate::naming;
 use crate::source::escape_token;
@@ -26,13 +29,13 @@ pub fn convert(set: &SpecSet) -> Api {
 
 pub(crate) struct Converter<'a> {
     set: &'a SpecSet,
-    module_of_file: Vec<usize>,
-    modules: Vec<Module>,
-    types: Vec<TypeDef>,
+    module_of_file: Vec<ModuleId>,
+    modules: Modules,
+    types: Types,
     by_origin: HashMap<(usize, String), TypeId>,
     /// OpenAPI component → the JSON Schema definition of the same name and spec.
     aliases: HashMap<(usize, String), (usize, String)>,
-    names: HashSet<(usize, String)>,
+    names: HashSet<(ModuleId, String)>,
     in_progress: HashSet<(usize, String)>,
     warned_by_path: HashSet<(usize, usize)>,
     examples: Vec<Example>,
@@ -41,9 +44,10 @@ pub(crate) struct Converter<'a> {
 
 impl<'a> Converter<'a> {
     fn new(set: &'a SpecSet) -> Self {
-        let mut module_of_file = vec![0; set.files.len()];
-        let mut modules = Vec::new();
-        for (index, spec) in set.specs.iter().enumerate() {
+        let mut module_of_file = vec![ModuleId::from_index(0); set.files.len()];
+        let mut modules = Modules::new();
+        for spec in &set.specs {
+            let module = modules.next_id();
             let files: Vec<usize> = spec
                 .openapi
                 .into_iter()
@@ -51,7 +55,7 @@ impl<'a> Converter<'a> {
                 .chain(spec.openrpc)
                 .collect();
             for file in &files {
-                module_of_file[*file] = index;
+                module_of_file[*file] = module;
             }
             let info = spec.openapi.and_then(|f| set.files[f].value.get("info"));
             let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_string);
@@ -75,7 +79,7 @@ impl<'a> Converter<'a> {
             set,
             module_of_file,
             modules,
-            types: Vec::new(),
+            types: Types::new(),
             by_origin: HashMap::new(),
             aliases: HashMap::new(),
             names: HashSet::new(),
@@ -120,7 +124,7 @@ impl<'a> Converter<'a> {
                 }
             }
         }
-        for (index, spec) in set.specs.iter().enumerate() {
+        for (module, spec) in self.modules.ids().zip(&set.specs) {
             if let Some(openapi) = spec.openapi {
                 for name in definition_names(&set.files[openapi].value, "/components/schemas") {
                     self.named(
@@ -129,7 +133,7 @@ impl<'a> Converter<'a> {
                     );
                 }
                 let operations = self.openapi_document(openapi);
-                self.modules[index].operations = operations;
+                self.modules[module].operations = operations;
             }
             if let Some(openrpc) = spec.openrpc {
                 for name in definition_names(&set.files[openrpc].value, "/components/schemas") {
@@ -159,7 +163,7 @@ impl<'a> Converter<'a> {
     fn json_schema_root(&mut self, file: usize) {
         let Some(root) = self.set.files[file].value.as_object() else {
             self.diags.error(
-                "not-a-schema",
+                Code::NotASchema,
                 self.locate(file, ""),
                 "a JSON Schema bundle must be an object",
             );
@@ -170,7 +174,7 @@ impl<'a> Converter<'a> {
         if let Some(dialect) = keys.take("$schema").and_then(Value::as_str) {
             if !dialect.contains("2020-12") {
                 self.diags.warn(
-                    "schema-dialect",
+                    Code::SchemaDialect,
                     self.locate(file, "/$schema"),
                     format!("dialect `{dialect}` is read as JSON Schema 2020-12"),
                 );
@@ -196,7 +200,7 @@ impl<'a> Converter<'a> {
     }
 
     /// A type name not yet used in the module.
-    pub(crate) fn unique_name(&mut self, module: usize, wanted: &str) -> String {
+    pub(crate) fn unique_name(&mut self, module: ModuleId, wanted: &str) -> String {
         let base = naming::type_name(wanted);
         let mut name = base.clone();
         let mut n = 2;
@@ -214,9 +218,8 @@ impl<'a> Converter<'a> {
         name: String,
         kind: TypeKind,
     ) -> TypeId {
-        let id = self.types.len();
         let docs = self.node(file, pointer).map(docs_of).unwrap_or_default();
-        self.types.push(TypeDef {
+        let id = self.types.push(TypeDef {
             name,
             module: self.module_of_file[file],
             origin: self.origin(file, pointer),
@@ -250,7 +253,7 @@ impl<'a> Converter<'a> {
                 }
             }
             Some(_) => self.diags.warn(
-                "bad-keyword",
+                Code::BadKeyword,
                 self.locate(file, &format!("{pointer}/examples")),
                 "in a schema, `examples` must be an array; its values are not checked",
             ),

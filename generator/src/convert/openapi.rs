@@ -4,6 +4,7 @@ use serde_json::{Map, Value};
 
 use super::keys::Keys;
 use super::{docs_of, Converter};
+use crate::diagnostics::Code;
 use crate::ir::{Body, Operation, Parameter, ParameterLocation, Response, Shape, TypeRef};
 use crate::naming;
 use crate::source::escape_token;
@@ -16,7 +17,7 @@ impl Converter<'_> {
     pub(crate) fn openapi_document(&mut self, file: usize) -> Vec<Operation> {
         let Some(root) = self.node(file, "").and_then(Value::as_object) else {
             self.diags.error(
-                "not-openapi",
+                Code::NotOpenapi,
                 self.locate(file, ""),
                 "an OpenAPI document must be an object",
             );
@@ -26,17 +27,17 @@ impl Converter<'_> {
         match keys.take("openapi") {
             Some(Value::String(v)) if v.starts_with("3.1") => {}
             Some(Value::String(v)) => self.diags.warn(
-                "openapi-version",
+                Code::OpenapiVersion,
                 self.locate(file, "/openapi"),
                 format!("OpenAPI {v} is read as 3.1"),
             ),
             Some(other) => self.diags.error(
-                "bad-keyword",
+                Code::BadKeyword,
                 self.locate(file, "/openapi"),
                 format!("`openapi` must be a version string such as \"3.1.0\", found {other}"),
             ),
             None => self.diags.error(
-                "not-openapi",
+                Code::NotOpenapi,
                 self.locate(file, ""),
                 "missing `openapi` version",
             ),
@@ -55,7 +56,7 @@ impl Converter<'_> {
             for (kind, value) in components {
                 if !value.is_object() {
                     self.diags.error(
-                        "bad-keyword",
+                        Code::BadKeyword,
                         self.locate(file, &format!("/components/{}", escape_token(kind))),
                         format!("`components.{kind}` must be an object"),
                     );
@@ -75,7 +76,7 @@ impl Converter<'_> {
             ];
             for key in components.keys().filter(|k| !known.contains(&k.as_str())) {
                 self.diags.warn(
-                    "unknown-keyword",
+                    Code::UnknownKeyword,
                     self.locate(file, &format!("/components/{}", escape_token(key))),
                     format!("unknown component kind `{key}` is ignored"),
                 );
@@ -84,7 +85,7 @@ impl Converter<'_> {
         if let Some(Value::Object(hooks)) = keys.take("webhooks") {
             if !hooks.is_empty() {
                 self.diags.warn(
-                    "unsupported-keyword",
+                    Code::UnsupportedKeyword,
                     self.locate(file, "/webhooks"),
                     "top-level `webhooks` are not turned into operations",
                 );
@@ -96,7 +97,7 @@ impl Converter<'_> {
                 let at = format!("/paths/{}", escape_token(path));
                 let Some(item) = item.as_object() else {
                     self.diags.error(
-                        "bad-keyword",
+                        Code::BadKeyword,
                         self.locate(file, &at),
                         "a path item must be an object",
                     );
@@ -155,7 +156,7 @@ impl Converter<'_> {
             None => {
                 let made = naming::field_name(&format!("{method}_{path}"));
                 self.diags.warn(
-                    "missing-operation-id",
+                    Code::MissingOperationId,
                     self.locate(file, at),
                     format!("no `operationId`; using `{made}`"),
                 );
@@ -181,7 +182,7 @@ impl Converter<'_> {
         {
             if !path.contains(&format!("{{{}}}", param.name)) {
                 self.diags.warn(
-                    "bad-parameter",
+                    Code::BadParameter,
                     self.locate(file, at),
                     format!(
                         "path parameter `{}` does not appear in `{path}`",
@@ -206,13 +207,13 @@ impl Converter<'_> {
             }
         } else if object.contains_key("responses") {
             self.diags.error(
-                "bad-keyword",
+                Code::BadKeyword,
                 self.locate(file, &format!("{at}/responses")),
                 "`responses` must be an object keyed by status code",
             );
         } else {
             self.diags.warn(
-                "bad-keyword",
+                Code::BadKeyword,
                 self.locate(file, at),
                 "operation has no `responses`",
             );
@@ -256,7 +257,7 @@ impl Converter<'_> {
         let Some(list) = list else { return Vec::new() };
         let Some(items) = list.as_array() else {
             self.diags.error(
-                "bad-keyword",
+                Code::BadKeyword,
                 self.locate(file, at),
                 "`parameters` must be an array",
             );
@@ -286,7 +287,7 @@ impl Converter<'_> {
             }
         }
         self.diags.error(
-            "ref-cycle",
+            Code::RefCycle,
             self.locate(file, pointer),
             "reference chain too long or cyclic",
         );
@@ -296,7 +297,7 @@ impl Converter<'_> {
     fn parameter(&mut self, file: usize, at: &str, prefix: &str) -> Option<Parameter> {
         let Some(object) = self.node(file, at).and_then(Value::as_object) else {
             self.diags.error(
-                "bad-parameter",
+                Code::BadParameter,
                 self.locate(file, at),
                 "a parameter must be an object (or a `$ref` to one)",
             );
@@ -328,7 +329,7 @@ impl Converter<'_> {
             Some("cookie") => ParameterLocation::Cookie,
             other => {
                 self.diags.error(
-                    "bad-parameter",
+                    Code::BadParameter,
                     self.locate(file, at),
                     format!("parameter `{name}` has no valid `in` (found {other:?})"),
                 );
@@ -341,7 +342,7 @@ impl Converter<'_> {
             .unwrap_or(false);
         if location == ParameterLocation::Path && !required {
             self.diags.warn(
-                "bad-parameter",
+                Code::BadParameter,
                 self.locate(file, at),
                 format!("path parameter `{name}` must be `required: true`"),
             );
@@ -354,7 +355,7 @@ impl Converter<'_> {
             ),
             None => {
                 self.diags.warn(
-                    "bad-parameter",
+                    Code::BadParameter,
                     self.locate(file, at),
                     format!("parameter `{name}` has no `schema`; read as a string"),
                 );
@@ -406,7 +407,7 @@ impl Converter<'_> {
             Some(Value::Object(object)) => object.clone(),
             _ => {
                 self.diags.error(
-                    "bad-keyword",
+                    Code::BadKeyword,
                     self.locate(file, &at),
                     format!("response `{status}` must be an object"),
                 );
@@ -426,7 +427,7 @@ impl Converter<'_> {
                 let header = self.node(hfile, &hat).cloned().unwrap_or_default();
                 if !header.is_object() {
                     self.diags.error(
-                        "bad-keyword",
+                        Code::BadKeyword,
                         self.locate(hfile, &hat),
                         format!("header `{name}` must be an object"),
                     );
@@ -481,7 +482,7 @@ impl Converter<'_> {
             let is_json = media_type == "application/json" || media_type.ends_with("+json");
             if !is_json {
                 self.diags.warn(
-                    "unsupported-media-type",
+                    Code::UnsupportedMediaType,
                     self.locate(file, &media_at),
                     format!("`{media_type}` bodies are not typed"),
                 );
@@ -489,7 +490,7 @@ impl Converter<'_> {
             }
             let Some(media) = self.node(file, &media_at).and_then(Value::as_object) else {
                 self.diags.error(
-                    "bad-keyword",
+                    Code::BadKeyword,
                     self.locate(file, &media_at),
                     format!("the `{media_type}` media type object must be an object"),
                 );
@@ -545,7 +546,7 @@ impl Converter<'_> {
                 None => {
                     if self.node(efile, &format!("{eat}/externalValue")).is_none() {
                         self.diags.warn(
-                            "bad-example",
+                            Code::BadExample,
                             self.locate(efile, &eat),
                             "an Example object needs `value`",
                         );

@@ -5,13 +5,14 @@ use serde_json::Value;
 
 use super::keys::Keys;
 use super::Converter;
+use crate::diagnostics::Code;
 use crate::naming;
 
 impl Converter<'_> {
     pub(crate) fn openrpc_document(&mut self, file: usize) {
         let Some(root) = self.node(file, "").and_then(Value::as_object) else {
             self.diags.error(
-                "not-openrpc",
+                Code::NotOpenrpc,
                 self.locate(file, ""),
                 "an OpenRPC document must be an object",
             );
@@ -33,7 +34,7 @@ impl Converter<'_> {
                 let at = format!("/methods/{i}");
                 let Some(object) = method.as_object() else {
                     self.diags.error(
-                        "bad-keyword",
+                        Code::BadKeyword,
                         self.locate(file, &at),
                         "a method must be an object",
                     );
@@ -87,7 +88,7 @@ impl Converter<'_> {
     fn content_descriptor(&mut self, file: usize, at: &str, hint: &str) {
         let Some(object) = self.node(file, at).and_then(Value::as_object) else {
             self.diags.error(
-                "bad-keyword",
+                Code::BadKeyword,
                 self.locate(file, at),
                 "a content descriptor must be an object",
             );
@@ -101,7 +102,7 @@ impl Converter<'_> {
             self.schema(file, &format!("{at}/schema"), hint);
         } else {
             self.diags.warn(
-                "bad-keyword",
+                Code::BadKeyword,
                 self.locate(file, at),
                 "a content descriptor needs a `schema`",
             );

@@ -5,6 +5,7 @@ use serde_json::Value;
 
 use super::keys::Keys;
 use super::{is_definition, Converter};
+use crate::diagnostics::Code;
 use crate::ir::{
     Additional, Alternatives, Condition, EnumValue, Field, MemberTest, Rules, Shape, Struct,
     TaggedUnion, TypeId, TypeKind, TypeRef,
@@ -101,7 +102,7 @@ impl Converter<'_> {
         let key = (file, pointer.to_string());
         if !self.in_progress.insert(key.clone()) {
             self.diags.error(
-                "ref-cycle",
+                Code::RefCycle,
                 self.locate(file, pointer),
                 "this schema refers to itself through `$ref`s to non-definition locations; \
                  move it under `$defs` so it can be named",
@@ -130,7 +131,7 @@ impl Converter<'_> {
             Some(Value::Bool(true)) => return Lowered::Ref(TypeRef::plain(Shape::Any)),
             Some(Value::Bool(false)) => {
                 self.diags.warn(
-                    "false-schema",
+                    Code::FalseSchema,
                     self.locate(file, pointer),
                     "`false` allows no value; treated as any value",
                 );
@@ -138,7 +139,7 @@ impl Converter<'_> {
             }
             Some(other) => {
                 self.diags.error(
-                    "not-a-schema",
+                    Code::NotASchema,
                     self.locate(file, pointer),
                     format!(
                         "a schema must be an object or a boolean, found {}",
@@ -148,8 +149,11 @@ impl Converter<'_> {
                 return Lowered::Ref(TypeRef::plain(Shape::Any));
             }
             None => {
-                self.diags
-                    .error("not-a-schema", self.locate(file, pointer), "no schema here");
+                self.diags.error(
+                    Code::NotASchema,
+                    self.locate(file, pointer),
+                    "no schema here",
+                );
                 return Lowered::Ref(TypeRef::plain(Shape::Any));
             }
         };
@@ -185,7 +189,7 @@ impl Converter<'_> {
         match keys.take("nullable") {
             Some(Value::Bool(flag)) => {
                 self.diags.warn(
-                    "openapi-3.0-keyword",
+                    Code::Openapi30Keyword,
                     self.locate(file, &format!("{pointer}/nullable")),
                     "`nullable` is OpenAPI 3.0 syntax; in 3.1 write `type: [..., \"null\"]`. Honoured as if it were.",
                 );
@@ -193,7 +197,7 @@ impl Converter<'_> {
             }
             Some(_) => {
                 self.diags.warn(
-                    "bad-keyword",
+                    Code::BadKeyword,
                     self.locate(file, &format!("{pointer}/nullable")),
                     "`nullable` must be a boolean; ignored",
                 );
@@ -207,11 +211,12 @@ impl Converter<'_> {
         for leftover in keys.leftovers() {
             let at = self.locate(file, &format!("{pointer}/{}", escape_token(&leftover.key)));
             if leftover.misused {
-                self.diags.error("bad-keyword", at, leftover.reason);
+                self.diags.error(Code::BadKeyword, at, leftover.reason);
             } else if leftover.key.starts_with("x-") {
-                self.diags.warn("extension-ignored", at, leftover.reason);
+                self.diags.warn(Code::ExtensionIgnored, at, leftover.reason);
             } else {
-                self.diags.warn("unsupported-keyword", at, leftover.reason);
+                self.diags
+                    .warn(Code::UnsupportedKeyword, at, leftover.reason);
             }
         }
     }
@@ -260,7 +265,7 @@ impl Converter<'_> {
             Ok(target) => {
                 if target.by_path_only && self.warned_by_path.insert((file, target.file)) {
                     self.diags.warn(
-                        "ref-by-path",
+                        Code::RefByPath,
                         self.locate(file, &format!("{pointer}/$ref")),
                         format!(
                             "`{reference}` does not resolve against this document's `$id`; resolved by file path to {} (a standard JSON Schema validator will not find it)",
@@ -272,7 +277,7 @@ impl Converter<'_> {
             }
             Err(problem) => {
                 self.diags.error(
-                    "dangling-ref",
+                    Code::DanglingRef,
                     self.locate(file, &format!("{pointer}/$ref")),
                     problem.to_string(),
                 );
@@ -286,7 +291,7 @@ impl Converter<'_> {
             Some(Value::Array(parts)) => parts.len(),
             Some(_) => {
                 self.diags.error(
-                    "bad-keyword",
+                    Code::BadKeyword,
                     self.locate(file, &format!("{pointer}/allOf")),
                     "`allOf` must be an array",
                 );
@@ -331,7 +336,7 @@ impl Converter<'_> {
     ) {
         if visited.contains(&(file, pointer.to_string())) {
             self.diags.error(
-                "ref-cycle",
+                Code::RefCycle,
                 self.locate(file, pointer),
                 "`allOf` includes itself",
             );
@@ -340,7 +345,7 @@ impl Converter<'_> {
         visited.push((file, pointer.to_string()));
         let Some(Value::Object(object)) = self.node(file, pointer) else {
             self.diags.error(
-                "not-a-schema",
+                Code::NotASchema,
                 self.locate(file, pointer),
                 "an `allOf` part must be a schema object",
             );
@@ -394,7 +399,7 @@ impl Converter<'_> {
         if let Some(kind) = keys.take("type") {
             if kind != "object" {
                 self.diags.warn(
-                    "type-conflict",
+                    Code::TypeConflict,
                     self.locate(file, &format!("{pointer}/type")),
                     format!("an object is expected here (in an `allOf` or beside `properties`), but `type` is {kind}"),
                 );
@@ -468,7 +473,7 @@ impl Converter<'_> {
                     .collect::<Vec<_>>()
                     .join(", ");
                 self.diags.warn(
-                    "allof-closed-part",
+                    Code::AllofClosedPart,
                     self.locate(file, pointer),
                     format!(
                         "the `allOf` part {}#{part_pointer} forbids additional properties, so {names} (declared by another part) {verb} every instance invalid under JSON Schema; the generated type merges the parts as intended",
@@ -506,7 +511,7 @@ impl Converter<'_> {
         {
             if parts.forbid_additional {
                 self.diags.warn(
-                    "required-undeclared",
+                    Code::RequiredUndeclared,
                     self.locate(file, pointer),
                     format!("`{missing}` is required but not declared while additional properties are forbidden: no value can be valid"),
                 );
@@ -583,7 +588,7 @@ impl Converter<'_> {
             );
         if !compatible {
             self.diags.warn(
-                "allof-conflict",
+                Code::AllofConflict,
                 self.locate(at.0, at.1),
                 format!(
                     "`allOf` parts give `{member}` different types ({} and {}); a value must match both, and the type follows the first",
@@ -630,7 +635,7 @@ impl Converter<'_> {
             }),
             (Err(why), _, _) | (_, Err(why), _) | (_, _, Err(why)) => {
                 self.diags.warn(
-                    "unsupported-condition",
+                    Code::UnsupportedCondition,
                     self.locate(file, &format!("{pointer}/if")),
                     format!(
                         "this `if`/`then`/`else` is not enforced by the generated types: {why}"
@@ -660,7 +665,7 @@ impl Converter<'_> {
             }),
             Err(why) => {
                 self.diags.warn(
-                    "unsupported-keyword",
+                    Code::UnsupportedKeyword,
                     self.locate(file, &format!("{pointer}/{keyword}")),
                     format!("`{keyword}` beside `properties` is not enforced: {why}"),
                 );
@@ -677,7 +682,7 @@ impl Converter<'_> {
                 .collect(),
             _ => {
                 self.diags.error(
-                    "bad-keyword",
+                    Code::BadKeyword,
                     self.locate(file, &format!("{pointer}/{keyword}")),
                     format!("`{keyword}` must be an array"),
                 );
@@ -686,7 +691,7 @@ impl Converter<'_> {
         };
         if keys.has("oneOf") && keys.has("anyOf") {
             self.diags.warn(
-                "unsupported-keyword",
+                Code::UnsupportedKeyword,
                 self.locate(file, &format!("{pointer}/anyOf")),
                 "`anyOf` beside `oneOf` is not enforced",
             );
@@ -821,7 +826,7 @@ impl Converter<'_> {
             Some(Value::Array(values)) => values.clone(),
             _ => {
                 self.diags.error(
-                    "bad-keyword",
+                    Code::BadKeyword,
                     self.locate(file, &format!("{pointer}/enum")),
                     "`enum` must be an array",
                 );
@@ -834,7 +839,7 @@ impl Converter<'_> {
         if let Some(Value::String(c)) = keys.take("const") {
             if !non_null.contains(&Value::String(c.clone())) {
                 self.diags.warn(
-                    "bad-keyword",
+                    Code::BadKeyword,
                     self.locate(file, pointer),
                     "`const` is not one of the `enum` values: no value is valid",
                 );
@@ -844,7 +849,7 @@ impl Converter<'_> {
         if !non_null.is_empty() && non_null.iter().all(Value::is_string) {
             if types.iter().any(|t| t != "string") {
                 self.diags.warn(
-                    "type-conflict",
+                    Code::TypeConflict,
                     self.locate(file, &format!("{pointer}/type")),
                     "string `enum` values under a non-string `type`",
                 );
@@ -898,7 +903,7 @@ impl Converter<'_> {
                 .collect(),
             Some(_) => {
                 self.diags.error(
-                    "bad-keyword",
+                    Code::BadKeyword,
                     self.locate(file, &format!("{pointer}/type")),
                     "`type` must be a string or an array of strings",
                 );
@@ -911,7 +916,7 @@ impl Converter<'_> {
         for t in &types {
             if !known.contains(&t.as_str()) {
                 self.diags.error(
-                    "bad-keyword",
+                    Code::BadKeyword,
                     self.locate(file, &format!("{pointer}/type")),
                     format!("unknown type `{t}`"),
                 );
@@ -1065,7 +1070,7 @@ impl Converter<'_> {
         if let Some(pattern) = keys.take("pattern").and_then(Value::as_str) {
             if let Err(problem) = regex::Regex::new(&crate::emit::translate_pattern(pattern)) {
                 self.diags.warn(
-                    "bad-pattern",
+                    Code::BadPattern,
                     self.locate(file, &format!("{pointer}/pattern")),
                     format!("pattern is not supported by the regex engine and is not enforced: {problem}"),
                 );
@@ -1080,7 +1085,7 @@ impl Converter<'_> {
             match keys.take(keyword) {
                 Some(Value::Bool(flag)) => {
                     self.diags.warn(
-                        "openapi-3.0-keyword",
+                        Code::Openapi30Keyword,
                         self.locate(file, &format!("{pointer}/{keyword}")),
                         format!("boolean `{keyword}` is OpenAPI 3.0 / draft-04 syntax; in 3.1 it is a number. Read as the 3.0 meaning (the bound is exclusive)"),
                     );

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::ir::{Api, Body, Operation, Parameter, ParameterLocation, Shape, TypeId, TypeRef};
+use crate::ir::{Api, Body, ModuleId, Operation, Parameter, ParameterLocation, Table, TypeId};
 
 /// Whether a change breaks one side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -158,61 +158,26 @@ fn impacts(effect: Effect, usage: Usage) -> (Impact, Impact) {
 
 /// Which types each direction reaches, from the operations of each module. Types no operation
 /// reaches (JSON-Schema-only models such as the feed's offline `Product`) count as both.
-fn usages(api: &Api) -> Vec<Usage> {
-    let mut usage = vec![Usage::default(); api.types.len()];
-    let mut reached = vec![false; api.types.len()];
-    fn mark(api: &Api, ty: &TypeRef, how: Usage, usage: &mut [Usage], reached: &mut [bool]) {
-        match &ty.shape {
-            Shape::Array(item) | Shape::Map(item) => mark(api, item, how, usage, reached),
-            Shape::Named(id) => {
-                let before = usage[*id];
-                usage[*id] = before.or(how);
-                if reached[*id] && usage[*id] == before {
-                    return;
-                }
-                reached[*id] = true;
-                for inner in types::inner_refs(&api.types[*id].kind) {
-                    mark(api, inner, how, usage, reached);
-                }
-                for id in types::variant_ids(&api.types[*id].kind) {
-                    mark(api, &TypeRef::plain(Shape::Named(id)), how, usage, reached);
-                }
-            }
-            _ => {}
-        }
-    }
-    for module in &api.modules {
-        for operation in &module.operations {
-            for parameter in &operation.parameters {
-                mark(api, &parameter.ty, Usage::INPUT, &mut usage, &mut reached);
-            }
-            if let Some(body) = &operation.request {
-                mark(api, &body.ty, Usage::INPUT, &mut usage, &mut reached);
-            }
-            for response in &operation.responses {
-                for header in &response.headers {
-                    mark(api, &header.ty, Usage::OUTPUT, &mut usage, &mut reached);
-                }
-                if let Some(body) = &response.body {
-                    mark(api, &body.ty, Usage::OUTPUT, &mut usage, &mut reached);
-                }
+fn usages(api: &Api) -> Table<TypeId, Usage> {
+    let mut usage: Table<TypeId, Option<Usage>> = api.types.map(|_, _| None);
+    for operation in api.modules.iter().flat_map(|m| &m.operations) {
+        let inputs = operation.input_refs().map(|ty| (ty, Usage::INPUT));
+        let outputs = operation.output_refs().map(|ty| (ty, Usage::OUTPUT));
+        for (ty, how) in inputs.chain(outputs) {
+            for id in api.reachable(ty.refers_to()) {
+                usage[id] = Some(usage[id].unwrap_or_default().or(how));
             }
         }
     }
-    for (id, seen) in reached.iter().enumerate() {
-        if !seen {
-            usage[id] = Usage::BOTH;
-        }
-    }
-    usage
+    usage.map(|_, how| how.unwrap_or(Usage::BOTH))
 }
 
 /// Both versions, with what the comparison needs to know about them.
 struct Pair<'a> {
     old: &'a Api,
     new: &'a Api,
-    old_usage: Vec<Usage>,
-    new_usage: Vec<Usage>,
+    old_usage: Table<TypeId, Usage>,
+    new_usage: Table<TypeId, Usage>,
     /// Old type → new type, by module and name, and for renames.
     matched: HashMap<TypeId, TypeId>,
     changes: Vec<Change>,
@@ -251,16 +216,14 @@ pub fn diff(old: &Api, new: &Api, from: &str, to: &str, only: Option<&str>) -> D
     let wanted = |module: &crate::ir::Module| {
         only.is_none_or(|name| module.name == name || module.spec == name)
     };
-    let old_modules: BTreeMap<&str, usize> = old
+    let old_modules: BTreeMap<&str, ModuleId> = old
         .modules
-        .iter()
         .enumerate()
         .filter(|(_, m)| wanted(m))
         .map(|(i, m)| (m.name.as_str(), i))
         .collect();
-    let new_modules: BTreeMap<&str, usize> = new
+    let new_modules: BTreeMap<&str, ModuleId> = new
         .modules
-        .iter()
         .enumerate()
         .filter(|(_, m)| wanted(m))
         .map(|(i, m)| (m.name.as_str(), i))
@@ -337,7 +300,7 @@ fn operation_key(operation: &Operation) -> (String, String) {
     (operation.path.clone(), operation.method.clone())
 }
 
-fn compare_operations(pair: &mut Pair<'_>, spec: &str, old_index: usize, new_index: usize) {
+fn compare_operations(pair: &mut Pair<'_>, spec: &str, old_index: ModuleId, new_index: ModuleId) {
     let old_ops: BTreeMap<(String, String), &Operation> = pair.old.modules[old_index]
         .operations
         .iter()

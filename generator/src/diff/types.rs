@@ -3,31 +3,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::{Effect, Pair, Usage};
-use crate::ir::{Additional, Api, Rules, Shape, Struct, TypeId, TypeKind, TypeRef};
-
-/// The type uses inside a kind (member types, array items, untagged variants, newtypes).
-pub(super) fn inner_refs(kind: &TypeKind) -> Vec<&TypeRef> {
-    match kind {
-        TypeKind::Struct(s) => {
-            let mut refs: Vec<&TypeRef> = s.fields.iter().map(|f| &f.ty).collect();
-            if let Additional::Typed(ty) = &s.additional {
-                refs.push(ty);
-            }
-            refs
-        }
-        TypeKind::Untagged(variants) => variants.iter().collect(),
-        TypeKind::Newtype(ty) => vec![ty],
-        TypeKind::Enum(_) | TypeKind::Const(_) | TypeKind::TaggedUnion(_) => Vec::new(),
-    }
-}
-
-/// The variant types of a tagged union.
-pub(super) fn variant_ids(kind: &TypeKind) -> Vec<TypeId> {
-    match kind {
-        TypeKind::TaggedUnion(union) => union.variants.iter().map(|(_, id)| *id).collect(),
-        _ => Vec::new(),
-    }
-}
+use crate::ir::{Additional, Api, ModuleId, Rules, Shape, Struct, TypeId, TypeKind, TypeRef};
 
 fn field_names(kind: &TypeKind) -> Option<BTreeSet<&str>> {
     match kind {
@@ -42,26 +18,25 @@ pub(super) fn match_types(old: &Api, new: &Api) -> HashMap<TypeId, TypeId> {
     let module_name = |api: &Api, id: TypeId| api.modules[api.types[id].module].name.clone();
     let new_by_name: HashMap<(String, &str), TypeId> = new
         .types
-        .iter()
         .enumerate()
         .map(|(id, t)| ((module_name(new, id), t.name.as_str()), id))
         .collect();
     let mut matched = HashMap::new();
-    for (id, ty) in old.types.iter().enumerate() {
+    for (id, ty) in old.types.enumerate() {
         if let Some(&new_id) = new_by_name.get(&(module_name(old, id), ty.name.as_str())) {
             matched.insert(id, new_id);
         }
     }
     let taken: HashSet<TypeId> = matched.values().copied().collect();
     let mut candidates = Vec::new();
-    for (old_id, old_ty) in old.types.iter().enumerate() {
+    for (old_id, old_ty) in old.types.enumerate() {
         if matched.contains_key(&old_id) {
             continue;
         }
         let Some(old_fields) = field_names(&old_ty.kind).filter(|f| f.len() >= 2) else {
             continue;
         };
-        for (new_id, new_ty) in new.types.iter().enumerate() {
+        for (new_id, new_ty) in new.types.enumerate() {
             if taken.contains(&new_id) || module_name(old, old_id) != module_name(new, new_id) {
                 continue;
             }
@@ -93,11 +68,11 @@ pub(super) fn match_types(old: &Api, new: &Api) -> HashMap<TypeId, TypeId> {
 pub(super) fn compare_module_types(
     pair: &mut Pair<'_>,
     spec: &str,
-    old_module: usize,
-    new_module: usize,
+    old_module: ModuleId,
+    new_module: ModuleId,
 ) {
     let targets: HashSet<TypeId> = pair.matched.values().copied().collect();
-    for (old_id, old_ty) in pair.old.types.iter().enumerate() {
+    for (old_id, old_ty) in pair.old.types.enumerate() {
         if old_ty.module != old_module {
             continue;
         }
@@ -132,7 +107,7 @@ pub(super) fn compare_module_types(
             }
         }
     }
-    for (new_id, new_ty) in pair.new.types.iter().enumerate() {
+    for (new_id, new_ty) in pair.new.types.enumerate() {
         if new_ty.module == new_module && !targets.contains(&new_id) {
             pair.push(
                 spec,

@@ -6,11 +6,11 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::models::{ident, Emitter};
-use crate::ir::{Operation, Shape};
+use crate::ir::{ModuleId, Operation, Shape};
 use crate::naming;
 
 /// The client (or webhook sender) of one spec module; empty without HTTP operations.
-pub(crate) fn client_items(emitter: &Emitter, module: usize) -> TokenStream {
+pub(crate) fn client_items(emitter: &Emitter, module: ModuleId) -> TokenStream {
     let api = emitter.api();
     let spec = &api.modules[module];
     if spec.operations.is_empty() {
@@ -99,7 +99,7 @@ pub(crate) fn client_items(emitter: &Emitter, module: usize) -> TokenStream {
     }
 }
 
-fn client_method(emitter: &Emitter, module: usize, op: &Operation) -> TokenStream {
+fn client_method(emitter: &Emitter, module: ModuleId, op: &Operation) -> TokenStream {
     let name = ident(&naming::field_name(&op.id));
     let with_name = format_ident!("{}_with", naming::field_name(&op.id));
     let doc = doc_lines(op);
@@ -143,7 +143,7 @@ fn client_method(emitter: &Emitter, module: usize, op: &Operation) -> TokenStrea
     }
 }
 
-fn webhook_method(emitter: &Emitter, module: usize, op: &Operation) -> Option<TokenStream> {
+fn webhook_method(emitter: &Emitter, module: ModuleId, op: &Operation) -> Option<TokenStream> {
     let body = op.request.as_ref()?;
     let name = ident(&naming::field_name(&op.id));
     let ty = emitter.element_type_in(module, &body.ty);
@@ -172,7 +172,7 @@ fn doc_lines(op: &Operation) -> Vec<String> {
 
 fn path_parameters(
     emitter: &Emitter,
-    module: usize,
+    module: ModuleId,
     op: &Operation,
 ) -> Vec<(proc_macro2::Ident, TokenStream)> {
     op.path_parameters()
@@ -214,7 +214,7 @@ fn path_expression(op: &Operation, names: &[&proc_macro2::Ident], textual: &[boo
     quote!(format!(#template, #(#encoded),*))
 }
 
-fn success_type(emitter: &Emitter, module: usize, op: &Operation) -> Option<TokenStream> {
+fn success_type(emitter: &Emitter, module: ModuleId, op: &Operation) -> Option<TokenStream> {
     let ok = op.success()?;
     let body = ok.body.as_ref()?;
     (body.ty.shape != Shape::Null).then(|| emitter.element_type_in(module, &body.ty))

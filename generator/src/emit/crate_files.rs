@@ -76,7 +76,7 @@ schemars = ["dep:schemars"]
 }
 
 /// `text` as a TOML basic string.
-pub(crate) fn toml_string(text: &str) -> String {
+pub fn toml_string(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
 

@@ -20,7 +20,7 @@
 //! schema is the spec's contract: code generated with `--tolerant` accepts more (unknown members
 //! and enum values) than it says.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::{json, Map, Value};
 
@@ -35,8 +35,7 @@ pub const DIALECT: &str = "https://json-schema.org/draft/2020-12/schema";
 /// The JSON Schema document of the named type `id`: `$schema`, `$id`, the type's schema and the
 /// named types it uses under `$defs`.
 pub fn schema_of(api: &Api, id: TypeId) -> Value {
-    let mut reachable = Vec::new();
-    collect(api, &TypeRef::plain(Shape::Named(id)), &mut reachable);
+    let reachable = api.reachable([id]);
     let builder = Builder::new(api, Some(id), &reachable);
     let mut document = Map::new();
     document.insert("$schema".into(), DIALECT.into());
@@ -49,8 +48,7 @@ pub fn schema_of(api: &Api, id: TypeId) -> Value {
 /// The JSON Schema document of a use of a type (with its rules and nullability): `$schema`, the
 /// use's schema and the named types it reaches under `$defs`. Anonymous: no `$id`.
 pub fn schema_of_ref(api: &Api, ty: &TypeRef) -> Value {
-    let mut reachable = Vec::new();
-    collect(api, ty, &mut reachable);
+    let reachable = api.reachable(ty.refers_to());
     let builder = Builder::new(api, None, &reachable);
     let mut document = Map::new();
     document.insert("$schema".into(), DIALECT.into());
@@ -79,47 +77,6 @@ pub fn qualified_name(api: &Api, id: TypeId) -> String {
         api.modules[def.module].name,
         def.name
     )
-}
-
-/// Adds every named type `ty` reaches (itself included) to `out`, in the order first met.
-fn collect(api: &Api, ty: &TypeRef, out: &mut Vec<TypeId>) {
-    let mut seen: HashSet<TypeId> = out.iter().copied().collect();
-    let mut stack = Vec::new();
-    refs_in(ty, &mut stack);
-    stack.reverse();
-    while let Some(id) = stack.pop() {
-        if !seen.insert(id) {
-            continue;
-        }
-        out.push(id);
-        let mut next = Vec::new();
-        match &api.types[id].kind {
-            TypeKind::Struct(s) => {
-                for field in &s.fields {
-                    refs_in(&field.ty, &mut next);
-                }
-                if let Additional::Typed(item) = &s.additional {
-                    refs_in(item, &mut next);
-                }
-            }
-            TypeKind::TaggedUnion(union) => next.extend(union.variants.iter().map(|(_, v)| *v)),
-            TypeKind::Untagged(variants) => variants.iter().for_each(|v| refs_in(v, &mut next)),
-            TypeKind::Newtype(inner) => refs_in(inner, &mut next),
-            TypeKind::Enum(_) | TypeKind::Const(_) => {}
-        }
-        // Depth first, in spec order.
-        next.reverse();
-        stack.extend(next);
-    }
-}
-
-/// The named types a use refers to directly (through arrays and maps).
-fn refs_in(ty: &TypeRef, out: &mut Vec<TypeId>) {
-    match &ty.shape {
-        Shape::Named(id) => out.push(*id),
-        Shape::Array(item) | Shape::Map(item) => refs_in(item, out),
-        _ => {}
-    }
 }
 
 struct Builder<'a> {
@@ -546,9 +503,14 @@ mod tests {
 
     use super::{schema_of, schema_of_ref, DIALECT};
     use crate::ir::{
-        Additional, Alternatives, Api, Docs, EnumValue, Field, MemberTest, Module, Origin, Rules,
-        Shape, Struct, TypeDef, TypeKind, TypeRef,
+        Additional, Alternatives, Api, Docs, EnumValue, Field, Id, MemberTest, Module, ModuleId,
+        Origin, Rules, Shape, Struct, TypeDef, TypeId, TypeKind, TypeRef,
     };
+
+    /// The `index`th type of a hand-made IR.
+    fn t(index: usize) -> TypeId {
+        TypeId::from_index(index)
+    }
 
     fn fixture() -> Api {
         let root =
@@ -559,9 +521,8 @@ mod tests {
             .expect("the fixture converts")
     }
 
-    fn id(api: &Api, module: &str, name: &str) -> usize {
+    fn id(api: &Api, module: &str, name: &str) -> TypeId {
         api.types
-            .iter()
             .position(|t| t.name == name && api.modules[t.module].name == module)
             .unwrap_or_else(|| panic!("no type {module}::{name}"))
     }
@@ -799,7 +760,7 @@ mod tests {
         };
         let def = |name: &str, module: usize, kind: TypeKind, nullable: bool| TypeDef {
             name: name.into(),
-            module,
+            module: ModuleId::from_index(module),
             origin: origin.clone(),
             aliases: Vec::new(),
             docs: Docs {
@@ -810,7 +771,7 @@ mod tests {
             kind,
             nullable,
         };
-        let named = |id| TypeRef::plain(Shape::Named(id));
+        let named = |id| TypeRef::plain(Shape::Named(t(id)));
         let node = Struct {
             fields: vec![
                 Field {
@@ -883,8 +844,8 @@ mod tests {
         };
         Api {
             version: "2040-01-01".into(),
-            modules: vec![module("a"), module("b")],
-            types: vec![
+            modules: [module("a"), module("b")].into_iter().collect(),
+            types: [
                 def("Node", 0, TypeKind::Struct(node), true),
                 def("Error", 0, error(), false),
                 def("Error", 1, error(), false),
@@ -894,7 +855,9 @@ mod tests {
                     TypeKind::Enum(vec![EnumValue { value: "x".into() }]),
                     true,
                 ),
-            ],
+            ]
+            .into_iter()
+            .collect(),
             examples: Vec::new(),
             diagnostics: Vec::new(),
         }
@@ -903,7 +866,7 @@ mod tests {
     #[test]
     fn recursion_collisions_nullability_and_annotations() {
         let api = hand_made();
-        let node = schema_of(&api, 0);
+        let node = schema_of(&api, t(0));
         assert_eq!(node["title"], "The Node");
         assert_eq!(node["description"], "Described.");
         // A nullable type with alternatives: `anyOf` with null, not a `type` array (`oneOf`
@@ -952,14 +915,14 @@ mod tests {
             })
         );
         // Without collisions the plain name is used.
-        let error = schema_of(&api, 1);
+        let error = schema_of(&api, t(1));
         assert!(error.get("$defs").is_none());
         assert_eq!(error["additionalProperties"], false);
         // A use: its own rules and nullability, no `$id`.
         let use_of = schema_of_ref(
             &api,
             &TypeRef {
-                shape: Shape::Array(Box::new(TypeRef::plain(Shape::Named(1)))),
+                shape: Shape::Array(Box::new(TypeRef::plain(Shape::Named(t(1))))),
                 nullable: true,
                 rules: Rules {
                     max_items: Some(2),
@@ -977,7 +940,7 @@ mod tests {
     #[test]
     fn hand_made_documents_validate() {
         let api = hand_made();
-        let node = validator(&schema_of(&api, 0));
+        let node = validator(&schema_of(&api, t(0)));
         assert_valid(&node, &json!(null));
         assert_valid(
             &node,

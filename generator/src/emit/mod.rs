@@ -1,8 +1,6 @@
 //! IR → Rust source. [`models`] writes the types; [`crate_files`] wraps them into a crate.
 
 mod client;
-#[cfg(feature = "conformance")]
-pub mod conformance_tests;
 pub mod crate_files;
 pub mod json_schema;
 pub mod models;

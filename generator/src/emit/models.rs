@@ -7,13 +7,16 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use super::{json_schema, translate_pattern, EmitOptions};
-use crate::ir::{Additional, Api, Docs, Field, Shape, Struct, TypeDef, TypeId, TypeKind, TypeRef};
+use crate::ir::{
+    Additional, Api, Docs, Field, ModuleId, Shape, Struct, Table, TypeDef, TypeId, TypeKind,
+    TypeRef,
+};
 use crate::naming;
 
 /// The code of one version: `pub mod <spec> { ... }` for each spec, plus the example registry.
 pub fn version_tokens(api: &Api, options: EmitOptions) -> TokenStream {
     let emitter = Emitter::new(api, options);
-    let modules = api.modules.iter().enumerate().map(|(index, module)| {
+    let modules = api.modules.enumerate().map(|(index, module)| {
         let name = ident(&module.name);
         let mut doc = String::new();
         if let Some(title) = &module.title {
@@ -36,7 +39,6 @@ pub fn version_tokens(api: &Api, options: EmitOptions) -> TokenStream {
         let doc = doc_attrs(&doc, true);
         let items = api
             .types
-            .iter()
             .enumerate()
             .filter(|(_, t)| t.module == index)
             .map(|(id, _)| emitter.type_def(id));
@@ -77,43 +79,26 @@ pub(crate) struct Emitter<'a> {
     api: &'a Api,
     options: EmitOptions,
     /// Types a value of each type contains directly (not behind `Vec`/map), for boxing.
-    direct: Vec<HashSet<TypeId>>,
+    direct: Table<TypeId, HashSet<TypeId>>,
     /// Types whose values have constraints to check (directly or inside); others get a no-op
     /// `Validate` impl and are not visited.
-    checked: Vec<bool>,
+    checked: Table<TypeId, bool>,
     /// Types whose values hold text a borrowed view can point to: structs get a view, aliases
     /// are written out in views.
-    borrows: Vec<bool>,
+    borrows: Table<TypeId, bool>,
     /// Emitting borrowed views (in `<spec>::borrowed`) rather than the owned types.
     view: bool,
 }
 
 impl<'a> Emitter<'a> {
     fn new(api: &'a Api, options: EmitOptions) -> Self {
-        let mut direct = vec![HashSet::new(); api.types.len()];
-        for (id, def) in api.types.iter().enumerate() {
-            let mut add = |ty: &TypeRef| {
-                if let Shape::Named(target) = ty.shape {
-                    direct[id].insert(target);
-                }
-            };
-            match &def.kind {
-                TypeKind::Struct(s) => s.fields.iter().for_each(|f| add(&f.ty)),
-                TypeKind::Newtype(ty) => add(ty),
-                TypeKind::Untagged(variants) => variants.iter().for_each(&mut add),
-                TypeKind::TaggedUnion(u) => u
-                    .variants
-                    .iter()
-                    .for_each(|(_, t)| add(&TypeRef::plain(Shape::Named(*t)))),
-                TypeKind::Enum(_) | TypeKind::Const(_) => {}
-            }
-        }
+        let direct = api.types.map(|_, def| def.kind.holds_inline().collect());
         let mut emitter = Emitter {
             api,
             options,
             direct,
-            checked: vec![false; api.types.len()],
-            borrows: vec![false; api.types.len()],
+            checked: api.types.map(|_, _| false),
+            borrows: api.types.map(|_, _| false),
             view: false,
         };
         // A type needs checking (holds text) if anything it holds does.
@@ -124,9 +109,13 @@ impl<'a> Emitter<'a> {
 
     /// Applies `rule` to every type until nothing changes, starting from "no type" in `slot`
     /// (so recursive types settle).
-    fn fixpoint(&mut self, slot: fn(&mut Self) -> &mut Vec<bool>, rule: fn(&Self, TypeId) -> bool) {
+    fn fixpoint(
+        &mut self,
+        slot: fn(&mut Self) -> &mut Table<TypeId, bool>,
+        rule: fn(&Self, TypeId) -> bool,
+    ) {
         loop {
-            let next: Vec<bool> = (0..self.api.types.len()).map(|id| rule(self, id)).collect();
+            let next = self.api.types.map(|id, _| rule(self, id));
             if *slot(self) == next {
                 break;
             }
@@ -135,11 +124,9 @@ impl<'a> Emitter<'a> {
     }
 
     fn type_borrows(&self, id: TypeId) -> bool {
-        match &self.api.types[id].kind {
-            TypeKind::Struct(s) => {
-                s.fields.iter().any(|f| self.ref_borrows(&f.ty))
-                    || matches!(&s.additional, Additional::Typed(t) if self.ref_borrows(t))
-            }
+        let kind = &self.api.types[id].kind;
+        match kind {
+            TypeKind::Struct(_) => kind.refs().any(|ty| self.ref_borrows(ty)),
             TypeKind::Newtype(inner) => self.is_alias(id) && self.ref_borrows(inner),
             // Unions and enums are used as they are (owned) inside views.
             TypeKind::Untagged(_)
@@ -160,7 +147,7 @@ impl<'a> Emitter<'a> {
 
     /// `pub mod borrowed { ... }` of spec module `module`: a view of each struct that holds
     /// text. Nothing when no struct does.
-    fn borrowed_module(&self, module: usize) -> TokenStream {
+    fn borrowed_module(&self, module: ModuleId) -> TokenStream {
         let views = Emitter {
             view: true,
             ..self.clone()
@@ -168,7 +155,6 @@ impl<'a> Emitter<'a> {
         let items: Vec<TokenStream> = self
             .api
             .types
-            .iter()
             .enumerate()
             .filter(|(id, def)| def.module == module && self.borrows[*id])
             .filter_map(|(id, def)| match &def.kind {
@@ -199,19 +185,17 @@ impl<'a> Emitter<'a> {
     }
 
     fn type_has_checks(&self, id: TypeId) -> bool {
-        match &self.api.types[id].kind {
+        let kind = &self.api.types[id].kind;
+        let own = match kind {
             TypeKind::Struct(s) => {
-                s.fields.iter().any(|f| self.ref_has_checks(&f.ty))
-                    || matches!(&s.additional, Additional::Typed(t) if self.ref_has_checks(t))
-                    || !s.conditions.is_empty()
+                !s.conditions.is_empty()
                     || !s.alternatives.is_empty()
                     || s.property_count != (None, None)
             }
-            TypeKind::Newtype(ty) => self.ref_has_checks(ty),
-            TypeKind::Untagged(variants) => variants.iter().any(|t| self.ref_has_checks(t)),
-            TypeKind::TaggedUnion(u) => u.variants.iter().any(|(_, t)| self.checked[*t]),
-            TypeKind::Enum(_) | TypeKind::Const(_) => false,
-        }
+            _ => false,
+        };
+        own || kind.refs().any(|ty| self.ref_has_checks(ty))
+            || kind.tagged_variants().any(|variant| self.checked[variant])
     }
 
     fn ref_has_checks(&self, ty: &TypeRef) -> bool {
@@ -265,7 +249,7 @@ impl<'a> Emitter<'a> {
         false
     }
 
-    pub(super) fn path_to(&self, from_module: usize, id: TypeId) -> TokenStream {
+    pub(super) fn path_to(&self, from_module: ModuleId, id: TypeId) -> TokenStream {
         let def = &self.api.types[id];
         let name = ident(&def.name);
         let module = ident(&self.api.modules[def.module].name);
@@ -280,9 +264,9 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    /// The Rust type of a value of `ty`, ignoring nullability.
-    fn base_type(&self, module: usize, owner: Option<TypeId>, ty: &TypeRef) -> TokenStream {
-        match &ty.shape {
+    /// The Rust type of a value of a shape that holds no other type; `None` for the others.
+    fn leaf_type(&self, shape: &Shape) -> Option<TokenStream> {
+        Some(match shape {
             Shape::Any => quote!(serde_json::Value),
             Shape::Null => quote!(()),
             Shape::String if self.view => quote!(acp_runtime::Str<'a>),
@@ -293,6 +277,16 @@ impl<'a> Emitter<'a> {
             Shape::Number => quote!(serde_json::Number),
             Shape::Boolean => quote!(bool),
             Shape::Object => quote!(serde_json::Map<String, serde_json::Value>),
+            Shape::Array(_) | Shape::Map(_) | Shape::Named(_) => return None,
+        })
+    }
+
+    /// The Rust type of a value of `ty`, ignoring nullability.
+    fn base_type(&self, module: ModuleId, owner: Option<TypeId>, ty: &TypeRef) -> TokenStream {
+        if let Some(leaf) = self.leaf_type(&ty.shape) {
+            return leaf;
+        }
+        match &ty.shape {
             Shape::Array(item) => {
                 let item = self.element_type(module, item);
                 quote!(Vec<#item>)
@@ -315,6 +309,7 @@ impl<'a> Emitter<'a> {
                     _ => path,
                 }
             }
+            _ => unreachable!("leaf shapes are handled above"),
         }
     }
 
@@ -330,12 +325,12 @@ impl<'a> Emitter<'a> {
 
     /// The type of a value of `ty` as written inside spec module `module` (nullable values are
     /// `Option`).
-    pub(crate) fn element_type_in(&self, module: usize, ty: &TypeRef) -> TokenStream {
+    pub(crate) fn element_type_in(&self, module: ModuleId, ty: &TypeRef) -> TokenStream {
         self.element_type(module, ty)
     }
 
     /// The type of an array item or map value (nullable items are `Option`).
-    fn element_type(&self, module: usize, ty: &TypeRef) -> TokenStream {
+    fn element_type(&self, module: ModuleId, ty: &TypeRef) -> TokenStream {
         let base = self.base_type(module, None, ty);
         if ty.nullable && ty.shape != Shape::Null {
             quote!(Option<#base>)
@@ -1008,7 +1003,7 @@ impl<'a> Emitter<'a> {
     fn registry(&self) -> TokenStream {
         let mut entries: Vec<(String, TypeRef)> = Vec::new();
         let mut seen = HashSet::new();
-        for (id, def) in self.api.types.iter().enumerate() {
+        for (id, def) in self.api.types.enumerate() {
             let ty = TypeRef {
                 shape: Shape::Named(id),
                 nullable: def.nullable,
@@ -1119,7 +1114,7 @@ impl<'a> Emitter<'a> {
     /// The expression making the schema of a use for `__schema`.
     fn schema_call(&self, ty: &TypeRef) -> TokenStream {
         if self.schemars_describes(ty) {
-            let rust = self.registry_type(usize::MAX, ty);
+            let rust = self.registry_type(ty);
             quote!(schemars::SchemaGenerator::default().into_root_schema_for::<#rust>())
         } else {
             let text = json_literal(&json_schema::schema_of_ref(self.api, ty));
@@ -1152,8 +1147,7 @@ impl<'a> Emitter<'a> {
 
     fn roundtrip_call(&self, ty: &TypeRef) -> TokenStream {
         // Registry code lives at the version root, one level above the spec modules.
-        let module = usize::MAX;
-        let rust = self.registry_type(module, ty);
+        let rust = self.registry_type(ty);
         let checks = self.checks(ty, quote!(value));
         let nullable = ty.nullable && ty.shape != Shape::Null;
         let body = if checks.is_empty() {
@@ -1166,8 +1160,8 @@ impl<'a> Emitter<'a> {
         quote!(acp_runtime::roundtrip::<#rust, _>(value, #body))
     }
 
-    fn registry_type(&self, module: usize, ty: &TypeRef) -> TokenStream {
-        let base = self.registry_base(module, ty);
+    fn registry_type(&self, ty: &TypeRef) -> TokenStream {
+        let base = self.registry_base(ty);
         if ty.nullable && ty.shape != Shape::Null {
             quote!(Option<#base>)
         } else {
@@ -1175,7 +1169,7 @@ impl<'a> Emitter<'a> {
         }
     }
 
-    fn registry_base(&self, module: usize, ty: &TypeRef) -> TokenStream {
+    fn registry_base(&self, ty: &TypeRef) -> TokenStream {
         match &ty.shape {
             Shape::Named(id) => {
                 let def = &self.api.types[*id];
@@ -1184,14 +1178,16 @@ impl<'a> Emitter<'a> {
                 quote!(#module_name::#name)
             }
             Shape::Array(item) => {
-                let item = self.registry_type(module, item);
+                let item = self.registry_type(item);
                 quote!(Vec<#item>)
             }
             Shape::Map(item) => {
-                let item = self.registry_type(module, item);
+                let item = self.registry_type(item);
                 quote!(acp_runtime::Map<#item>)
             }
-            _ => self.base_type(module, None, ty),
+            _ => self
+                .leaf_type(&ty.shape)
+                .expect("other shapes are handled above"),
         }
     }
 }

@@ -10,7 +10,7 @@ use quote::quote;
 use serde_json::Value;
 
 use super::models::{ident, Emitter};
-use crate::ir::{Shape, Struct, TypeId, TypeKind, TypeRef};
+use crate::ir::{ModuleId, Shape, Struct, TypeId, TypeKind, TypeRef};
 
 /// Members an object scanner can track in its `u64` of seen members.
 const MAX_MEMBERS: usize = 64;
@@ -53,7 +53,7 @@ fn fallback() -> TokenStream {
     quote!(acp_runtime::scan::unsupported(s))
 }
 
-fn structure(e: &Emitter, module: usize, s: &Struct) -> TokenStream {
+fn structure(e: &Emitter, module: ModuleId, s: &Struct) -> TokenStream {
     if !s.conditions.is_empty() || !s.alternatives.is_empty() || s.fields.len() > MAX_MEMBERS {
         return fallback();
     }
@@ -98,7 +98,7 @@ fn structure(e: &Emitter, module: usize, s: &Struct) -> TokenStream {
 }
 
 /// An expression reading one value of `ty` at `s` (a `Scanned`).
-fn value(e: &Emitter, module: usize, ty: &TypeRef) -> TokenStream {
+fn value(e: &Emitter, module: ModuleId, ty: &TypeRef) -> TokenStream {
     let present = present_value(e, module, ty);
     if ty.nullable && ty.shape != Shape::Null {
         quote!(if s.null() { Ok(()) } else { #present })
@@ -107,7 +107,7 @@ fn value(e: &Emitter, module: usize, ty: &TypeRef) -> TokenStream {
     }
 }
 
-fn present_value(e: &Emitter, module: usize, ty: &TypeRef) -> TokenStream {
+fn present_value(e: &Emitter, module: ModuleId, ty: &TypeRef) -> TokenStream {
     let checks = e.checks(ty, quote!(value));
     // Reads the value with `read` (a `Result`); with checks to run, binds it as `value` (made
     // what the checks expect by `bind`) first.

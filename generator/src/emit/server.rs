@@ -9,11 +9,11 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::models::{ident, Emitter};
-use crate::ir::{Operation, Shape};
+use crate::ir::{ModuleId, Operation, Shape};
 use crate::naming;
 
 /// The trait and router of one spec module; empty when it has no HTTP operations.
-pub(crate) fn server_items(emitter: &Emitter, module: usize) -> TokenStream {
+pub(crate) fn server_items(emitter: &Emitter, module: ModuleId) -> TokenStream {
     let api = emitter.api();
     let operations = &api.modules[module].operations;
     if operations.is_empty() {
@@ -124,7 +124,7 @@ fn operation_doc(op: &Operation) -> Vec<String> {
 /// Path parameters in template order: argument name and type.
 fn path_parameters(
     emitter: &Emitter,
-    module: usize,
+    module: ModuleId,
     op: &Operation,
 ) -> Vec<(proc_macro2::Ident, TokenStream)> {
     op.path_parameters()
@@ -139,7 +139,7 @@ fn path_parameters(
 }
 
 /// The success status and the Rust type of its body (`()` without one).
-fn success(emitter: &Emitter, module: usize, op: &Operation) -> (u16, TokenStream) {
+fn success(emitter: &Emitter, module: ModuleId, op: &Operation) -> (u16, TokenStream) {
     let ok = op.success();
     let status = ok.and_then(|r| r.status.parse().ok()).unwrap_or(200);
     let body = ok.and_then(|r| r.body.as_ref());
@@ -153,7 +153,7 @@ fn success(emitter: &Emitter, module: usize, op: &Operation) -> (u16, TokenStrea
 
 fn handler(
     emitter: &Emitter,
-    module: usize,
+    module: ModuleId,
     op: &Operation,
     trait_name: &proc_macro2::Ident,
 ) -> TokenStream {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use acp_specs::Pins;
 
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Code, Diagnostics};
 use crate::source::{SourceError, SourceFile};
 
 pub use refs::{RefError, Target};
@@ -216,7 +216,7 @@ impl SpecSet {
                     line_col: None,
                 };
                 self.diagnostics
-                    .warn("unpinned", location, problem.to_string());
+                    .warn(Code::Unpinned, location, problem.to_string());
             }
         }
         let text = String::from_utf8(bytes).map_err(|e| SourceError {

@@ -6,7 +6,7 @@ mod rust_type;
 mod schema_type;
 mod serde_attrs;
 
-use acp_codegen::ir::{Api, TypeId, TypeKind};
+use acp_codegen::ir::{Api, ModuleId, TypeId, TypeKind};
 use acp_codegen::naming;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
@@ -165,10 +165,12 @@ fn schema_key(pointer: &str) -> Option<&str> {
 /// Finds the named type for `schema` (optionally only in `spec`).
 fn find_type(api: &Api, schema: &LitStr, spec: Option<&LitStr>) -> syn::Result<TypeId> {
     let wanted = schema.value();
-    let modules: Vec<usize> = match spec {
+    let modules: Vec<ModuleId> = match spec {
         Some(spec) => {
             let name = spec.value();
-            let found: Vec<usize> = (0..api.modules.len())
+            let found: Vec<ModuleId> = api
+                .modules
+                .ids()
                 .filter(|i| api.modules[*i].spec == name || api.modules[*i].name == name)
                 .collect();
             if found.is_empty() {
@@ -184,15 +186,18 @@ fn find_type(api: &Api, schema: &LitStr, spec: Option<&LitStr>) -> syn::Result<T
             }
             found
         }
-        None => (0..api.modules.len()).collect(),
+        None => api.modules.ids().collect(),
     };
     let in_scope = |id: &TypeId| modules.contains(&api.types[*id].module);
-    let by_name: Vec<TypeId> = (0..api.types.len())
+    let by_name: Vec<TypeId> = api
+        .types
+        .ids()
         .filter(in_scope)
         .filter(|id| api.types[*id].name == wanted)
         .collect();
     let found = if by_name.is_empty() {
-        (0..api.types.len())
+        api.types
+            .ids()
             .filter(in_scope)
             .filter(|id| {
                 let def = &api.types[*id];
@@ -208,7 +213,9 @@ fn find_type(api: &Api, schema: &LitStr, spec: Option<&LitStr>) -> syn::Result<T
     match found.as_slice() {
         [id] => Ok(*id),
         [] => {
-            let best = (0..api.types.len())
+            let best = api
+                .types
+                .ids()
                 .filter(in_scope)
                 .map(|id| &api.types[id].name)
                 .map(|name| {

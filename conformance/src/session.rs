@@ -145,7 +145,16 @@ pub fn status(session: &Value) -> &str {
 /// - `fulfillment` is the selected shipping option's price (before or after its tax);
 /// - `total` is `subtotal - discount + fulfillment + tax + fee + gift_wrap + tip - store_credit`
 ///   (or without `- discount` when the subtotal already has the discount taken off).
-pub fn check_totals(session: &Value) -> Result<String, String> {
+pub fn check_totals(session: &Value) -> Result<String, TotalsMismatch> {
+    totals_equation(session).map_err(TotalsMismatch)
+}
+
+/// Why a session's totals do not add up (the arithmetic that failed, in words).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TotalsMismatch(pub String);
+
+fn totals_equation(session: &Value) -> Result<String, String> {
     let sums = session_totals(session);
     let get = |kind: &str| sums.get(kind).copied().unwrap_or(0);
     let Some(total) = sums.get("total").copied() else {
@@ -269,7 +278,7 @@ mod tests {
     #[test]
     fn consistent_totals_pass_and_wrong_ones_say_why() {
         assert!(check_totals(&session(2131)).is_ok());
-        let wrong = check_totals(&session(2132)).unwrap_err();
+        let wrong = check_totals(&session(2132)).unwrap_err().0;
         assert!(
             wrong.contains("total is 2132") && wrong.contains("= 2131"),
             "{wrong}"
@@ -278,11 +287,13 @@ mod tests {
         bad_base["line_items"][0]["base_amount"] = json!(1400);
         assert!(check_totals(&bad_base)
             .unwrap_err()
+            .0
             .contains("add up to 1400"));
         let mut bad_fulfillment = session(2131);
         bad_fulfillment["fulfillment_option_id"] = json!("exp");
         assert!(check_totals(&bad_fulfillment)
             .unwrap_err()
+            .0
             .contains("selected option `exp` costs 1500"));
     }
 

@@ -1,4 +1,4 @@
-//! The conformance suite (`acp-codegen conformance`): checks that certify a merchant server
+//! The conformance suite (`acp-codegen conformance`, `acp-codegen generate --conformance`): checks that certify a merchant server
 //! against the launch checklist or the spec of one version.
 //!
 //! [`spec`] reads what the version's OpenAPI files say (statuses, headers, schemas);
@@ -13,22 +13,21 @@ pub mod model;
 pub mod report;
 pub mod session;
 
-#[cfg(feature = "conformance")]
 pub mod checks;
-#[cfg(feature = "conformance")]
+mod error;
 pub mod http;
-#[cfg(feature = "conformance")]
 pub mod listener;
-#[cfg(feature = "conformance")]
 pub mod requests;
-#[cfg(feature = "conformance")]
 pub mod spec;
+pub mod test_crate;
 
-#[cfg(feature = "conformance")]
+/// The generator the suite reads spec files with (the generated test crates reach it here).
+pub use acp_codegen;
+
 pub use checks::{CheckInfo, Suite, SuiteOptions, CHECKS};
 pub use config::{ConfigError, MerchantConfig};
+pub use error::SetupError;
 pub use mask::Masker;
 pub use model::{CheckResult, Exchange, LoggedRequest, LoggedResponse, Outcome, Profile, Report};
 pub use report::{print_result, print_summary, write_reports, ReportError, WrittenReports};
-#[cfg(feature = "conformance")]
 pub use spec::VersionSpec;

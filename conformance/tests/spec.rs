@@ -2,10 +2,10 @@
 //! OpenAPI documents matches the protocol facts (acp-notes.md), and every request body it sends
 //! is valid against the version's own request schema (judged by the jsonschema crate).
 
-use acp_codegen::conformance::requests::{self, Shape};
-use acp_codegen::conformance::spec::{COMPLETE, CREATE, DELEGATE, ORDER_EVENTS, UPDATE};
-use acp_codegen::conformance::{MerchantConfig, VersionSpec};
 use acp_codegen::Generator;
+use acp_conformance::requests::{self, Shape};
+use acp_conformance::spec::{COMPLETE, CREATE, DELEGATE, ORDER_EVENTS, UPDATE};
+use acp_conformance::{MerchantConfig, VersionSpec};
 use serde_json::{json, Value};
 
 const VERSIONS: [&str; 5] = [
@@ -224,7 +224,7 @@ fn completed_sessions_are_judged_with_closed_allof_merged() {
 /// in the example config).
 #[test]
 fn the_suite_sends_every_header_the_spec_requires() {
-    use acp_codegen::conformance::{Profile, Suite, SuiteOptions};
+    use acp_conformance::{Profile, Suite, SuiteOptions};
     for version in VERSIONS {
         let options = SuiteOptions::new("http://127.0.0.1:9", Profile::Spec, config());
         let generator = Generator::from_env().unwrap();
@@ -256,6 +256,6 @@ fn the_suite_sends_every_header_the_spec_requires() {
     }
 }
 
-fn suite_spec_required(version: &str, op: acp_codegen::conformance::spec::Op) -> Vec<String> {
+fn suite_spec_required(version: &str, op: acp_conformance::spec::Op) -> Vec<String> {
     spec(version).required_request_headers(op)
 }

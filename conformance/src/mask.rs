@@ -276,7 +276,7 @@ fn percent_encode(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conformance::model::{LoggedRequest, LoggedResponse};
+    use crate::model::{LoggedRequest, LoggedResponse};
 
     const KEY: &str = "sk_test_4f9Qz81LmXk";
 
@@ -333,7 +333,7 @@ mod tests {
             id: "a.b".into(),
             title: format!("title {KEY}"),
             checklist_item: Some(KEY.into()),
-            outcome: crate::conformance::Outcome::Fail,
+            outcome: crate::Outcome::Fail,
             message: format!("server echoed {KEY}"),
             exchanges: vec![Exchange {
                 request: LoggedRequest {

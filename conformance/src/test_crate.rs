@@ -2,12 +2,17 @@
 //! `#[test]` per check, each running the suite's own implementation of it against
 //! `ACP_BASE_URL`, so a team's CI certifies its server with `cargo test`.
 
+use std::path::Path;
+
+use acp_codegen::diagnostics::{Code, Diagnostic, Location, Severity};
+use acp_codegen::manifest::{Manifest, MANIFEST_FILE};
+use acp_codegen::{write_files, CrateFiles, Error, Generator};
 use quote::{format_ident, quote};
 
-use super::crate_files::{toml_string, RuntimeSource};
-use crate::conformance::CHECKS;
+use crate::{VersionSpec, CHECKS};
+use acp_codegen::emit::crate_files::{toml_string, RuntimeSource};
 
-/// Where the emitted crate gets `acp-codegen` from: this installation's generator by default.
+/// Where the emitted crate gets `acp-conformance` from: this installation's suite by default.
 pub fn generator_source(version: Option<String>) -> RuntimeSource {
     match version {
         Some(version) => RuntimeSource::Version(version),
@@ -36,7 +41,7 @@ publish = false
 [dependencies]
 
 [dev-dependencies]
-acp-codegen = {dependency}
+acp-conformance = {dependency}
 tokio = {{ version = "1", features = ["rt-multi-thread"] }}
 
 [workspace]
@@ -74,7 +79,7 @@ pub fn tests_source(version: &str) -> Result<String, syn::Error> {
 
         use std::sync::OnceLock;
 
-        use acp_codegen::conformance::{
+        use acp_conformance::{
             report, Masker, MerchantConfig, Outcome, Profile, Suite, SuiteOptions,
         };
 
@@ -112,7 +117,7 @@ pub fn tests_source(version: &str) -> Result<String, syn::Error> {
                 });
                 let masker = Masker::from_config(&config);
                 let generator =
-                    acp_codegen::Generator::from_env().unwrap_or_else(|error| panic!("{error}"));
+                    acp_conformance::acp_codegen::Generator::from_env().unwrap_or_else(|error| panic!("{error}"));
                 let options = SuiteOptions::new(base_url, profile, config);
                 let suite = Suite::load(&generator, API_VERSION, options)
                     .unwrap_or_else(|error| panic!("{error}"));
@@ -142,7 +147,7 @@ pub fn tests_source(version: &str) -> Result<String, syn::Error> {
 
         #(#tests)*
     };
-    super::format(tokens)
+    acp_codegen::emit::format(tokens)
 }
 
 /// `README.md` of the test crate.
@@ -158,5 +163,84 @@ pub fn readme(crate_name: &str, version: &str) -> String {
          cargo test\nACP_PROFILE=launch-checklist cargo test   # the certification checklist's \
          expectations\n```\n\nThe same checks as `acp-codegen conformance --version {version}`, \
          one test each:\n\n{checks}"
+    )
+}
+
+/// Writes a test crate into `out` holding the conformance checks of `version`, one `#[test]`
+/// each, run against `ACP_BASE_URL` (`generate --conformance`). The crate depends on
+/// `acp-conformance` from `source` (see [`generator_source`]).
+pub fn write_crate(
+    generator: &Generator,
+    version: &str,
+    out: &Path,
+    crate_name: &str,
+    source: &RuntimeSource,
+) -> Result<(), Error> {
+    write_files(out, &crate_files(generator, version, crate_name, source)?)
+}
+
+/// The files of [`write_crate`] (paths relative to the crate folder, contents), the manifest
+/// [`MANIFEST_FILE`] included. Nothing is written.
+pub fn crate_files(
+    generator: &Generator,
+    version: &str,
+    crate_name: &str,
+    source: &RuntimeSource,
+) -> Result<CrateFiles, Error> {
+    // Fail now, not in the user's CI, when the version's files do not load.
+    let set = generator.spec_set(version)?;
+    VersionSpec::new(&set).map_err(|error| {
+        Error::Invalid(vec![Diagnostic {
+            severity: Severity::Error,
+            code: Code::Validator,
+            location: Location {
+                file: format!("spec/{version}"),
+                pointer: String::new(),
+                line_col: None,
+            },
+            message: error.to_string(),
+        }])
+    })?;
+    let manifest = Manifest {
+        generator_version: env!("CARGO_PKG_VERSION").to_string(),
+        crate_name: crate_name.to_string(),
+        conformance: true,
+        versions: vec![version.to_string()],
+        specs: Vec::new(),
+        tolerant: false,
+        server: false,
+        client: false,
+        borrowed: false,
+        runtime: source.clone(),
+        spec_hashes: set.file_hashes().into_iter().collect(),
+    };
+    let files = [
+        ("Cargo.toml", cargo_toml(crate_name, source)),
+        ("tests/conformance.rs", tests_source(version)?),
+        ("README.md", readme(crate_name, version)),
+        (
+            "src/lib.rs",
+            format!("//! Conformance tests of ACP API-Version `{version}`: see `tests/`.\n"),
+        ),
+        (
+            "merchant.example.toml",
+            include_str!("../../templates/merchant.example.toml").to_string(),
+        ),
+        (MANIFEST_FILE, manifest.to_toml()),
+    ];
+    Ok(files
+        .into_iter()
+        .map(|(name, text)| (name.to_string(), text))
+        .collect())
+}
+
+/// [`crate_files`] for the settings a manifest recorded: what `acp-codegen check` compares a
+/// conformance crate with (see [`acp_codegen::check::check`]).
+pub fn regenerate(generator: &Generator, manifest: &Manifest) -> Result<CrateFiles, Error> {
+    crate_files(
+        generator,
+        &manifest.versions[0],
+        &manifest.crate_name,
+        &manifest.runtime,
     )
 }

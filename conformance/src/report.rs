@@ -416,7 +416,7 @@ fn console_safe(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conformance::model::{LoggedRequest, LoggedResponse, Profile};
+    use crate::model::{LoggedRequest, LoggedResponse, Profile};
 
     fn result(id: &str, outcome: Outcome, message: &str) -> CheckResult {
         CheckResult {

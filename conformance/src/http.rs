@@ -9,6 +9,7 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::config::{MerchantConfig, SigningAlgorithm};
+use super::error::SetupError;
 use super::model::{Exchange, LoggedRequest, LoggedResponse};
 
 /// Bodies longer than this are cut in the log (legal pages can be large HTML).
@@ -92,8 +93,30 @@ pub struct Http {
     signing: Option<SigningKey>,
 }
 
-/// Why the signing key in `merchant.toml` is unusable.
-pub fn signing_key(config: &MerchantConfig) -> Result<Option<SigningKey>, String> {
+/// Why the `[signing] key` of `merchant.toml` is unusable.
+#[derive(Debug, thiserror::Error)]
+pub enum SigningKeyError {
+    /// An Ed25519 key that is not base64.
+    #[error("[signing] key is not base64: {0}")]
+    NotBase64(#[from] base64::DecodeError),
+    /// An Ed25519 key of the wrong length.
+    #[error("[signing] key must be the base64 of a 32-byte seed, not of {0} bytes")]
+    SeedLength(usize),
+}
+
+/// Why a request could not be sent, or got no response.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The configured key could not sign the body.
+    #[error("cannot sign the request: {0}")]
+    Sign(#[from] acp_runtime::signing::SignatureError),
+    /// No response: refused, reset, timed out (the text holds reqwest's error and its causes).
+    #[error("{0}")]
+    Transport(String),
+}
+
+/// The key requests are signed with, if `merchant.toml` configures one.
+pub fn signing_key(config: &MerchantConfig) -> Result<Option<SigningKey>, SigningKeyError> {
     let Some(signing) = &config.signing else {
         return Ok(None);
     };
@@ -104,12 +127,10 @@ pub fn signing_key(config: &MerchantConfig) -> Result<Option<SigningKey>, String
         SigningAlgorithm::HmacSha256 => Ok(Some(SigningKey::Hmac(key.as_bytes().to_vec()))),
         SigningAlgorithm::Ed25519 => {
             use base64::Engine as _;
-            let seed = base64::engine::general_purpose::STANDARD
-                .decode(key.trim())
-                .map_err(|e| format!("[signing] key is not base64: {e}"))?;
+            let seed = base64::engine::general_purpose::STANDARD.decode(key.trim())?;
             let seed: [u8; 32] = seed
                 .try_into()
-                .map_err(|_| "[signing] key must be the base64 of a 32-byte seed".to_string())?;
+                .map_err(|seed: Vec<u8>| SigningKeyError::SeedLength(seed.len()))?;
             Ok(Some(SigningKey::Ed25519(
                 ed25519_dalek::SigningKey::from_bytes(&seed),
             )))
@@ -138,7 +159,7 @@ fn cut(text: &str) -> String {
 
 impl Http {
     /// A client for the merchant in `config`, with a per-request timeout.
-    pub fn new(config: &MerchantConfig, timeout: Duration) -> Result<Http, String> {
+    pub fn new(config: &MerchantConfig, timeout: Duration) -> Result<Http, SetupError> {
         let client = reqwest::Client::builder()
             .timeout(timeout)
             .user_agent(concat!(
@@ -146,7 +167,7 @@ impl Http {
                 env!("CARGO_PKG_VERSION")
             ))
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .map_err(SetupError::HttpClient)?;
         Ok(Http {
             client,
             api_key: config.merchant.api_key.clone(),
@@ -162,13 +183,17 @@ impl Http {
 
     /// Sends `request`, appending the exchange to `log`. A transport failure (refused,
     /// timeout) is logged too and returned as the error text.
-    pub async fn send(&self, request: Request, log: &mut Vec<Exchange>) -> Result<Reply, String> {
+    pub async fn send(
+        &self,
+        request: Request,
+        log: &mut Vec<Exchange>,
+    ) -> Result<Reply, SendError> {
         let (headers, body) = self.prepare(&request)?;
         self.exchange(request, headers, body, log).await
     }
 
     /// The headers and the canonical body bytes `request` goes out with.
-    pub fn prepare(&self, request: &Request) -> Result<Prepared, String> {
+    pub fn prepare(&self, request: &Request) -> Result<Prepared, SendError> {
         let body = request.body.as_ref().map(canonical_json);
         let mut headers: Vec<(String, String)> = Vec::new();
         match request.key {
@@ -206,8 +231,7 @@ impl Http {
                         "signed": "a different body"
                     })),
                 };
-                let signature = sign(key, &timestamp, &signed)
-                    .map_err(|e| format!("cannot sign the request: {e}"))?;
+                let signature = sign(key, &timestamp, &signed)?;
                 headers.push(("Signature".into(), signature));
                 headers.push(("Timestamp".into(), timestamp));
             }
@@ -221,7 +245,7 @@ impl Http {
         headers: Vec<(String, String)>,
         body: Option<Vec<u8>>,
         log: &mut Vec<Exchange>,
-    ) -> Result<Reply, String> {
+    ) -> Result<Reply, SendError> {
         let logged_request = LoggedRequest {
             method: request.method.to_string(),
             url: request.url.clone(),
@@ -282,7 +306,7 @@ impl Http {
                     response: None,
                     error: Some(text.clone()),
                 });
-                Err(text)
+                Err(SendError::Transport(text))
             }
         }
     }

@@ -8,7 +8,8 @@ use reqwest::Method;
 use serde_json::Value;
 
 use super::config::MerchantConfig;
-use super::http::{Http, Key, Reply, Request, Signature};
+use super::error::SetupError;
+use super::http::{Http, Key, Reply, Request, SendError, Signature};
 use super::listener::{Delivery, Listener};
 use super::model::{
     CheckResult, Exchange, LoggedRequest, LoggedResponse, Outcome, Profile, Report,
@@ -197,13 +198,11 @@ fn fresh_key() -> String {
 
 impl Suite {
     /// A suite for the version whose spec facts are `spec`.
-    pub fn new(spec: VersionSpec, options: SuiteOptions) -> Result<Suite, String> {
+    pub fn new(spec: VersionSpec, options: SuiteOptions) -> Result<Suite, SetupError> {
         let http = Http::new(&options.config, options.request_timeout)?;
         let base_url = options.base_url.trim_end_matches('/').to_string();
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-            return Err(format!(
-                "base URL `{base_url}` must start with http:// or https://"
-            ));
+            return Err(SetupError::BaseUrl(base_url));
         }
         let shape = Shape::of(&spec.version);
         Ok(Suite {
@@ -217,11 +216,11 @@ impl Suite {
 
     /// A suite for `version`, its spec files loaded (and hash-checked) by `generator`.
     pub fn load(
-        generator: &crate::Generator,
+        generator: &acp_codegen::Generator,
         version: &str,
         options: SuiteOptions,
-    ) -> Result<Suite, String> {
-        let set = generator.spec_set(version).map_err(|e| e.to_string())?;
+    ) -> Result<Suite, SetupError> {
+        let set = generator.spec_set(version)?;
         Suite::new(VersionSpec::new(&set)?, options)
     }
 
@@ -353,7 +352,7 @@ impl Suite {
     }
 
     /// The headers `request` goes out with (see [`Http::prepare`]).
-    pub fn headers_of(&self, request: &Request) -> Result<Vec<(String, String)>, String> {
+    pub fn headers_of(&self, request: &Request) -> Result<Vec<(String, String)>, SendError> {
         self.http.prepare(request).map(|(headers, _)| headers)
     }
 
@@ -585,7 +584,7 @@ impl Ctx<'_> {
                 totals.keys().cloned().collect::<Vec<_>>().join(", ")
             ));
         }
-        let equation = session::check_totals(&created).map_err(Stop::Fail)?;
+        let equation = session::check_totals(&created).map_err(|m| Stop::Fail(m.0))?;
         Ok(format!(
             "{} shipping option(s), tax {}; {equation}",
             options.len(),
@@ -763,7 +762,7 @@ impl Ctx<'_> {
                 "after selecting `{target}` the session selects `{selected}`"
             ));
         }
-        let equation = session::check_totals(&updated).map_err(Stop::Fail)?;
+        let equation = session::check_totals(&updated).map_err(|m| Stop::Fail(m.0))?;
         let total = |s: &Value| session::session_totals(s).get("total").copied();
         let (Some(total_before), Some(total_after)) = (total(&current), total(&updated)) else {
             return fail("a session has no `total` in totals[]");

@@ -10,18 +10,17 @@
 //!   generated `Api` traits implemented over a small catalog, SQLite storage, signed order
 //!   webhooks, legal pages, served behind `acp_runtime::server::AcpServer`;
 //! - `merchant.toml`: the server's configuration, which is also the conformance suite's
-//!   ([`crate::conformance::MerchantConfig`]), with freshly generated sandbox keys;
+//!   ([`acp_conformance::MerchantConfig`]), with freshly generated sandbox keys;
 //! - `README.md`: how to run the server and the suite.
 //!
 //! The wire format differs a lot between versions; the templates hold each difference once,
 //! switched by the [`Shape`] of the version.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use askama::Template;
 
-use crate::{Diagnostic, Generator, RuntimeSource};
+use acp_codegen::{Diagnostic, Generator, RuntimeSource};
 
 /// The specs the server needs: its two APIs and the webhook sender.
 pub const SPECS: [&str; 3] = ["checkout", "delegate_payment", "webhooks"];
@@ -87,36 +86,22 @@ impl std::fmt::Debug for Secrets {
 }
 
 impl Secrets {
-    /// Fresh keys: 128 bits each from the standard library's randomly keyed SipHash (good for
-    /// sandbox credentials; replace them with your own before exposing a server).
-    pub fn random() -> Self {
-        Secrets {
-            api_key: format!("sk_test_{}", random_hex()),
-            psp_key: format!("psp_test_{}", random_hex()),
-            webhook_secret: format!("whsec_{}", random_hex()),
-            signing_key: format!("sig_{}", random_hex()),
-        }
+    /// Fresh keys: 128 bits each from the operating system's secure random generator.
+    pub fn random() -> Result<Self, getrandom::Error> {
+        Ok(Secrets {
+            api_key: format!("sk_test_{}", random_hex()?),
+            psp_key: format!("psp_test_{}", random_hex()?),
+            webhook_secret: format!("whsec_{}", random_hex()?),
+            signing_key: format!("sig_{}", random_hex()?),
+        })
     }
 }
 
-/// 32 hex digits that differ on every call and between runs.
-fn random_hex() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut out = String::new();
-    for _ in 0..2 {
-        // Every `RandomState` has its own keys, seeded from the OS once per thread.
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-        hasher.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        hasher.write_u32(std::process::id());
-        out.push_str(&format!("{:016x}", hasher.finish()));
-    }
-    out
+/// 32 hex digits (128 bits) from the operating system's secure random generator.
+fn random_hex() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)?;
+    Ok(hex::encode(bytes))
 }
 
 /// Why a project was not created.
@@ -142,7 +127,7 @@ pub enum ScaffoldError {
     NotEmpty(PathBuf),
     /// Generating the `acp/` crate failed.
     #[error(transparent)]
-    Generate(#[from] crate::Error),
+    Generate(#[from] acp_codegen::Error),
     /// A template failed to render.
     #[error("cannot render {template}: {source}")]
     Render {
@@ -151,6 +136,9 @@ pub enum ScaffoldError {
         /// What askama said.
         source: askama::Error,
     },
+    /// The operating system's random generator could not give the sandbox keys.
+    #[error("cannot make the sandbox keys: the OS random generator failed: {0}")]
+    Random(getrandom::Error),
     /// Writing a file failed.
     #[error("cannot write {}: {source}", path.display())]
     Write {
@@ -269,7 +257,7 @@ impl Context {
         Context {
             name: project.name.clone(),
             version: project.version.clone(),
-            module: crate::naming::version_module(&project.version),
+            module: acp_codegen::naming::version_module(&project.version),
             acp_package: format!("{}-acp", project.name),
             runtime_dependency,
             merchant_id: format!("acct_{}", project.name.replace('-', "_")),
@@ -388,7 +376,8 @@ pub fn create(generator: &Generator, project: &NewProject) -> Result<Created, Sc
             return Err(ScaffoldError::NotEmpty(dir.clone()));
         }
     }
-    let files = render(project, &Secrets::random())?;
+    let secrets = Secrets::random().map_err(ScaffoldError::Random)?;
+    let files = render(project, &secrets)?;
     let result = write_project(generator, project, &files);
     if result.is_err() {
         // Leave nothing half-made behind (the folder was missing or empty).
@@ -476,7 +465,7 @@ fn write(path: &Path, text: &str) -> Result<(), ScaffoldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::conformance::MerchantConfig;
+    use acp_conformance::MerchantConfig;
 
     const VERSIONS: [&str; 5] = [
         "2025-09-29",
@@ -534,7 +523,7 @@ mod tests {
             assert_eq!(signing.key.as_deref(), Some("sig_fixed"));
             assert_eq!(
                 signing.algorithm,
-                Some(crate::conformance::config::SigningAlgorithm::HmacSha256)
+                Some(acp_conformance::config::SigningAlgorithm::HmacSha256)
             );
         }
     }
@@ -557,7 +546,7 @@ mod tests {
             let api = file(&files, "src/api.rs");
             assert!(api.contains(&format!(
                 "use acp::{}::{{checkout, delegate_payment}};",
-                crate::naming::version_module(version)
+                acp_codegen::naming::version_module(version)
             )));
             let manifest: toml::Table = file(&files, "Cargo.toml").parse().unwrap();
             assert_eq!(manifest["package"]["name"].as_str(), Some("my-shop"));
@@ -628,7 +617,7 @@ mod tests {
 
     #[test]
     fn secrets_are_fresh_and_never_printed() {
-        let (a, b) = (Secrets::random(), Secrets::random());
+        let (a, b) = (Secrets::random().unwrap(), Secrets::random().unwrap());
         assert_ne!(a.api_key, b.api_key);
         assert_ne!(a.api_key[8..], a.psp_key[9..]);
         assert!(a.api_key.starts_with("sk_test_") && a.api_key.len() == 8 + 32);

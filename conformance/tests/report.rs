@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use acp_codegen::conformance::report::{render_html, render_junit};
-use acp_codegen::conformance::{
+use acp_conformance::report::{render_html, render_junit};
+use acp_conformance::{
     write_reports, CheckResult, Exchange, LoggedRequest, LoggedResponse, Masker, MerchantConfig,
     Outcome, Profile, Report,
 };
@@ -337,9 +337,9 @@ fn renderers_mask_without_writing() {
     for result in &report.results {
         let mut result = result.clone();
         masker.mask_result(&mut result);
-        acp_codegen::conformance::print_result(&result, &mut out, false).unwrap();
+        acp_conformance::print_result(&result, &mut out, false).unwrap();
     }
-    acp_codegen::conformance::print_summary(&report, &mut out).unwrap();
+    acp_conformance::print_summary(&report, &mut out).unwrap();
     let text = String::from_utf8(out).unwrap();
     assert_no_secret(&text, "console");
     assert!(
@@ -371,7 +371,7 @@ fn the_example_config_parses() {
     assert_eq!(config.payment.allowance_max_amount, 5000);
     assert_eq!(
         config.signing.as_ref().and_then(|s| s.algorithm),
-        Some(acp_codegen::conformance::config::SigningAlgorithm::HmacSha256)
+        Some(acp_conformance::config::SigningAlgorithm::HmacSha256)
     );
     assert_eq!(config.webhooks.as_ref().unwrap().listen, "127.0.0.1:8788");
     // Every secret of the example is masked.

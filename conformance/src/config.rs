@@ -8,6 +8,7 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use acp_codegen::toml_spans::{key_position, line_column};
 use serde::{Deserialize, Serialize};
 
 /// Default `[fixtures] quantity`.
@@ -240,11 +241,11 @@ impl MerchantConfig {
 
     fn validate(&self, text: &str, path: &Path) -> Result<(), ConfigError> {
         let fail = |section: &str, key: &str, message: String| {
-            let line = line_of_key(text, section, key);
+            let position = key_position(text, &[section, key]);
             Err(ConfigError::Invalid {
                 path: path.to_path_buf(),
-                line,
-                column: line.map(|_| 1),
+                line: position.map(|(line, _)| line),
+                column: position.map(|(_, column)| column),
                 message,
             })
         };
@@ -313,49 +314,6 @@ impl MerchantConfig {
         secrets.extend(self.signing.as_ref().and_then(|s| s.key.as_deref()));
         secrets
     }
-}
-
-/// 1-based line and column (in characters) of byte `offset`.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let mut offset = offset.min(text.len());
-    while !text.is_char_boundary(offset) {
-        offset -= 1;
-    }
-    let before = &text[..offset];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-    (line, column)
-}
-
-/// The 1-based line where `key` is set inside `[section]` (a plain scan, good enough for
-/// validation messages), or of the section header when the key is not written out.
-fn line_of_key(text: &str, section: &str, key: &str) -> Option<usize> {
-    let mut current = String::new();
-    let mut header_line = None;
-    for (index, line) in text.lines().enumerate() {
-        let trimmed = line.trim();
-        if let Some(name) = trimmed.strip_prefix('[') {
-            current = name
-                .split(']')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .trim_matches(['[', ']'])
-                .to_string();
-            if current == section {
-                header_line = Some(index + 1);
-            }
-            continue;
-        }
-        if current == section {
-            if let Some(rest) = trimmed.strip_prefix(key) {
-                if rest.trim_start().starts_with('=') {
-                    return Some(index + 1);
-                }
-            }
-        }
-    }
-    header_line
 }
 
 // Debug without secrets: configurations end up in error messages and logs.
@@ -512,11 +470,5 @@ allowance_max_amount = 5000
         let line = line_number(&text, "cvc");
         assert!(err.starts_with(&format!("m.toml:{line}:7: ")), "{err}");
         assert!(!err.contains("cvc = 123"), "{err}");
-    }
-
-    #[test]
-    fn line_column_counts_characters() {
-        assert_eq!(line_column("a\nbé=", 5), (2, 3));
-        assert_eq!(line_column("", 10), (1, 1));
     }
 }

@@ -8,8 +8,10 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::lint::Oracle;
-use crate::loader::SpecSet;
+use acp_codegen::lint::Oracle;
+use acp_codegen::loader::SpecSet;
+
+use crate::SetupError;
 
 /// The specs the suite talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,7 +114,7 @@ fn escape(token: &str) -> String {
 
 impl VersionSpec {
     /// The facts of a loaded spec set. Fails when the validator cannot load the files.
-    pub fn new(set: &SpecSet) -> Result<VersionSpec, String> {
+    pub fn new(set: &SpecSet) -> Result<VersionSpec, SetupError> {
         let document = |api: Api| {
             let spec = set.specs.iter().find(|s| s.name == api.spec_name())?;
             let file = &set.files[spec.openapi?];

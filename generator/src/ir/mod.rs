@@ -2,12 +2,24 @@
 //! spelled it. One [`Api`] per version; types live in one table and are referred to by
 //! [`TypeId`], so a schema shared between files of a version exists once.
 
+mod select;
+mod table;
+#[cfg(test)]
+mod testing;
+mod visit;
+
 use serde_json::Value;
+
+pub use select::UnknownSpec;
+pub use table::{Id, ModuleId, Table, TypeId};
 
 use crate::diagnostics::Diagnostic;
 
-/// Index into [`Api::types`].
-pub type TypeId = usize;
+/// The named types of a version, by [`TypeId`].
+pub type Types = Table<TypeId, TypeDef>;
+
+/// The spec modules of a version, by [`ModuleId`].
+pub type Modules = Table<ModuleId, Module>;
 
 /// Everything one version of ACP defines.
 #[derive(Debug, Clone)]
@@ -15,9 +27,9 @@ pub struct Api {
     /// The version name (`2026-04-17`).
     pub version: String,
     /// One module per spec (checkout, delegate_payment, ...), in a stable order.
-    pub modules: Vec<Module>,
+    pub modules: Modules,
     /// Every named type of the version.
-    pub types: Vec<TypeDef>,
+    pub types: Types,
     /// Every `example`/`examples` value found at a schema, parameter or media position.
     pub examples: Vec<Example>,
     /// Findings of the loader and converter; generation went on despite them.
@@ -76,8 +88,8 @@ pub struct Docs {
 pub struct TypeDef {
     /// Rust type name, unique within its module.
     pub name: String,
-    /// Index into [`Api::modules`].
-    pub module: usize,
+    /// The module that defines it.
+    pub module: ModuleId,
     /// The schema it was made from.
     pub origin: Origin,
     /// Other schemas that describe the same type (an OpenAPI component mirroring a JSON Schema
@@ -329,17 +341,6 @@ impl Operation {
                 .unwrap_or(usize::MAX)
         });
         params
-    }
-
-    /// Every type the operation uses: parameters, body, response headers and bodies.
-    pub fn types(&self) -> Vec<&TypeRef> {
-        let mut out: Vec<&TypeRef> = self.parameters.iter().map(|p| &p.ty).collect();
-        out.extend(self.request.iter().map(|b| &b.ty));
-        for response in &self.responses {
-            out.extend(response.headers.iter().map(|h| &h.ty));
-            out.extend(response.body.iter().map(|b| &b.ty));
-        }
-        out
     }
 
     /// The success response: the first `2xx` the spec lists.
