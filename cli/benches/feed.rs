@@ -21,7 +21,7 @@ use std::time::Instant;
 use acp::v2026_04_17::feed::borrowed::Product;
 use acp_codegen::Generator;
 use acp_codegen_cli::feed::sample::{write_sample, SampleOptions};
-use acp_codegen_cli::feed::validate::product_ids_2026_04_17;
+use acp_codegen_cli::feed::validate::product_ids;
 use acp_runtime::jsonl::{self, Flow, Options};
 use serde_json::Value;
 
@@ -244,7 +244,7 @@ fn typed(path: &Path, jobs: usize) -> Measured {
     let summary = jsonl::validate::<Product>(
         File::open(path).expect("open"),
         &options,
-        &product_ids_2026_04_17(),
+        &product_ids(),
         |_| {
             problems += 1;
             Flow::Continue

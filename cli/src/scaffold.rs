@@ -14,13 +14,14 @@
 //! - `README.md`: how to run the server and the suite.
 //!
 //! The wire format differs a lot between versions; the templates hold each difference once,
-//! switched by the [`Shape`] of the version.
+//! switched by the version's [`WireShape`] (from the version table, `acp_runtime::versions`).
 
 use std::path::{Path, PathBuf};
 
 use askama::Template;
 
 use acp_codegen::{Diagnostic, Generator, RuntimeSource};
+use acp_runtime::versions::{self, WireShape};
 
 /// The specs the server needs: its two APIs and the webhook sender.
 pub const SPECS: [&str; 3] = ["checkout", "delegate_payment", "webhooks"];
@@ -160,61 +161,6 @@ pub struct Created {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// How the version's wire format is shaped: each flag is one difference the templates handle.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Shape {
-    /// Requests carry `items[{id, quantity}]` (up to 2026-01-16), not `line_items[{id}]`.
-    pub items_with_quantity: bool,
-    /// `Item.quantity` is a JSON number, not an integer (2025-09-29).
-    pub number_quantity: bool,
-    /// `fulfillment_address` and `fulfillment_option_id` (2025-09-29) instead of
-    /// `fulfillment_details` and `selected_fulfillment_options`.
-    pub address_only: bool,
-    /// `selected_fulfillment_options[{type, shipping: {option_id, item_ids}}]` (2025-12-12,
-    /// 2026-01-16) rather than `[{type, option_id, item_ids}]`.
-    pub nested_selection: bool,
-    /// Line items with `quantity` and `totals[]`, `capabilities` with payment handlers,
-    /// `protocol`, `payment_data{handler_id, instrument}` (2026-01-30 on).
-    pub line_totals: bool,
-    /// Line items of the old shape also have `name`, `description`, `unit_amount` (2025-12-12,
-    /// 2026-01-16).
-    pub line_details: bool,
-    /// Shipping options price themselves with `totals[]` (2026-01-16 on), not
-    /// `subtotal`/`tax`/`total`.
-    pub option_totals: bool,
-    /// `payment_provider.supported_payment_methods` are objects (2025-12-12, 2026-01-16).
-    pub provider_objects: bool,
-    /// `payment_provider.merchant_id` is required (2026-01-16).
-    pub provider_merchant_id: bool,
-    /// `Order.status` exists (2026-01-30 on).
-    pub order_status: bool,
-    /// Webhook events carry the full `Order` (2026-04-17 on).
-    pub rich_order: bool,
-    /// Cancel takes an optional body (2025-12-12 on).
-    pub cancel_body: bool,
-}
-
-impl Shape {
-    /// The shape of `version` (`YYYY-MM-DD`); a version newer than any known gets the newest.
-    pub fn of(version: &str) -> Shape {
-        let from = |first: &str| version >= first;
-        Shape {
-            items_with_quantity: !from("2026-01-30"),
-            number_quantity: !from("2025-12-12"),
-            address_only: !from("2025-12-12"),
-            nested_selection: from("2025-12-12") && !from("2026-01-30"),
-            line_totals: from("2026-01-30"),
-            line_details: from("2025-12-12") && !from("2026-01-30"),
-            option_totals: from("2026-01-16"),
-            provider_objects: from("2025-12-12") && !from("2026-01-30"),
-            provider_merchant_id: from("2026-01-16") && !from("2026-01-30"),
-            order_status: from("2026-01-30"),
-            rich_order: from("2026-04-17"),
-            cancel_body: from("2025-12-12"),
-        }
-    }
-}
-
 /// What the templates see.
 #[derive(Debug)]
 struct Context {
@@ -237,13 +183,17 @@ struct Context {
     fulfillment_member: &'static str,
     /// A create request body for the README.
     example_create: &'static str,
-    /// The version's wire-format differences.
-    shape: Shape,
+    /// The version's wire-format differences (from the version table).
+    shape: WireShape,
 }
 
 impl Context {
     fn new(project: &NewProject, secrets: &Secrets) -> Context {
-        let shape = Shape::of(&project.version);
+        // A version older than every known one (never created: `create` refuses it) is
+        // rendered as the oldest.
+        let shape = versions::facts(&project.version)
+            .unwrap_or_else(versions::oldest)
+            .wire_shape;
         let runtime_dependency = match &project.runtime {
             RuntimeSource::Path(path) => format!(
                 "{{ path = {}, features = [\"server\", \"client\"] }}",
@@ -562,27 +512,6 @@ mod tests {
             );
             assert!(file(&files, "README.md").contains(version));
         }
-    }
-
-    #[test]
-    fn shapes_follow_the_versions() {
-        let old = Shape::of("2025-09-29");
-        assert!(old.items_with_quantity && old.number_quantity && old.address_only);
-        assert!(!old.line_totals && !old.option_totals && !old.cancel_body);
-        let mid = Shape::of("2026-01-16");
-        assert!(mid.nested_selection && mid.option_totals && mid.provider_merchant_id);
-        assert!(mid.items_with_quantity && !mid.number_quantity && !mid.line_totals);
-        let new = Shape::of("2026-04-17");
-        assert!(new.line_totals && new.rich_order && new.order_status);
-        assert!(!new.items_with_quantity && !new.nested_selection && !new.provider_objects);
-        assert_eq!(Shape::of("2027-01-01"), new);
-        assert_eq!(
-            Shape::of("2026-01-30"),
-            Shape {
-                rich_order: false,
-                ..new
-            }
-        );
     }
 
     #[test]

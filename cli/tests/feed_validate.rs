@@ -490,3 +490,269 @@ fn a_sample_with_injected_faults_is_validated_to_exactly_its_fault_list() {
     assert_eq!(summary["invalid_lines"], injected.len() as u64);
     assert_eq!(summary["metadata"]["valid"], true);
 }
+
+/// Copies `from` into `to` (a version folder into a temporary spec root).
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A temporary spec root holding a copy of the 2026-04-17 folder named `2031-01-01`.
+const COPY: &str = "2031-01-01";
+
+fn copied_spec_root() -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    copy_dir(
+        &spec_root().join("spec").join(VERSION),
+        &root.path().join("spec").join(COPY),
+    );
+    root
+}
+
+/// `feed validate --version 2031-01-01 --spec-root ROOT [args]`.
+fn validate_copy(root: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(["feed", "validate", "--version", COPY, "--spec-root"])
+        .arg(root)
+        .args(args)
+        .output()
+        .expect("run acp-codegen")
+}
+
+#[test]
+fn a_new_version_folder_with_the_same_feed_is_read_by_the_compiled_models() {
+    let root = copied_spec_root();
+    let dir = tempfile::tempdir().unwrap();
+    let (text, expected) = broken_feed();
+    let path = write(dir.path(), "products.jsonl", &text);
+    let path = path.to_str().unwrap();
+
+    let named = validate(&[path, "--format", "json"]);
+    let copied = validate_copy(root.path(), &[path, "--format", "json", "--allow-unpinned"]);
+    assert_eq!(copied.status.code(), Some(1), "{}", stderr(&copied));
+    let (named_problems, named_summary) = json_report(&named);
+    let (copied_problems, copied_summary) = json_report(&copied);
+    assert_eq!(named_problems, copied_problems);
+    assert_eq!(problem_keys(&copied_problems).len(), expected.len());
+    assert_eq!(named_summary["route"], "typed");
+    assert_eq!(copied_summary["route"], "typed");
+    assert_eq!(copied_summary["models"], VERSION);
+    assert_eq!(copied_summary["version"], COPY);
+    // The files are not pinned: used, with a warning naming each.
+    assert!(
+        stderr(&copied).contains(&format!(
+            "warning: spec/{COPY}/json-schema/schema.feed.json: spec version {COPY} is not in the pin file"
+        )),
+        "{}",
+        stderr(&copied)
+    );
+
+    let text = validate_copy(root.path(), &[path, "--allow-unpinned"]);
+    assert!(
+        stdout(&text).contains(&format!("route:    typed (generated models of {VERSION};")),
+        "{}",
+        stdout(&text)
+    );
+}
+
+#[test]
+fn an_unpinned_version_folder_is_refused_naming_the_file() {
+    let root = copied_spec_root();
+    let dir = tempfile::tempdir().unwrap();
+    let path = write(dir.path(), "products.jsonl", &jsonl(&example_products()));
+    let output = validate_copy(root.path(), &[path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stdout(&output).is_empty(), "{}", stdout(&output));
+    assert!(
+        stderr(&output).starts_with(&format!(
+            "error: spec/{COPY}/json-schema/schema.feed.json: spec version {COPY} is not in the pin file"
+        )),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stderr(&output).contains("--allow-unpinned"));
+
+    // A pinned version whose feed file was edited is refused too, as `generate` refuses it.
+    let edited = tempfile::tempdir().unwrap();
+    copy_dir(
+        &spec_root().join("spec").join(VERSION),
+        &edited.path().join("spec").join(VERSION),
+    );
+    let schema = edited
+        .path()
+        .join(format!("spec/{VERSION}/json-schema/schema.feed.json"));
+    let mut text = std::fs::read_to_string(&schema).unwrap();
+    text.push('\n');
+    std::fs::write(&schema, text).unwrap();
+    let output = Command::new(BIN)
+        .args([
+            "feed",
+            "validate",
+            path.to_str().unwrap(),
+            "--version",
+            VERSION,
+        ])
+        .arg("--spec-root")
+        .arg(edited.path())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains(&format!(
+            "spec/{VERSION}/json-schema/schema.feed.json does not match its pin"
+        )),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn a_version_whose_feed_schema_changed_is_validated_against_its_json_schema() {
+    let root = copied_spec_root();
+    // The new version gives product titles a maximum length and adds an optional member.
+    let schema_path = root
+        .path()
+        .join(format!("spec/{COPY}/json-schema/schema.feed.json"));
+    let mut schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(&schema_path).unwrap()).unwrap();
+    let product = &mut schema["$defs"]["Product"]["properties"];
+    product["title"]["maxLength"] = json!(40);
+    product["gift_wrap"] = json!({"type": "boolean"});
+    std::fs::write(&schema_path, serde_json::to_string_pretty(&schema).unwrap()).unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let (text, expected) = broken_feed();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut long_title: Value = serde_json::from_str(&lines[0]).unwrap();
+    long_title["title"] = json!("A very long product title, well over forty characters");
+    lines[0] = long_title.to_string();
+    let mut new_member: Value = serde_json::from_str(&lines[1]).unwrap();
+    new_member["gift_wrap"] = json!(true);
+    lines[1] = new_member.to_string();
+    let path = write(dir.path(), "products.jsonl", &(lines.join("\n") + "\n"));
+    let path = path.to_str().unwrap();
+
+    let output = validate_copy(root.path(), &[path, "--format", "json", "--allow-unpinned"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let (problems, summary) = json_report(&output);
+    assert_eq!(summary["route"], "schema", "{summary}");
+    assert_eq!(summary["models"], Value::Null);
+    assert_eq!(summary["schema"], schema_path.to_str().unwrap());
+    // The edited constraint on line 1; the new member is accepted on line 2; every other
+    // problem is the typed route's, with the same line, path and kind.
+    let mut want = vec![(1, "$.title".to_string(), "constraint".to_string())];
+    want.extend(
+        expected
+            .iter()
+            .map(|(l, p, k)| (*l, p.to_string(), k.to_string())),
+    );
+    assert_eq!(problem_keys(&problems), want);
+    assert!(
+        problems[0]["message"].as_str().unwrap().contains("40"),
+        "{}",
+        problems[0]
+    );
+    assert_eq!(summary["by_kind"]["duplicate-id"], 2, "{summary}");
+    assert_eq!(summary["by_kind"]["constraint"], 2, "{summary}");
+
+    // The typed models of 2026-04-17 know no `gift_wrap`: the schema route was needed.
+    let typed = validate(&[path, "--format", "json"]);
+    let typed_keys = problem_keys(&json_report(&typed).0);
+    assert!(
+        typed_keys.contains(&(2, "$.gift_wrap".to_string(), "unknown".to_string())),
+        "{typed_keys:?}"
+    );
+
+    let text = validate_copy(root.path(), &[path, "--allow-unpinned"]);
+    assert!(
+        stdout(&text).contains("route:    schema (JSON Schema "),
+        "{}",
+        stdout(&text)
+    );
+
+    // metadata.json against the schema's FeedMetadata: problems with their positions, a
+    // missing member as the typed route words it.
+    for (metadata, problem) in [
+        (
+            "{\n  \"id\": \"feed_1\",\n  \"target_country\": \"usa\"\n}\n",
+            ":3:3: $.target_country: ",
+        ),
+        (
+            "{\n  \"target_country\": \"US\"\n}\n",
+            ":1:1: $: required member `id` is missing [missing]",
+        ),
+    ] {
+        let metadata = write(dir.path(), "metadata.json", metadata);
+        let output = validate_copy(
+            root.path(),
+            &[
+                path,
+                "--metadata",
+                metadata.to_str().unwrap(),
+                "--allow-unpinned",
+            ],
+        );
+        let expected = format!("{}{problem}", metadata.display());
+        assert!(stdout(&output).contains(&expected), "{}", stdout(&output));
+    }
+}
+
+#[test]
+fn feed_sample_takes_a_version_read_by_the_sampled_models_only() {
+    let root = copied_spec_root();
+    let dir = tempfile::tempdir().unwrap();
+    let sample = |version: &str, root: &Path| {
+        Command::new(BIN)
+            .args(["feed", "sample", "--count", "20", "--version", version])
+            .arg("--spec-root")
+            .arg(root)
+            .arg("--allow-unpinned")
+            .arg("--out")
+            .arg(dir.path().join("products.jsonl"))
+            .output()
+            .unwrap()
+    };
+    let output = sample(COPY, root.path());
+    assert!(output.status.success(), "{}", stderr(&output));
+    let output = validate_copy(
+        root.path(),
+        &[
+            dir.path().join("products.jsonl").to_str().unwrap(),
+            "--allow-unpinned",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+
+    let output = sample("2025-09-29", &spec_root());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("spec version 2025-09-29 has no product feed"),
+        "{}",
+        stderr(&output)
+    );
+
+    let schema_path = root
+        .path()
+        .join(format!("spec/{COPY}/json-schema/schema.feed.json"));
+    let mut text = std::fs::read_to_string(&schema_path).unwrap();
+    text.push('\n');
+    std::fs::write(&schema_path, text).unwrap();
+    let output = sample(COPY, root.path());
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(&format!(
+            "the feed spec of {COPY} ({}) matches none compiled into this build ({VERSION})",
+            schema_path.display()
+        )),
+        "{}",
+        stderr(&output)
+    );
+}

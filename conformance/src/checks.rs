@@ -14,8 +14,10 @@ use super::listener::{Delivery, Listener};
 use super::model::{
     CheckResult, Exchange, LoggedRequest, LoggedResponse, Outcome, Profile, Report,
 };
-use super::requests::{self, Shape};
+use super::requests;
 use super::session;
+use acp_runtime::versions::{self, VersionFacts};
+
 use super::spec::{Op, VersionSpec, COMPLETE, CREATE, DELEGATE, ORDER_EVENTS, RETRIEVE, UPDATE};
 
 /// A check's identity.
@@ -163,7 +165,8 @@ pub struct Suite {
     options: SuiteOptions,
     base_url: String,
     http: Http,
-    shape: Shape,
+    /// The version's facts (request shape, webhook signature scheme) from the version table.
+    facts: &'static VersionFacts,
 }
 
 /// Why a check stopped early.
@@ -204,13 +207,14 @@ impl Suite {
         if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
             return Err(SetupError::BaseUrl(base_url));
         }
-        let shape = Shape::of(&spec.version);
+        // A folder older than every released version is held to the oldest's rules.
+        let facts = versions::facts(&spec.version).unwrap_or_else(versions::oldest);
         Ok(Suite {
             spec,
             options,
             base_url,
             http,
-            shape,
+            facts,
         })
     }
 
@@ -311,7 +315,7 @@ impl Suite {
     fn complete_status(&self) -> u16 {
         match self.options.profile {
             Profile::Spec => self.spec.success_status(COMPLETE).unwrap_or(200),
-            Profile::LaunchChecklist => 201,
+            Profile::LaunchChecklist => versions::checklist::COMPLETE_STATUS,
         }
     }
 
@@ -319,7 +323,7 @@ impl Suite {
     fn conflict_status(&self) -> u16 {
         match self.options.profile {
             Profile::Spec => self.spec.conflict_status(),
-            Profile::LaunchChecklist => 409,
+            Profile::LaunchChecklist => versions::checklist::IDEMPOTENCY_CONFLICT_STATUS,
         }
     }
 
@@ -462,7 +466,12 @@ impl Ctx<'_> {
 
     /// Creates a session for `item_id` and checks status and schema.
     async fn create(&mut self, item_id: &str, with_address: bool) -> Step<Value> {
-        let body = requests::create(self.suite.shape, self.config(), item_id, with_address);
+        let body = requests::create(
+            self.suite.facts.request_shape,
+            self.config(),
+            item_id,
+            with_address,
+        );
         let reply = self.post(CREATE, CREATE.path, body, None).await?;
         let status = self.spec().success_status(CREATE).unwrap_or(201);
         self.expect_status(&reply, CREATE, CREATE.path, status)?;
@@ -522,7 +531,12 @@ impl Ctx<'_> {
         key: Option<String>,
     ) -> Step<(String, Value, Reply)> {
         let id = Self::session_id(session_value)?;
-        let body = requests::complete(self.suite.shape, self.config(), session_value, token);
+        let body = requests::complete(
+            self.suite.facts.request_shape,
+            self.config(),
+            session_value,
+            token,
+        );
         let path = Self::complete_path(&id);
         let reply = self.post(COMPLETE, &path, body.clone(), key).await?;
         Ok((path, body, reply))
@@ -595,7 +609,7 @@ impl Ctx<'_> {
     async fn api_version(&mut self) -> Step<String> {
         let item = self.config().fixtures.in_stock_item_id.clone();
         let version = self.spec().version.clone();
-        let body = requests::create(self.suite.shape, self.config(), &item, false);
+        let body = requests::create(self.suite.facts.request_shape, self.config(), &item, false);
         let reply = self.post(CREATE, CREATE.path, body, None).await?;
         let status = self.spec().success_status(CREATE).unwrap_or(201);
         self.expect_status(&reply, CREATE, CREATE.path, status)?;
@@ -614,7 +628,7 @@ impl Ctx<'_> {
             }
             notes.push("echoed".into());
         }
-        let body = requests::create(self.suite.shape, self.config(), &item, false);
+        let body = requests::create(self.suite.facts.request_shape, self.config(), &item, false);
         if self.spec().requires_request_header(CREATE, "API-Version") {
             let reply = self
                 .send(
@@ -684,7 +698,7 @@ impl Ctx<'_> {
             )));
         }
         let item = self.config().fixtures.in_stock_item_id.clone();
-        let body = requests::create(self.suite.shape, self.config(), &item, false);
+        let body = requests::create(self.suite.facts.request_shape, self.config(), &item, false);
         let reply = self.post(CREATE, CREATE.path, body, None).await?;
         self.expect_status(&reply, CREATE, CREATE.path, status)?;
         let sent = self
@@ -722,7 +736,7 @@ impl Ctx<'_> {
             )));
         }
         let status = self.spec().success_status(UPDATE).unwrap_or(200);
-        let shape = self.suite.shape;
+        let shape = self.suite.facts.request_shape;
         let select = |session_value: &Value, option: &Value| {
             let option_id = session::option_id(option).unwrap_or_default().to_string();
             (
@@ -941,8 +955,9 @@ impl Ctx<'_> {
             }
             Some((body.get("type")?.as_str()?.to_string(), body))
         };
-        let is_create = |k: &str| accepted(k, &create_name, "order_created");
-        let is_update = |k: &str| accepted(k, &update_name, "order_updated");
+        let (checklist_create, checklist_update) = versions::checklist::WEBHOOK_EVENTS;
+        let is_create = |k: &str| accepted(k, &create_name, checklist_create);
+        let is_update = |k: &str| accepted(k, &update_name, checklist_update);
         let deliveries = listener
             .wait_until(self.suite.options.webhook_timeout, |all| {
                 let kinds: Vec<String> = all.iter().filter_map(kind_of).map(|(k, _)| k).collect();
@@ -957,7 +972,9 @@ impl Ctx<'_> {
             .filter_map(|d| kind_of(d).map(|(k, b)| (d, k, b)))
             .collect();
         let wanted = if self.suite.options.profile == Profile::LaunchChecklist {
-            format!("`{create_name}`/`order_created` then `{update_name}`/`order_updated`")
+            format!(
+                "`{create_name}`/`{checklist_create}` then `{update_name}`/`{checklist_update}`"
+            )
         } else {
             format!("`{create_name}` then `{update_name}`")
         };
@@ -983,19 +1000,22 @@ impl Ctx<'_> {
         let schema = self.spec().request_schema(ORDER_EVENTS);
         for index in [created, updated] {
             let (delivery, kind, body) = &ours[index];
-            verify_webhook_signature(&webhooks.secret, delivery, &self.spec().version).map_err(
-                |why| {
-                    Stop::Fail(format!(
-                        "the `{kind}` event's Merchant-Signature is not valid: {why}"
-                    ))
-                },
-            )?;
+            verify_webhook_signature(
+                &webhooks.secret,
+                delivery,
+                self.suite.facts.merchant_signature_scheme,
+            )
+            .map_err(|why| {
+                Stop::Fail(format!(
+                    "the `{kind}` event's Merchant-Signature is not valid: {why}"
+                ))
+            })?;
             if let Some(schema) = &schema {
                 let mut checked = body.clone();
                 // The checklist's spellings are not in the spec's enum; judge the rest.
-                if kind == "order_created" {
+                if kind == checklist_create {
                     checked["type"] = Value::String(create_name.clone());
-                } else if kind == "order_updated" {
+                } else if kind == checklist_update {
                     checked["type"] = Value::String(update_name.clone());
                 }
                 let errors = self.spec().validate(schema, &checked);
@@ -1015,8 +1035,8 @@ impl Ctx<'_> {
 
     async fn missing_field(&mut self) -> Step<String> {
         let item = self.config().fixtures.in_stock_item_id.clone();
-        let member = self.suite.shape.items_member();
-        let mut body = requests::create(self.suite.shape, self.config(), &item, true);
+        let member = self.suite.facts.request_shape.items_member();
+        let mut body = requests::create(self.suite.facts.request_shape, self.config(), &item, true);
         if let Some(map) = body.as_object_mut() {
             map.remove(member);
         }
@@ -1046,7 +1066,7 @@ impl Ctx<'_> {
 
     async fn out_of_stock(&mut self) -> Step<String> {
         let item = self.config().fixtures.out_of_stock_item_id.clone();
-        let body = requests::create(self.suite.shape, self.config(), &item, true);
+        let body = requests::create(self.suite.facts.request_shape, self.config(), &item, true);
         let reply = self.post(CREATE, CREATE.path, body, None).await?;
         if (200..300).contains(&reply.status) {
             self.expect_schema(CREATE, reply.status, reply.body(), "the session")?;
@@ -1155,7 +1175,7 @@ impl Ctx<'_> {
 
     async fn create_replay(&mut self) -> Step<String> {
         let item = self.config().fixtures.in_stock_item_id.clone();
-        let body = requests::create(self.suite.shape, self.config(), &item, true);
+        let body = requests::create(self.suite.facts.request_shape, self.config(), &item, true);
         let key = fresh_key();
         let first = self
             .post(CREATE, CREATE.path, body.clone(), Some(key.clone()))
@@ -1177,13 +1197,14 @@ impl Ctx<'_> {
     async fn create_conflict(&mut self) -> Step<String> {
         let item = self.config().fixtures.in_stock_item_id.clone();
         let key = fresh_key();
-        let body = requests::create(self.suite.shape, self.config(), &item, true);
+        let body = requests::create(self.suite.facts.request_shape, self.config(), &item, true);
         let first = self
             .post(CREATE, CREATE.path, body, Some(key.clone()))
             .await?;
         let status = self.spec().success_status(CREATE).unwrap_or(201);
         self.expect_status(&first, CREATE, CREATE.path, status)?;
-        let different = requests::create(self.suite.shape, self.config(), &item, false);
+        let different =
+            requests::create(self.suite.facts.request_shape, self.config(), &item, false);
         let second = self.post(CREATE, CREATE.path, different, Some(key)).await?;
         self.expect_conflict(CREATE, CREATE.path, &second)
     }
@@ -1293,12 +1314,13 @@ fn logged_delivery(delivery: &Delivery, address: std::net::SocketAddr) -> Exchan
 }
 
 /// Checks a delivery's `Merchant-Signature`: `t=<unix>,v1=<hex>` over `t.body` within 300 s
-/// (the 2026-04-17 scheme). Older versions only say "an HMAC signature over the raw body", so
-/// for them a bare hex or base64 HMAC-SHA256 of the body is accepted too.
+/// (the 2026-04-17 scheme, required when `scheme_required`). Older versions only say "an HMAC
+/// signature over the raw body", so for them a bare hex or base64 HMAC-SHA256 of the body is
+/// accepted too.
 fn verify_webhook_signature(
     secret: &str,
     delivery: &Delivery,
-    version: &str,
+    scheme_required: bool,
 ) -> Result<(), String> {
     let header = delivery
         .header("Merchant-Signature")
@@ -1312,7 +1334,7 @@ fn verify_webhook_signature(
     );
     match scheme {
         Ok(()) => Ok(()),
-        Err(error) if version >= "2026-04-17" || header.contains("v1=") => Err(error.to_string()),
+        Err(error) if scheme_required || header.contains("v1=") => Err(error.to_string()),
         Err(_) => {
             use base64::Engine as _;
             let mac = acp_runtime::signing::hmac_sha256(secret.as_bytes(), &delivery.body);

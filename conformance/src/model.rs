@@ -2,58 +2,12 @@
 //! demonstrate it, gathered in a [`Report`].
 
 use std::fmt;
-use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-/// Which expectations the checks hold the server to.
-///
-/// The spec files and the merchant launch checklist disagree on a few points (complete returns
-/// 200 vs 201, idempotency conflicts 409 vs 422, webhook event names); see
-/// `/work/shared/acp-notes.md`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Profile {
-    /// The spec files of the negotiated `API-Version` (`spec`).
-    Spec,
-    /// The launch-certification checklist (`launch-checklist`).
-    LaunchChecklist,
-}
-
-impl Profile {
-    /// Every profile, in the order the CLI lists them.
-    pub const ALL: [Profile; 2] = [Profile::Spec, Profile::LaunchChecklist];
-
-    /// The command-line spelling: `spec` or `launch-checklist`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Profile::Spec => "spec",
-            Profile::LaunchChecklist => "launch-checklist",
-        }
-    }
-}
-
-impl fmt::Display for Profile {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An unknown profile name.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown profile `{0}` (expected `spec` or `launch-checklist`)")]
-pub struct UnknownProfile(pub String);
-
-impl FromStr for Profile {
-    type Err = UnknownProfile;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Profile::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| UnknownProfile(s.to_string()))
-    }
-}
+/// Which expectations the checks hold the server to: the one `Profile` of the version table,
+/// which servers also pick theirs with (`acp_runtime::server::Profile`).
+pub use acp_runtime::versions::{Profile, UnknownProfile};
 
 /// How a check ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

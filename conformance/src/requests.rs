@@ -1,4 +1,5 @@
-//! The request bodies the suite sends, per version family, built from the merchant's fixtures.
+//! The request bodies the suite sends, per [`RequestShape`] of the version (from the version
+//! table), built from the merchant's fixtures.
 //! A test validates every one of them against each version's request schema.
 
 use serde_json::{json, Map, Value};
@@ -6,41 +7,7 @@ use serde_json::{json, Map, Value};
 use super::config::{Address, MerchantConfig};
 use super::session;
 
-/// How a version shapes checkout requests.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Shape {
-    /// 2025-09-29: `items[{id, quantity}]`, `fulfillment_address`, `fulfillment_option_id`,
-    /// `payment_data{token, provider}`.
-    ItemsAddress,
-    /// 2025-12-12 and 2026-01-16: `items`, `fulfillment_details{.., address}`,
-    /// `selected_fulfillment_options[{type, shipping{option_id, item_ids}}]`.
-    ItemsDetails,
-    /// 2026-01-30 on: `line_items[{id}]`, `currency`, `capabilities`,
-    /// `selected_fulfillment_options[{type, option_id, item_ids}]`,
-    /// `payment_data{handler_id, instrument}`.
-    LineItems,
-}
-
-impl Shape {
-    /// The shape of `version` (`YYYY-MM-DD`; newer unknown versions get the newest shape).
-    pub fn of(version: &str) -> Shape {
-        if version < "2025-12-12" {
-            Shape::ItemsAddress
-        } else if version < "2026-01-30" {
-            Shape::ItemsDetails
-        } else {
-            Shape::LineItems
-        }
-    }
-
-    /// The member holding the items of a create request (`items` or `line_items`).
-    pub fn items_member(self) -> &'static str {
-        match self {
-            Shape::LineItems => "line_items",
-            _ => "items",
-        }
-    }
-}
+pub use acp_runtime::versions::RequestShape;
 
 fn address(address: &Address) -> Value {
     let mut value = json!({
@@ -72,17 +39,22 @@ fn buyer(config: &MerchantConfig) -> Value {
 
 /// `POST /checkout_sessions`: one `item_id`, with the buyer and the shipping address when
 /// `with_address`.
-pub fn create(shape: Shape, config: &MerchantConfig, item_id: &str, with_address: bool) -> Value {
+pub fn create(
+    shape: RequestShape,
+    config: &MerchantConfig,
+    item_id: &str,
+    with_address: bool,
+) -> Value {
     let fixtures = &config.fixtures;
     let mut body = Map::new();
     match shape {
-        Shape::ItemsAddress | Shape::ItemsDetails => {
+        RequestShape::ItemsAddress | RequestShape::ItemsDetails => {
             body.insert(
                 "items".into(),
                 json!([{ "id": item_id, "quantity": fixtures.quantity }]),
             );
         }
-        Shape::LineItems => {
+        RequestShape::LineItems => {
             // These versions have no quantity on a requested item: one entry per unit.
             let items: Vec<Value> = (0..fixtures.quantity.max(1))
                 .map(|_| json!({ "id": item_id }))
@@ -95,10 +67,10 @@ pub fn create(shape: Shape, config: &MerchantConfig, item_id: &str, with_address
     if with_address {
         body.insert("buyer".into(), buyer(config));
         match shape {
-            Shape::ItemsAddress => {
+            RequestShape::ItemsAddress => {
                 body.insert("fulfillment_address".into(), address(&fixtures.address));
             }
-            Shape::ItemsDetails | Shape::LineItems => {
+            RequestShape::ItemsDetails | RequestShape::LineItems => {
                 let mut details = json!({
                     "name": fixtures.address.name,
                     "email": fixtures.buyer.email,
@@ -115,17 +87,17 @@ pub fn create(shape: Shape, config: &MerchantConfig, item_id: &str, with_address
 }
 
 /// `POST /checkout_sessions/{id}`: select the shipping option `option_id` of `session`.
-pub fn select_option(shape: Shape, session_value: &Value, option_id: &str) -> Value {
+pub fn select_option(shape: RequestShape, session_value: &Value, option_id: &str) -> Value {
     let item_ids = session::selection_item_ids(session_value);
     match shape {
-        Shape::ItemsAddress => json!({ "fulfillment_option_id": option_id }),
-        Shape::ItemsDetails => json!({
+        RequestShape::ItemsAddress => json!({ "fulfillment_option_id": option_id }),
+        RequestShape::ItemsDetails => json!({
             "selected_fulfillment_options": [{
                 "type": "shipping",
                 "shipping": { "option_id": option_id, "item_ids": item_ids },
             }]
         }),
-        Shape::LineItems => json!({
+        RequestShape::LineItems => json!({
             "selected_fulfillment_options": [{
                 "type": "shipping",
                 "option_id": option_id,
@@ -155,19 +127,19 @@ fn handler_id(session_value: &Value) -> String {
 
 /// `POST /checkout_sessions/{id}/complete` paying with the vault `token`.
 pub fn complete(
-    shape: Shape,
+    shape: RequestShape,
     config: &MerchantConfig,
     session_value: &Value,
     token: &str,
 ) -> Value {
     let billing = address(&config.fixtures.address);
     let payment_data = match shape {
-        Shape::ItemsAddress | Shape::ItemsDetails => json!({
+        RequestShape::ItemsAddress | RequestShape::ItemsDetails => json!({
             "token": token,
             "provider": "stripe",
             "billing_address": billing,
         }),
-        Shape::LineItems => json!({
+        RequestShape::LineItems => json!({
             "handler_id": handler_id(session_value),
             "instrument": {
                 "type": "card",

@@ -13,26 +13,9 @@ use acp_codegen::loader::SpecSet;
 
 use crate::SetupError;
 
-/// The specs the suite talks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Api {
-    /// `agentic_checkout`: the merchant's checkout sessions.
-    Checkout,
-    /// `delegate_payment`: the PSP's vault tokens.
-    DelegatePayment,
-    /// `agentic_checkout_webhook`: order events the merchant sends.
-    Webhooks,
-}
-
-impl Api {
-    fn spec_name(self) -> &'static str {
-        match self {
-            Api::Checkout => "agentic_checkout",
-            Api::DelegatePayment => "delegate_payment",
-            Api::Webhooks => "agentic_checkout_webhook",
-        }
-    }
-}
+/// The specs (of the version table): the suite talks to checkout, delegate_payment and the
+/// order webhooks.
+pub use acp_runtime::versions::Api;
 
 /// One OpenAPI document: its path in the spec set and its parsed value.
 struct Document {
@@ -137,6 +120,7 @@ impl VersionSpec {
             Api::Checkout => self.checkout.as_ref(),
             Api::DelegatePayment => self.delegate_payment.as_ref(),
             Api::Webhooks => self.webhooks.as_ref(),
+            _ => None,
         }
     }
 

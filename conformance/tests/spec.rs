@@ -3,9 +3,10 @@
 //! is valid against the version's own request schema (judged by the jsonschema crate).
 
 use acp_codegen::Generator;
-use acp_conformance::requests::{self, Shape};
+use acp_conformance::requests::{self, RequestShape};
 use acp_conformance::spec::{COMPLETE, CREATE, DELEGATE, ORDER_EVENTS, UPDATE};
 use acp_conformance::{MerchantConfig, VersionSpec};
+use acp_runtime::versions::{self, Profile};
 use serde_json::{json, Value};
 
 const VERSIONS: [&str; 5] = [
@@ -40,7 +41,24 @@ fn the_versions_known_here_are_the_pinned_ones() {
 fn facts_read_from_the_spec_files_match_the_protocol_notes() {
     for version in VERSIONS {
         let spec = spec(version);
-        let strict = version >= "2026-04-17";
+        let facts = versions::released(version).unwrap();
+        let strict = facts.idempotency_key_required;
+        // The version table agrees with the spec files where both say something.
+        assert_eq!(
+            spec.success_status(COMPLETE),
+            Some(facts.complete_status_for(Profile::Spec)),
+            "{version}: the table's complete status"
+        );
+        assert_eq!(
+            spec.conflict_status(),
+            facts.idempotency_conflict_status_for(Profile::Spec),
+            "{version}: the table's idempotency conflict status"
+        );
+        assert_eq!(
+            facts.merchant_signature_scheme,
+            version == "2026-04-17",
+            "{version}: the table's webhook signature scheme"
+        );
         assert_eq!(spec.success_status(CREATE), Some(201), "{version} create");
         assert_eq!(spec.success_status(UPDATE), Some(200), "{version} update");
         assert_eq!(
@@ -97,7 +115,7 @@ fn facts_read_from_the_spec_files_match_the_protocol_notes() {
 }
 
 /// A session as the suite sees one after creating it with an address.
-fn session_with_options(shape: Shape) -> Value {
+fn session_with_options(shape: RequestShape) -> Value {
     let mut session = json!({
         "id": "cs_1",
         "line_items": [{"id": "li_1", "item": {"id": "item_in_stock_123"}}],
@@ -105,12 +123,12 @@ fn session_with_options(shape: Shape) -> Value {
         "capabilities": {"payment": {"handlers": [{"id": "h_card", "requires_delegate_payment": true}]}},
     });
     match shape {
-        Shape::ItemsAddress => session["fulfillment_option_id"] = json!("ship_standard"),
-        Shape::ItemsDetails => {
+        RequestShape::ItemsAddress => session["fulfillment_option_id"] = json!("ship_standard"),
+        RequestShape::ItemsDetails => {
             session["selected_fulfillment_options"] = json!([{"type": "shipping",
                 "shipping": {"option_id": "ship_standard", "item_ids": ["item_in_stock_123"]}}])
         }
-        Shape::LineItems => {
+        RequestShape::LineItems => {
             session["selected_fulfillment_options"] = json!([{"type": "shipping",
                 "option_id": "ship_standard", "item_ids": ["item_in_stock_123"]}])
         }
@@ -123,7 +141,7 @@ fn every_request_the_suite_sends_is_valid_for_its_version() {
     let config = config();
     for version in VERSIONS {
         let spec = spec(version);
-        let shape = Shape::of(version);
+        let shape = versions::facts(version).unwrap().request_shape;
         let session = session_with_options(shape);
         let bodies = [
             (CREATE, requests::create(shape, &config, "item_1", false)),
@@ -229,7 +247,7 @@ fn the_suite_sends_every_header_the_spec_requires() {
         let options = SuiteOptions::new("http://127.0.0.1:9", Profile::Spec, config());
         let generator = Generator::from_env().unwrap();
         let suite = Suite::load(&generator, version, options).unwrap();
-        let shape = Shape::of(version);
+        let shape = versions::facts(version).unwrap().request_shape;
         for (op, body) in [
             (CREATE, requests::create(shape, &config(), "item_1", true)),
             (UPDATE, json!({})),

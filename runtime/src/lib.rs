@@ -22,6 +22,7 @@ pub mod server;
 pub mod signing;
 pub mod union;
 mod validate;
+pub mod versions;
 
 pub use borrowed::{Document, Owned, Str};
 pub use datetime::DateTime;

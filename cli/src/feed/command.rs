@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Subcommand, ValueEnum};
 
 use super::input::Source;
+use super::models::{self, SpecSource};
 use super::sample::{self, SampleOptions};
 use super::validate::{self, OutputFormat, Request, Verdict};
 
@@ -23,9 +24,13 @@ pub enum FeedCommand {
         /// The feed's metadata.json, validated as FeedMetadata.
         #[arg(long)]
         metadata: Option<PathBuf>,
-        /// The feed spec version (2026-04-17).
+        /// The feed spec version (2026-04-17, or any version folder with a feed under the spec
+        /// root: read with the compiled models whose feed spec is the same, else with its feed
+        /// JSON Schema).
         #[arg(long)]
         version: String,
+        #[command(flatten)]
+        spec: SpecArgs,
         /// Output: text, or JSON Lines (one object per problem, then a summary object).
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -39,6 +44,12 @@ pub enum FeedCommand {
     /// Write a synthetic catalog of valid products, optionally with faults injected into a
     /// fraction of the lines (each listed with its line, JSONPath and kind).
     Sample {
+        /// The feed spec version of the products (default: the version the sampler is written
+        /// for); it must be read by that version's compiled models.
+        #[arg(long)]
+        version: Option<String>,
+        #[command(flatten)]
+        spec: SpecArgs,
         /// Products to write.
         #[arg(long)]
         count: u64,
@@ -60,6 +71,27 @@ pub enum FeedCommand {
     },
 }
 
+/// Where a version's feed spec is looked up.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SpecArgs {
+    /// Folder holding spec/<version>/... (default: $ACP_SPEC_ROOT, else ../shared/acp-spec next
+    /// to the workspace).
+    #[arg(long, env = "ACP_SPEC_ROOT")]
+    spec_root: Option<PathBuf>,
+    /// Warn instead of failing when a feed spec file's hash differs from the pin file.
+    #[arg(long)]
+    allow_unpinned: bool,
+}
+
+impl From<SpecArgs> for SpecSource {
+    fn from(args: SpecArgs) -> SpecSource {
+        SpecSource {
+            spec_root: args.spec_root,
+            allow_unpinned: args.allow_unpinned,
+        }
+    }
+}
+
 /// `--format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -77,6 +109,7 @@ pub fn run(command: FeedCommand) -> Result<ExitCode, String> {
             products,
             metadata,
             version,
+            spec,
             format,
             max_errors,
             jobs,
@@ -85,6 +118,7 @@ pub fn run(command: FeedCommand) -> Result<ExitCode, String> {
                 products: Source::from_arg(&products),
                 metadata,
                 version,
+                spec: spec.into(),
                 format: match format {
                     Format::Text => OutputFormat::Text,
                     Format::Json => OutputFormat::Json,
@@ -107,6 +141,8 @@ pub fn run(command: FeedCommand) -> Result<ExitCode, String> {
             })
         }
         FeedCommand::Sample {
+            version,
+            spec,
             count,
             seed,
             fault_rate,
@@ -118,6 +154,12 @@ pub fn run(command: FeedCommand) -> Result<ExitCode, String> {
                 return Err(format!(
                     "--fault-rate must be between 0 and 1, got {fault_rate}"
                 ));
+            }
+            if let Some(version) = version {
+                let route = models::resolve(&version, &spec.into(), &mut |warning| {
+                    eprintln!("warning: {warning}");
+                })?;
+                models::sampled_route(&version, &route)?;
             }
             let options = SampleOptions {
                 count,

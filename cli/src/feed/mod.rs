@@ -3,5 +3,7 @@
 
 pub mod command;
 pub mod input;
+pub mod models;
 pub mod sample;
+pub mod schema;
 pub mod validate;

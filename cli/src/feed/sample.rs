@@ -11,7 +11,7 @@
 
 use std::io::{self, Write};
 
-use acp::v2026_04_17::feed::{
+use super::models::sampled::{
     Availability, Barcode, Category, Description, FeedMetadata, Link, Measure, Media, Price,
     Product, ReferenceMeasure, Seller, UnitPrice, Variant, VariantOption,
 };
@@ -1440,10 +1440,10 @@ mod tests {
             ..Options::default()
         };
         // As `feed validate` reads lines: the borrowed view, its id checks.
-        let summary = jsonl::validate::<acp::v2026_04_17::feed::borrowed::Product>(
+        let summary = jsonl::validate::<crate::feed::models::sampled::borrowed::Product>(
             bytes,
             &options,
-            &crate::feed::validate::product_ids_2026_04_17(),
+            &crate::feed::validate::product_ids(),
             |problem| {
                 problems.push(problem);
                 Flow::Continue
@@ -1457,7 +1457,10 @@ mod tests {
     /// by the `jsonschema` crate (formats checked, as `acp-codegen lint` does).
     fn spec_schema(name: &str) -> jsonschema::Validator {
         let root = acp_specs::resolve_spec_root(None).unwrap_or_else(|e| panic!("{e}"));
-        let path = root.join("spec/2026-04-17/json-schema/schema.feed.json");
+        let path = root.join(format!(
+            "spec/{}/json-schema/schema.feed.json",
+            crate::feed::models::SAMPLED_VERSION
+        ));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path:?}: {e}"));
         let mut schema: Value = serde_json::from_str(&text).unwrap();
         assert!(

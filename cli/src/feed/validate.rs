@@ -1,6 +1,7 @@
 //! `acp-codegen feed validate`: every line of `products.jsonl` (and `metadata.json`) through the
-//! generated models and their constraint checks, problems in line order as text or JSON Lines,
-//! a summary, and a progress bar when a person is watching.
+//! generated models and their constraint checks (or, for a version whose feed spec matches no
+//! compiled models, its feed JSON Schema: see [`super::models`]), problems in line order as text
+//! or JSON Lines, a summary, and a progress bar when a person is watching.
 
 use std::collections::BTreeMap;
 use std::io::{self, Write};
@@ -20,9 +21,8 @@ use serde::de::DeserializeOwned;
 use serde_json::json;
 
 use super::input::{self, Counters, Opened, Source};
-
-/// The versions whose product feed this build validates, newest first.
-pub const FEED_VERSIONS: &[&str] = &[acp::v2026_04_17::API_VERSION];
+use super::models::{self, Route, SpecSource};
+use super::schema::{self, SchemaMetadata, SchemaProduct};
 
 /// How problems and the summary are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +42,8 @@ pub struct Request {
     pub metadata: Option<PathBuf>,
     /// The spec version (`2026-04-17`).
     pub version: String,
+    /// Where the version's feed spec is looked up.
+    pub spec: SpecSource,
     /// Output format.
     pub format: OutputFormat,
     /// Stop after this many problems.
@@ -63,48 +65,57 @@ pub enum Verdict {
     Unreadable,
 }
 
-/// Validates the feed of `request`, writing problems and the summary to `out`. `Err` is a
-/// message for input that could not be opened or a version without a feed.
+/// Validates the feed of `request`, writing problems and the summary to `out` (and warnings
+/// about unpinned spec files to stderr). `Err` is a message for input that could not be
+/// opened or a version without a feed.
 pub fn run(request: &Request, out: &mut dyn Write) -> Result<Verdict, String> {
-    let version = request.version.as_str();
-    if version == acp::v2026_04_17::API_VERSION {
-        // Lines are read as borrowed views (no string copied); metadata.json is one small file.
-        use acp::v2026_04_17::feed::{borrowed::Product, FeedMetadata};
-        return run_version::<Product, FeedMetadata>(request, out, &product_ids_2026_04_17());
+    let route = models::resolve(&request.version, &request.spec, &mut |warning| {
+        eprintln!("warning: {warning}");
+    })?;
+    match &route {
+        Route::Typed { feed, .. } => (feed.validate)(request, &route, out),
+        Route::Schema { path, text } => {
+            schema::install(&path.display().to_string(), text)?;
+            run_route::<SchemaProduct, SchemaMetadata>(request, &route, schema::classify, out)
+        }
     }
-    Err(unsupported_version(version))
 }
 
-/// The ids that must be unique across a 2026-04-17 feed: product ids, and variant ids (across
-/// all products). Ids of a line that does not parse as a `Product` are not known.
-pub fn product_ids_2026_04_17() -> IdPaths {
+/// [`run`] with one compiled version's models: lines read as `P` (a borrowed view, no string
+/// copied), metadata.json as `M`.
+pub fn run_with<P, M>(
+    request: &Request,
+    route: &Route,
+    out: &mut dyn Write,
+) -> Result<Verdict, String>
+where
+    P: Document,
+    M: DeserializeOwned + Validate,
+{
+    run_route::<P, M>(request, route, |_| {}, out)
+}
+
+/// The ids that must be unique across a feed: product ids, and variant ids (across all
+/// products). Ids of a line that does not parse as a `Product` are not known.
+pub fn product_ids() -> IdPaths {
     IdPaths::none()
         .with("product", "$.id")
         .and_then(|ids| ids.with("variant", "$.variants[*].id"))
         .expect("well-formed id paths")
 }
 
-fn unsupported_version(version: &str) -> String {
-    let known = acp_specs::Pins::embedded()
-        .versions()
-        .any(|pinned| pinned == version);
-    let supported = FEED_VERSIONS.join(", ");
-    if known {
-        format!("spec version {version} has no product feed; feed validation supports {supported}")
-    } else {
-        format!("unknown spec version `{version}`; feed validation supports {supported}")
-    }
-}
-
-fn run_version<P, M>(
+/// Validates with `P` and `M`, passing each problem through `classify` first.
+fn run_route<P, M>(
     request: &Request,
+    route: &Route,
+    classify: fn(&mut Problem),
     out: &mut dyn Write,
-    ids: &IdPaths,
 ) -> Result<Verdict, String>
 where
     P: Document,
     M: DeserializeOwned + Validate,
 {
+    let ids = product_ids();
     let opened = input::open(&request.products, request.progress)?;
     let products_name = request.products.name();
     let mut printer = Printer {
@@ -116,7 +127,8 @@ where
     };
     let mut metadata_report = None;
     if let Some(path) = &request.metadata {
-        let problems = metadata_problems::<M>(path)?;
+        let mut problems = metadata_problems::<M>(path)?;
+        problems.iter_mut().for_each(classify);
         let name = path.display().to_string();
         for problem in &problems {
             printer.problem(&name, problem);
@@ -136,7 +148,8 @@ where
     };
     let started = Instant::now();
     let Opened { reader, .. } = opened;
-    let result = jsonl::validate::<P>(reader, &options, ids, |problem| {
+    let result = jsonl::validate::<P>(reader, &options, &ids, |mut problem| {
+        classify(&mut problem);
         printer.tally(&problem);
         printer.problem(&products_name, &problem);
         if printer.write_error.is_some() {
@@ -154,12 +167,20 @@ where
         return Err(format!("cannot write the report: {error}"));
     }
     let (summary, read_error) = match result {
-        Ok(summary) => (summary, None),
+        // Kinds as `classify` left them.
+        Ok(summary) => (
+            Summary {
+                by_kind: std::mem::take(&mut printer.tally.by_kind),
+                ..summary
+            },
+            None,
+        ),
         // What was reported before the error is all that is known.
         Err(error) => (std::mem::take(&mut printer.tally), Some(error.to_string())),
     };
     let report = Report {
         version: &request.version,
+        route,
         products: &products_name,
         summary: &summary,
         seconds,
@@ -316,6 +337,7 @@ fn problem_json(file: &str, problem: &Problem) -> serde_json::Value {
 /// The summary of a run.
 struct Report<'a> {
     version: &'a str,
+    route: &'a Route,
     products: &'a str,
     summary: &'a Summary,
     seconds: f64,
@@ -371,6 +393,7 @@ impl Report<'_> {
             "{}: {verdict} (feed spec {})",
             self.products, self.version
         )?;
+        writeln!(out, "  route:    {}", self.route.describe())?;
         if self.read_error.is_some() {
             writeln!(
                 out,
@@ -441,6 +464,15 @@ impl Report<'_> {
             "type": "summary",
             "file": self.products,
             "version": self.version,
+            "route": self.route.name(),
+            "models": match self.route {
+                Route::Typed { feed, .. } => Some(feed.version),
+                Route::Schema { .. } => None,
+            },
+            "schema": match self.route {
+                Route::Schema { path, .. } => Some(path.display().to_string()),
+                Route::Typed { .. } => None,
+            },
             "valid": self.verdict() == Verdict::Valid,
             "lines": count(s.lines),
             "valid_lines": count(s.valid),

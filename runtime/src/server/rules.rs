@@ -1,29 +1,10 @@
 //! The behaviour that changes between API versions, and between the spec and the launch
-//! checklist.
+//! checklist, as a server applies it: read from the version table ([`crate::versions`]).
 
 use http::StatusCode;
 
-/// The first version with the stricter idempotency and auth rules.
-const STRICT_FROM: &str = "2026-04-17";
-
-/// Which rules a server follows where OpenAI's launch checklist and the spec disagree (set with
-/// [`AcpServerBuilder::profile`](super::AcpServerBuilder::profile)):
-///
-/// | | [`Profile::Spec`] (default) | [`Profile::LaunchChecklist`] |
-/// |---|---|---|
-/// | `POST /checkout_sessions/{id}/complete` success | 200 | 201 |
-/// | idempotency conflict (same key, different body) | 409 up to 2026-01-30, 422 from 2026-04-17 | 409 for every version |
-///
-/// Everything else is the same in both. A server cannot satisfy both at once: pick the profile
-/// the certification run expects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum Profile {
-    /// The spec files of the negotiated version.
-    #[default]
-    Spec,
-    /// The launch checklist: completes answer 201, idempotency conflicts 409 in every version.
-    LaunchChecklist,
-}
+pub use crate::versions::Profile;
+use crate::versions::{self, VersionFacts};
 
 /// The protocol rules in force for one negotiated `API-Version`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,38 +42,26 @@ impl VersionRules {
         }
     }
 
-    /// The spec's rules of `version` (a `YYYY-MM-DD` name). Versions are compared as strings,
-    /// so a version newer than any known gets the newest rules.
+    /// The spec's rules of `version` (a `YYYY-MM-DD` name), from the version table
+    /// ([`crate::versions::facts`]): a version newer than any known gets the newest rules, and
+    /// one older than every known version the oldest's.
     pub fn for_version(version: &str) -> VersionRules {
         Self::for_version_and_profile(version, Profile::Spec)
     }
 
     /// The rules of `version` under `profile`.
     pub fn for_version_and_profile(version: &str, profile: Profile) -> VersionRules {
-        let mut rules = if version >= STRICT_FROM {
-            VersionRules {
-                version: version.to_string(),
-                idempotency_key_required: true,
-                conflict_status: StatusCode::UNPROCESSABLE_ENTITY,
-                in_flight_error: true,
-                unauthorized_type: "unauthorized",
-                complete_status: StatusCode::OK,
-            }
-        } else {
-            VersionRules {
-                version: version.to_string(),
-                idempotency_key_required: false,
-                conflict_status: StatusCode::CONFLICT,
-                in_flight_error: false,
-                unauthorized_type: "invalid_request",
-                complete_status: StatusCode::OK,
-            }
-        };
-        if profile == Profile::LaunchChecklist {
-            rules.conflict_status = StatusCode::CONFLICT;
-            rules.complete_status = StatusCode::CREATED;
+        let facts: &VersionFacts = versions::facts(version).unwrap_or_else(versions::oldest);
+        let status =
+            |code: u16| StatusCode::from_u16(code).expect("the table's statuses are valid");
+        VersionRules {
+            version: version.to_string(),
+            idempotency_key_required: facts.idempotency_key_required,
+            conflict_status: status(facts.idempotency_conflict_status_for(profile)),
+            in_flight_error: facts.idempotency_in_flight_refused,
+            unauthorized_type: facts.delegate_payment_unauthorized_type,
+            complete_status: status(facts.complete_status_for(profile)),
         }
-        rules
     }
 
     /// Whether a `method` request to `path` completes a checkout session
