@@ -5,7 +5,7 @@
 mod select;
 mod table;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod visit;
 
 use serde_json::Value;
