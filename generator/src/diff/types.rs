@@ -3,7 +3,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::{Effect, Pair, Usage};
-use crate::ir::{Additional, Api, ModuleId, Rules, Shape, Struct, TypeId, TypeKind, TypeRef};
+use crate::ir::{
+    Additional, Api, Format, ModuleId, Rules, Shape, Struct, TypeId, TypeKind, TypeRef,
+};
 
 fn field_names(kind: &TypeKind) -> Option<BTreeSet<&str>> {
     match kind {
@@ -742,7 +744,8 @@ fn compare_rules(
         );
     };
     text(pair, "pattern", pattern, &new.pattern);
-    text(pair, "format", format, &new.format);
+    let name = |format: &Option<Format>| format.as_ref().map(|f| f.name().to_string());
+    text(pair, "format", &name(format), &name(&new.format));
     let multiple = |v: Option<f64>| v.map(|v| v.to_string());
     text(
         pair,
@@ -834,7 +837,7 @@ mod tests {
 
     use super::super::{Change, Pair, Usage};
     use super::compare_rules;
-    use crate::ir::{testing, Rules};
+    use crate::ir::{testing, Format, Rules};
 
     /// A rule with every field set. The literal names every field, so a new one does not compile
     /// here until this test (and `compare_rules`) know it.
@@ -843,7 +846,7 @@ mod tests {
             min_length: Some(1),
             max_length: Some(10),
             pattern: Some("^a".into()),
-            format: Some("email".into()),
+            format: Some(Format::Email),
             minimum: Some(0.0),
             maximum: Some(100.0),
             exclusive_minimum: Some(-1.0),
@@ -907,7 +910,7 @@ mod tests {
             ),
             (
                 "format",
-                edited(&|r| r.format = format.clone().and(Some("uri".into()))),
+                edited(&|r| r.format = format.clone().and(Some(Format::Uri))),
             ),
             ("minimum", edited(&|r| r.minimum = shifted(minimum))),
             ("maximum", edited(&|r| r.maximum = shifted(maximum))),

@@ -285,7 +285,7 @@ impl<'a> Builder<'a> {
             map.insert("pattern".into(), pattern.clone().into());
         }
         if let Some(format) = &r.format {
-            map.insert("format".into(), format.clone().into());
+            map.insert("format".into(), format.name().into());
         }
         let bounds = [
             ("minimum", r.minimum),

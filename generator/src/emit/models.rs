@@ -8,8 +8,8 @@ use serde_json::Value;
 
 use super::{json_schema, translate_pattern, EmitOptions};
 use crate::ir::{
-    Additional, Api, Docs, Field, ModuleId, Shape, Struct, Table, TypeDef, TypeId, TypeKind,
-    TypeRef,
+    Additional, Api, Docs, Field, Format, ModuleId, Shape, Struct, Table, TypeDef, TypeId,
+    TypeKind, TypeRef,
 };
 use crate::naming;
 
@@ -867,12 +867,12 @@ impl<'a> Emitter<'a> {
         let mut out = Vec::new();
         match &ty.shape {
             Shape::String | Shape::DateTime => {
-                let format = match rules.format.as_deref() {
-                    Some("email") => Some(quote!(Email)),
-                    Some("uri") => Some(quote!(Uri)),
-                    Some("date") => Some(quote!(Date)),
-                    Some("date-time") => Some(quote!(DateTime)),
-                    _ => None,
+                let format = match &rules.format {
+                    Some(Format::Email) => Some(quote!(Email)),
+                    Some(Format::Uri) => Some(quote!(Uri)),
+                    Some(Format::Date) => Some(quote!(Date)),
+                    Some(Format::DateTime) => Some(quote!(DateTime)),
+                    Some(Format::Other(_)) | None => None,
                 };
                 if rules.min_length.is_some()
                     || rules.max_length.is_some()
