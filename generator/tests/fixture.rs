@@ -64,8 +64,7 @@ fn generated_code_snapshot() {
         client: true,
         ..Default::default()
     };
-    let code =
-        emit::format(emit::models::version_tokens(&api, options)).expect("generated code parses");
+    let code = emit::format(emit::version_tokens(&api, options)).expect("generated code parses");
     insta::assert_snapshot!("kitchen_sink_strict", code);
 }
 
@@ -74,7 +73,7 @@ fn generated_code_snapshot() {
 #[test]
 fn generated_tolerant_code_snapshot() {
     let api = api();
-    let code = emit::format(emit::models::version_tokens(
+    let code = emit::format(emit::version_tokens(
         &api,
         EmitOptions {
             tolerant: true,
