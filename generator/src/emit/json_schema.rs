@@ -20,7 +20,7 @@
 //! schema is the spec's contract: code generated with `--tolerant` accepts more (unknown members
 //! and enum values) than it says.
 //!
-//! As an emitter ([`Schemars`]), it embeds each type's document in a `schemars::JsonSchema` impl
+//! As an emitter (`Schemars`), it embeds each type's document in a `schemars::JsonSchema` impl
 //! and writes the `__schema` registry.
 
 use std::collections::{BTreeMap, HashMap};
