@@ -205,7 +205,7 @@ impl Generator {
     pub fn version_code(&self, version: &str) -> Result<VersionCode, Error> {
         let set = self.spec_set(version)?;
         let api = self.api_of(&set)?;
-        let tokens = emit::models::version_tokens(&api, self.emit);
+        let tokens = emit::version_tokens(&api, self.emit);
         Ok(VersionCode {
             version: version.to_string(),
             tokens,

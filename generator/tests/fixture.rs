@@ -9,7 +9,8 @@ mod common;
 use acp_codegen::diagnostics::{Code, Diagnostic, Severity};
 use acp_codegen::emit::{self, EmitOptions};
 use acp_codegen::ir::{
-    Additional, Api, MemberTest, ParameterLocation, Shape, TypeDef, TypeId, TypeKind, TypeRef,
+    Additional, Api, Format, MemberTest, ParameterLocation, Shape, TypeDef, TypeId, TypeKind,
+    TypeRef,
 };
 use common::{fixture_generator, position_of, read_fixture, FIXTURE_VERSION};
 use serde_json::json;
@@ -63,8 +64,7 @@ fn generated_code_snapshot() {
         client: true,
         ..Default::default()
     };
-    let code =
-        emit::format(emit::models::version_tokens(&api, options)).expect("generated code parses");
+    let code = emit::format(emit::version_tokens(&api, options)).expect("generated code parses");
     insta::assert_snapshot!("kitchen_sink_strict", code);
 }
 
@@ -73,7 +73,7 @@ fn generated_code_snapshot() {
 #[test]
 fn generated_tolerant_code_snapshot() {
     let api = api();
-    let code = emit::format(emit::models::version_tokens(
+    let code = emit::format(emit::version_tokens(
         &api,
         EmitOptions {
             tolerant: true,
@@ -283,7 +283,7 @@ fn tagged_union_untagged_union_and_refs() {
     };
     assert_eq!(options.len(), 2);
     assert_eq!(options[0].shape, Shape::String);
-    assert_eq!(options[0].rules.format.as_deref(), Some("email"));
+    assert_eq!(options[0].rules.format, Some(Format::Email));
     assert_eq!(options[1].shape, Shape::Named(id_of(&api, "shop", "Phone")));
 
     // Cross-file `$ref` with a sibling `description`: the referenced type, documented here.
@@ -358,10 +358,7 @@ fn nullability_numbers_strings_and_arrays() {
 
     // `format`.
     assert_eq!(field(order, "created_at").ty.shape, Shape::DateTime);
-    assert_eq!(
-        field(order, "website").ty.rules.format.as_deref(),
-        Some("uri")
-    );
+    assert_eq!(field(order, "website").ty.rules.format, Some(Format::Uri));
 
     // Integer money, minimum.
     let amount = ty(&api, "common", "Amount");

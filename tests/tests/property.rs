@@ -588,7 +588,7 @@ impl<'a> Run<'a> {
             last = if let Some(pattern) = &rules.pattern {
                 self.pattern_string(pattern)
             } else {
-                match rules.format.as_deref() {
+                match rules.format.as_ref().map(|f| f.name()) {
                     Some("email") => self.email(),
                     Some("uri") => self.uri(),
                     Some("date") => self.date(),

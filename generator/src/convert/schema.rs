@@ -7,8 +7,8 @@ use super::keys::Keys;
 use super::{is_definition, Converter};
 use crate::diagnostics::Code;
 use crate::ir::{
-    Additional, Alternatives, Condition, EnumValue, Field, MemberTest, Rules, Shape, Struct,
-    TaggedUnion, TypeId, TypeKind, TypeRef,
+    Additional, Alternatives, Condition, EnumValue, Field, Format, MemberTest, Rules, Shape,
+    Struct, TaggedUnion, TypeId, TypeKind, TypeRef,
 };
 use crate::naming;
 use crate::source::escape_token;
@@ -1014,7 +1014,7 @@ impl Converter<'_> {
             }
             "string" => {
                 let mut rules = self.rules(file, pointer, keys);
-                let shape = if rules.format.as_deref() == Some("date-time") {
+                let shape = if rules.format == Some(Format::DateTime) {
                     rules.format = None;
                     Shape::DateTime
                 } else {
@@ -1066,7 +1066,14 @@ impl Converter<'_> {
         rules.format = keys
             .take("format")
             .and_then(Value::as_str)
-            .map(str::to_string);
+            .map(Format::from_name);
+        if let Some(Format::Other(name)) = &rules.format {
+            self.diags.warn(
+                "unenforced-format",
+                self.locate(file, &format!("{pointer}/format")),
+                format!("format `{name}` is not enforced by the generated types"),
+            );
+        }
         if let Some(pattern) = keys.take("pattern").and_then(Value::as_str) {
             if let Err(problem) = regex::Regex::new(&crate::emit::translate_pattern(pattern)) {
                 self.diags.warn(

@@ -3,7 +3,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::{Effect, Pair, Usage};
-use crate::ir::{Additional, Api, ModuleId, Rules, Shape, Struct, TypeId, TypeKind, TypeRef};
+use crate::ir::{
+    Additional, Api, Format, ModuleId, Rules, Shape, Struct, TypeId, TypeKind, TypeRef,
+};
 
 fn field_names(kind: &TypeKind) -> Option<BTreeSet<&str>> {
     match kind {
@@ -666,6 +668,22 @@ fn compare_rules(
     new: &Rules,
     usage: Usage,
 ) {
+    // Every field, by name: a field added to `Rules` does not compile here until it is compared.
+    let Rules {
+        min_length,
+        max_length,
+        pattern,
+        format,
+        minimum,
+        maximum,
+        exclusive_minimum,
+        exclusive_maximum,
+        multiple_of,
+        min_items,
+        max_items,
+        unique_items,
+        allowed,
+    } = old;
     let show = |v: Option<String>| v.unwrap_or_else(|| "none".into());
     let bound = |pair: &mut Pair<'_>, name: &str, a: Option<f64>, b: Option<f64>, lower: bool| {
         let effect = bound_effect(a, b, lower);
@@ -685,38 +703,26 @@ fn compare_rules(
         }
     };
     let n = |v: Option<u64>| v.map(|v| v as f64);
-    bound(
-        pair,
-        "minLength",
-        n(old.min_length),
-        n(new.min_length),
-        true,
-    );
-    bound(
-        pair,
-        "maxLength",
-        n(old.max_length),
-        n(new.max_length),
-        false,
-    );
-    bound(pair, "minimum", old.minimum, new.minimum, true);
-    bound(pair, "maximum", old.maximum, new.maximum, false);
+    bound(pair, "minLength", n(*min_length), n(new.min_length), true);
+    bound(pair, "maxLength", n(*max_length), n(new.max_length), false);
+    bound(pair, "minimum", *minimum, new.minimum, true);
+    bound(pair, "maximum", *maximum, new.maximum, false);
     bound(
         pair,
         "exclusiveMinimum",
-        old.exclusive_minimum,
+        *exclusive_minimum,
         new.exclusive_minimum,
         true,
     );
     bound(
         pair,
         "exclusiveMaximum",
-        old.exclusive_maximum,
+        *exclusive_maximum,
         new.exclusive_maximum,
         false,
     );
-    bound(pair, "minItems", n(old.min_items), n(new.min_items), true);
-    bound(pair, "maxItems", n(old.max_items), n(new.max_items), false);
+    bound(pair, "minItems", n(*min_items), n(new.min_items), true);
+    bound(pair, "maxItems", n(*max_items), n(new.max_items), false);
     let text = |pair: &mut Pair<'_>, name: &str, a: &Option<String>, b: &Option<String>| {
         let effect = match (a, b) {
             (None, Some(_)) => Effect::Tighter,
@@ -737,16 +743,17 @@ fn compare_rules(
             usage,
         );
     };
-    text(pair, "pattern", &old.pattern, &new.pattern);
-    text(pair, "format", &old.format, &new.format);
+    text(pair, "pattern", pattern, &new.pattern);
+    let name = |format: &Option<Format>| format.as_ref().map(|f| f.name().to_string());
+    text(pair, "format", &name(format), &name(&new.format));
     let multiple = |v: Option<f64>| v.map(|v| v.to_string());
     text(
         pair,
         "multipleOf",
-        &multiple(old.multiple_of),
+        &multiple(*multiple_of),
         &multiple(new.multiple_of),
     );
-    if old.unique_items != new.unique_items {
+    if *unique_items != new.unique_items {
         let effect = if new.unique_items {
             Effect::Tighter
         } else {
@@ -758,13 +765,13 @@ fn compare_rules(
             "constraint-changed",
             format!(
                 "{prefix}uniqueItems {} → {}",
-                old.unique_items, new.unique_items
+                unique_items, new.unique_items
             ),
             effect,
             usage,
         );
     }
-    match (&old.allowed, &new.allowed) {
+    match (allowed, &new.allowed) {
         (None, None) => {}
         (None, Some(values)) => pair.push(
             spec,
@@ -820,4 +827,124 @@ fn values_text(values: &[serde_json::Value]) -> String {
         })
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use serde_json::json;
+
+    use super::super::{Change, Pair, Usage};
+    use super::compare_rules;
+    use crate::ir::{testing, Format, Rules};
+
+    /// A rule with every field set. The literal names every field, so a new one does not compile
+    /// here until this test (and `compare_rules`) know it.
+    fn every_field() -> Rules {
+        Rules {
+            min_length: Some(1),
+            max_length: Some(10),
+            pattern: Some("^a".into()),
+            format: Some(Format::Email),
+            minimum: Some(0.0),
+            maximum: Some(100.0),
+            exclusive_minimum: Some(-1.0),
+            exclusive_maximum: Some(101.0),
+            multiple_of: Some(0.5),
+            min_items: Some(1),
+            max_items: Some(5),
+            unique_items: true,
+            allowed: Some(vec![json!("a"), json!("b")]),
+        }
+    }
+
+    fn changes(old: &Rules, new: &Rules) -> Vec<Change> {
+        let api = testing::api(&[], Vec::new());
+        let mut pair = Pair {
+            old: &api,
+            new: &api,
+            old_usage: api.types.map(|_, _| Usage::BOTH),
+            new_usage: api.types.map(|_, _| Usage::BOTH),
+            matched: HashMap::new(),
+            changes: Vec::new(),
+        };
+        compare_rules(&mut pair, "spec", "Type.member", "", old, new, Usage::BOTH);
+        pair.changes
+    }
+
+    #[test]
+    fn a_change_to_any_rule_is_reported_under_its_name() {
+        let base = every_field();
+        assert!(changes(&base, &base).is_empty());
+        // One edit per field, bound from an exhaustive pattern: a new field is an unused
+        // variable (a warning, an error under clippy's -D warnings) until it gets an edit.
+        let Rules {
+            min_length,
+            max_length,
+            pattern,
+            format,
+            minimum,
+            maximum,
+            exclusive_minimum,
+            exclusive_maximum,
+            multiple_of,
+            min_items,
+            max_items,
+            unique_items,
+            allowed,
+        } = every_field();
+        let plus = |n: Option<u64>| n.map(|n| n + 1);
+        let shifted = |n: Option<f64>| n.map(|n| n + 1.5);
+        let edited = |edit: &dyn Fn(&mut Rules)| {
+            let mut rules = every_field();
+            edit(&mut rules);
+            rules
+        };
+        let edits = [
+            ("minLength", edited(&|r| r.min_length = plus(min_length))),
+            ("maxLength", edited(&|r| r.max_length = plus(max_length))),
+            (
+                "pattern",
+                edited(&|r| r.pattern = pattern.clone().map(|p| p + "b")),
+            ),
+            (
+                "format",
+                edited(&|r| r.format = format.clone().and(Some(Format::Uri))),
+            ),
+            ("minimum", edited(&|r| r.minimum = shifted(minimum))),
+            ("maximum", edited(&|r| r.maximum = shifted(maximum))),
+            (
+                "exclusiveMinimum",
+                edited(&|r| r.exclusive_minimum = shifted(exclusive_minimum)),
+            ),
+            (
+                "exclusiveMaximum",
+                edited(&|r| r.exclusive_maximum = shifted(exclusive_maximum)),
+            ),
+            (
+                "multipleOf",
+                edited(&|r| r.multiple_of = shifted(multiple_of)),
+            ),
+            ("minItems", edited(&|r| r.min_items = plus(min_items))),
+            ("maxItems", edited(&|r| r.max_items = plus(max_items))),
+            ("uniqueItems", edited(&|r| r.unique_items = !unique_items)),
+            (
+                "enum",
+                edited(&|r| r.allowed = allowed.clone().map(|a| a[..1].to_vec())),
+            ),
+        ];
+        for (name, edited) in &edits {
+            for (old, new) in [(&base, edited), (edited, &base)] {
+                let found = changes(old, new);
+                assert!(!found.is_empty(), "a change of {name} is not reported");
+                for change in found {
+                    assert!(
+                        change.kind.contains(name) || change.detail.contains(name),
+                        "a change of {name} is reported as {change:?}"
+                    );
+                }
+            }
+        }
+    }
 }

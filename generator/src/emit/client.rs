@@ -5,13 +5,22 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::models::{ident, Emitter};
+use super::context::{ident, markdown_safe, Context, Emitter, ModuleOutput, Scope};
 use crate::ir::{ModuleId, Operation, Shape};
 use crate::naming;
 
+/// Emits, per spec with HTTP operations, the `Client` (or the webhook `Sender`).
+pub(crate) struct Client;
+
+impl Emitter for Client {
+    fn module_items(&self, ctx: &Context, module: ModuleId, out: &mut ModuleOutput) {
+        out.items.push(client_items(ctx, module));
+    }
+}
+
 /// The client (or webhook sender) of one spec module; empty without HTTP operations.
-pub(crate) fn client_items(emitter: &Emitter, module: ModuleId) -> TokenStream {
-    let api = emitter.api();
+fn client_items(ctx: &Context, module: ModuleId) -> TokenStream {
+    let api = ctx.api;
     let spec = &api.modules[module];
     if spec.operations.is_empty() {
         return quote!();
@@ -31,7 +40,7 @@ pub(crate) fn client_items(emitter: &Emitter, module: ModuleId) -> TokenStream {
         let methods = spec
             .operations
             .iter()
-            .filter_map(|op| webhook_method(emitter, module, op));
+            .filter_map(|op| webhook_method(ctx, module, op));
         let doc = format!(
             " Sends `{}` events (API version `{version}`) to an agent's endpoint, signed with \
              `Merchant-Signature` and retried with backoff.",
@@ -65,7 +74,7 @@ pub(crate) fn client_items(emitter: &Emitter, module: ModuleId) -> TokenStream {
     let methods = spec
         .operations
         .iter()
-        .map(|op| client_method(emitter, module, op));
+        .map(|op| client_method(ctx, module, op));
     let doc = format!(
         " Typed client of `{}` (API version `{version}`): `API-Version` is set on every call, \
          every POST carries an `Idempotency-Key` reused across retries.",
@@ -99,20 +108,20 @@ pub(crate) fn client_items(emitter: &Emitter, module: ModuleId) -> TokenStream {
     }
 }
 
-fn client_method(emitter: &Emitter, module: ModuleId, op: &Operation) -> TokenStream {
+fn client_method(ctx: &Context, module: ModuleId, op: &Operation) -> TokenStream {
     let name = ident(&naming::field_name(&op.id));
     let with_name = format_ident!("{}_with", naming::field_name(&op.id));
     let doc = doc_lines(op);
-    let params = path_parameters(emitter, module, op);
+    let params = path_parameters(ctx, module, op);
     let param_decls: Vec<TokenStream> = params.iter().map(|(n, ty)| quote!(#n: &#ty)).collect();
     let param_names: Vec<&proc_macro2::Ident> = params.iter().map(|(n, _)| n).collect();
     let (body_decl, body_arg, body_value) = match &op.request {
         Some(body) if body.required => {
-            let ty = emitter.element_type_in(module, &body.ty);
+            let ty = ctx.element_type(Scope::Module(module), &body.ty);
             (quote!(body: &#ty,), quote!(body,), quote!(Some(body)))
         }
         Some(body) => {
-            let ty = emitter.element_type_in(module, &body.ty);
+            let ty = ctx.element_type(Scope::Module(module), &body.ty);
             (quote!(body: Option<&#ty>,), quote!(body,), quote!(body))
         }
         None => (quote!(), quote!(), quote!(None::<&()>)),
@@ -123,7 +132,7 @@ fn client_method(emitter: &Emitter, module: ModuleId, op: &Operation) -> TokenSt
         .map(|(_, ty)| ty.to_string() == "str")
         .collect();
     let path = path_expression(op, &param_names, &textual);
-    let (output, call) = match success_type(emitter, module, op) {
+    let (output, call) = match success_type(ctx, module, op) {
         Some(ty) => (quote!(#ty), quote!(call::<_, #ty>)),
         None => (quote!(()), quote!(call_empty)),
     };
@@ -143,10 +152,10 @@ fn client_method(emitter: &Emitter, module: ModuleId, op: &Operation) -> TokenSt
     }
 }
 
-fn webhook_method(emitter: &Emitter, module: ModuleId, op: &Operation) -> Option<TokenStream> {
+fn webhook_method(ctx: &Context, module: ModuleId, op: &Operation) -> Option<TokenStream> {
     let body = op.request.as_ref()?;
     let name = ident(&naming::field_name(&op.id));
-    let ty = emitter.element_type_in(module, &body.ty);
+    let ty = ctx.element_type(Scope::Module(module), &body.ty);
     let doc = doc_lines(op);
     Some(quote! {
         #(#[doc = #doc])*
@@ -164,14 +173,11 @@ fn doc_lines(op: &Operation) -> Vec<String> {
         lines.push(String::new());
     }
     lines.push(format!(" `{} {}` (`{}`).", op.method, op.path, op.id));
-    lines
-        .into_iter()
-        .map(|l| super::models::markdown_safe(&l))
-        .collect()
+    lines.into_iter().map(|l| markdown_safe(&l)).collect()
 }
 
 fn path_parameters(
-    emitter: &Emitter,
+    ctx: &Context,
     module: ModuleId,
     op: &Operation,
 ) -> Vec<(proc_macro2::Ident, TokenStream)> {
@@ -181,7 +187,7 @@ fn path_parameters(
             let ty = match p.ty.shape {
                 // Path segments are text: take `&str` rather than `&String`.
                 Shape::String => quote!(str),
-                _ => emitter.element_type_in(module, &p.ty),
+                _ => ctx.element_type(Scope::Module(module), &p.ty),
             };
             (ident(&naming::field_name(&p.name)), ty)
         })
@@ -214,8 +220,8 @@ fn path_expression(op: &Operation, names: &[&proc_macro2::Ident], textual: &[boo
     quote!(format!(#template, #(#encoded),*))
 }
 
-fn success_type(emitter: &Emitter, module: ModuleId, op: &Operation) -> Option<TokenStream> {
+fn success_type(ctx: &Context, module: ModuleId, op: &Operation) -> Option<TokenStream> {
     let ok = op.success()?;
     let body = ok.body.as_ref()?;
-    (body.ty.shape != Shape::Null).then(|| emitter.element_type_in(module, &body.ty))
+    (body.ty.shape != Shape::Null).then(|| ctx.element_type(Scope::Module(module), &body.ty))
 }

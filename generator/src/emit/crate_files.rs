@@ -87,7 +87,7 @@ pub fn lib_tokens(versions: &[VersionCode], header: Option<&str>) -> TokenStream
     let modules = versions.iter().map(|code| {
         let version = &code.version;
         let tokens = &code.tokens;
-        let name = crate::emit::models::ident(&naming::version_module(version));
+        let name = super::context::ident(&naming::version_module(version));
         let doc = format!(" ACP API version `{version}`.");
         let paths = code.spec_hashes.iter().map(|(path, _)| path);
         let hashes = code.spec_hashes.iter().map(|(_, hash)| hash);

@@ -19,11 +19,17 @@
 //! and the docs (`title`, `description`, `deprecated`, `default`, `readOnly`/`writeOnly`). The
 //! schema is the spec's contract: code generated with `--tolerant` accepts more (unknown members
 //! and enum values) than it says.
+//!
+//! As an emitter (`Schemars`), it embeds each type's document in a `schemars::JsonSchema` impl
+//! and writes the `__schema` registry.
 
 use std::collections::{BTreeMap, HashMap};
 
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
 use serde_json::{json, Map, Value};
 
+use super::context::{ident, Context, Emitter, ModuleOutput, Scope};
 use crate::ir::{
     Additional, Api, Docs, MemberTest, Shape, Struct, TypeDef, TypeId, TypeKind, TypeRef,
 };
@@ -285,7 +291,7 @@ impl<'a> Builder<'a> {
             map.insert("pattern".into(), pattern.clone().into());
         }
         if let Some(format) = &r.format {
-            map.insert("format".into(), format.clone().into());
+            map.insert("format".into(), format.name().into());
         }
         let bounds = [
             ("minimum", r.minimum),
@@ -495,6 +501,112 @@ fn json_type(value: &Value) -> Option<&'static str> {
         Value::Array(_) => "array",
         Value::Object(_) => return None,
     })
+}
+
+/// Emits a `schemars::JsonSchema` impl per type (its document, embedded as JSON text) and the
+/// `__schema` registry, behind the attribute [`super::SchemarsImpls::cfg`] gives.
+pub(crate) struct Schemars;
+
+impl Emitter for Schemars {
+    fn type_items(&self, ctx: &Context, id: TypeId, out: &mut ModuleOutput) {
+        // An alias cannot have impls of its own.
+        let Some(cfg) = ctx.options.schemars.cfg().filter(|_| !ctx.is_alias(id)) else {
+            return;
+        };
+        let def = &ctx.api.types[id];
+        let name = ident(&def.name);
+        let schema_name = &def.name;
+        let schema_id = format!("::{}", def.name);
+        let text = json_literal(&schema_of(ctx.api, id));
+        out.items.push(quote! {
+            #cfg
+            impl schemars::JsonSchema for #name {
+                fn schema_name() -> std::borrow::Cow<'static, str> {
+                    #schema_name.into()
+                }
+
+                fn schema_id() -> std::borrow::Cow<'static, str> {
+                    concat!(module_path!(), #schema_id).into()
+                }
+
+                fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                    serde_json::from_str(#text).expect("acp-codegen embeds a valid JSON Schema")
+                }
+            }
+        });
+    }
+
+    /// `__schema(schema)`: the JSON Schema of the type generated for a schema, as schemars
+    /// gives it.
+    fn root_items(&self, ctx: &Context, out: &mut Vec<TokenStream>) {
+        let Some(cfg) = ctx.options.schemars.cfg() else {
+            return;
+        };
+        let arms = ctx.schemas.iter().map(|(key, ty)| {
+            let call = schema_call(ctx, ty);
+            quote!(#key => #call)
+        });
+        out.push(quote! {
+            /// The JSON Schema of the type generated for the schema at `schema` (`file#pointer`,
+            /// relative to the spec root), as schemars generates it for the Rust type
+            /// (`into_root_schema_for`); for a use schemars cannot describe exactly (date-times,
+            /// maps, constraints of the use) the acp-codegen document of the use. `None` when no
+            /// type was generated for that schema.
+            #cfg
+            #[doc(hidden)]
+            pub fn __schema(schema: &str) -> Option<schemars::Schema> {
+                Some(match schema {
+                    #(#arms,)*
+                    _ => return None,
+                })
+            }
+        });
+    }
+}
+
+/// The expression making the schema of a use for `__schema`.
+fn schema_call(ctx: &Context, ty: &TypeRef) -> TokenStream {
+    if schemars_describes(ctx, ty) {
+        let rust = ctx.element_type(Scope::Root, ty);
+        quote!(schemars::SchemaGenerator::default().into_root_schema_for::<#rust>())
+    } else {
+        let text = json_literal(&schema_of_ref(ctx.api, ty));
+        quote!(serde_json::from_str(#text).expect("acp-codegen embeds a valid JSON Schema"))
+    }
+}
+
+/// Whether the Rust type of a use implements `schemars::JsonSchema` with the use's meaning:
+/// no constraints of its own, no date-times or maps (their runtime types have no impl).
+fn schemars_describes(ctx: &Context, ty: &TypeRef) -> bool {
+    ty.rules.is_empty()
+        && match &ty.shape {
+            Shape::Named(id) => match &ctx.api.types[*id].kind {
+                TypeKind::Newtype(inner) if ctx.is_alias(*id) => schemars_describes(ctx, inner),
+                _ => true,
+            },
+            Shape::Array(item) => schemars_describes(ctx, item),
+            Shape::Map(_) | Shape::DateTime => false,
+            Shape::Any
+            | Shape::Null
+            | Shape::String
+            | Shape::Integer
+            | Shape::Number
+            | Shape::Boolean
+            | Shape::Object => true,
+        }
+}
+
+/// JSON text as a raw string literal (`r#"{...}"#`), compact, with as many `#` as it needs.
+fn json_literal(value: &Value) -> Literal {
+    let text = value.to_string();
+    let mut hashes = 1;
+    while text.contains(&format!("\"{}", "#".repeat(hashes))) {
+        hashes += 1;
+    }
+    let hashes = "#".repeat(hashes);
+    format!("r{hashes}\"{text}\"{hashes}")
+        .parse()
+        .expect("a raw string literal")
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `acp_runtime::scan::Scan` impls: code that checks a type's JSON text without building a
 //! value, emitted with the borrowed views (both serve bulk reading). Each impl walks the text as
 //! the type's serde code reads it and runs the same constraint checks (the tokens of
-//! [`Emitter::checks`]), and falls back to the full parse on anything it is not sure of: an
+//! [`Context::checks`]), and falls back to the full parse on anything it is not sure of: an
 //! unknown or repeated member, an explicit `null` where serde would read `None`, unions, maps,
 //! untyped values, conditions between members.
 
@@ -9,22 +9,30 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde_json::Value;
 
-use super::models::{ident, Emitter};
+use super::context::{ident, Context, Emitter, ModuleOutput, Scope};
 use crate::ir::{ModuleId, Shape, Struct, TypeId, TypeKind, TypeRef};
 
 /// Members an object scanner can track in its `u64` of seen members.
 const MAX_MEMBERS: usize = 64;
 
-/// `impl Scan for <owned type>` of type `id`; nothing for aliases (written out where used).
-pub(super) fn scan_impl(e: &Emitter, id: TypeId) -> TokenStream {
-    if e.is_alias(id) {
-        return quote!();
+/// Emits `impl Scan` for each owned type but aliases (written out where used).
+pub(crate) struct Scanners;
+
+impl Emitter for Scanners {
+    fn type_items(&self, ctx: &Context, id: TypeId, out: &mut ModuleOutput) {
+        if !ctx.is_alias(id) {
+            out.items.push(scan_impl(ctx, id));
+        }
     }
-    let def = &e.api().types[id];
+}
+
+/// `impl Scan for <owned type>` of type `id`.
+fn scan_impl(ctx: &Context, id: TypeId) -> TokenStream {
+    let def = &ctx.api.types[id];
     let name = ident(&def.name);
     let body = match &def.kind {
-        TypeKind::Struct(s) => structure(e, def.module, s),
-        TypeKind::Enum(_) if e.options().tolerant => quote!(s.string().map(drop)),
+        TypeKind::Struct(s) => structure(ctx, def.module, s),
+        TypeKind::Enum(_) if ctx.options.tolerant => quote!(s.string().map(drop)),
         TypeKind::Enum(values) => {
             let values = values.iter().map(|v| &v.value);
             quote! {
@@ -37,7 +45,7 @@ pub(super) fn scan_impl(e: &Emitter, id: TypeId) -> TokenStream {
         TypeKind::Const(Value::String(text)) => quote! {
             if s.string()? == #text { Ok(()) } else { Err(acp_runtime::scan::Fallback) }
         },
-        TypeKind::Newtype(inner) => value(e, def.module, inner),
+        TypeKind::Newtype(inner) => value(ctx, def.module, inner),
         TypeKind::Const(_) | TypeKind::TaggedUnion(_) | TypeKind::Untagged(_) => fallback(),
     };
     quote! {
@@ -53,7 +61,7 @@ fn fallback() -> TokenStream {
     quote!(acp_runtime::scan::unsupported(s))
 }
 
-fn structure(e: &Emitter, module: ModuleId, s: &Struct) -> TokenStream {
+fn structure(ctx: &Context, module: ModuleId, s: &Struct) -> TokenStream {
     if !s.conditions.is_empty() || !s.alternatives.is_empty() || s.fields.len() > MAX_MEMBERS {
         return fallback();
     }
@@ -64,7 +72,7 @@ fn structure(e: &Emitter, module: ModuleId, s: &Struct) -> TokenStream {
         }
         let bit = bit as u32;
         let name = &field.name;
-        let value = value(e, module, &field.ty);
+        let value = value(ctx, module, &field.ty);
         quote!(#name => { acp_runtime::scan::once(&mut seen, #bit)?; #value })
     });
     let arms: Vec<TokenStream> = arms.collect();
@@ -98,8 +106,8 @@ fn structure(e: &Emitter, module: ModuleId, s: &Struct) -> TokenStream {
 }
 
 /// An expression reading one value of `ty` at `s` (a `Scanned`).
-fn value(e: &Emitter, module: ModuleId, ty: &TypeRef) -> TokenStream {
-    let present = present_value(e, module, ty);
+fn value(ctx: &Context, module: ModuleId, ty: &TypeRef) -> TokenStream {
+    let present = present_value(ctx, module, ty);
     if ty.nullable && ty.shape != Shape::Null {
         quote!(if s.null() { Ok(()) } else { #present })
     } else {
@@ -107,8 +115,8 @@ fn value(e: &Emitter, module: ModuleId, ty: &TypeRef) -> TokenStream {
     }
 }
 
-fn present_value(e: &Emitter, module: ModuleId, ty: &TypeRef) -> TokenStream {
-    let checks = e.checks(ty, quote!(value));
+fn present_value(ctx: &Context, module: ModuleId, ty: &TypeRef) -> TokenStream {
+    let checks = ctx.checks(ty, quote!(value));
     // Reads the value with `read` (a `Result`); with checks to run, binds it as `value` (made
     // what the checks expect by `bind`) first.
     let checked = |read: TokenStream, bind: TokenStream| {
@@ -146,7 +154,7 @@ fn present_value(e: &Emitter, module: ModuleId, ty: &TypeRef) -> TokenStream {
             if rules.unique_items || rules.allowed.is_some() {
                 return fallback();
             }
-            let item = value(e, module, item);
+            let item = value(ctx, module, item);
             match within(quote!(count), rules.min_items, rules.max_items) {
                 bounds if bounds.is_empty() => quote!(s.array(|s| #item).map(drop)),
                 bounds => quote!({
@@ -157,13 +165,13 @@ fn present_value(e: &Emitter, module: ModuleId, ty: &TypeRef) -> TokenStream {
             }
         }
         Shape::Named(id) if ty.rules.is_empty() => {
-            if e.is_alias(*id) {
-                match &e.api().types[*id].kind {
-                    TypeKind::Newtype(inner) => value(e, module, inner),
+            if ctx.is_alias(*id) {
+                match &ctx.api.types[*id].kind {
+                    TypeKind::Newtype(inner) => value(ctx, module, inner),
                     _ => unreachable!("aliases are newtypes"),
                 }
             } else {
-                let path = e.path_to(module, *id);
+                let path = ctx.path_to(Scope::Module(module), *id);
                 quote!(<#path as acp_runtime::scan::Scan>::scan(s))
             }
         }

@@ -8,13 +8,22 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::models::{ident, Emitter};
+use super::context::{ident, markdown_safe, Context, Emitter, ModuleOutput, Scope};
 use crate::ir::{ModuleId, Operation, Shape};
 use crate::naming;
 
+/// Emits, per spec with HTTP operations, the `Api` trait and its `router`.
+pub(crate) struct Server;
+
+impl Emitter for Server {
+    fn module_items(&self, ctx: &Context, module: ModuleId, out: &mut ModuleOutput) {
+        out.items.push(server_items(ctx, module));
+    }
+}
+
 /// The trait and router of one spec module; empty when it has no HTTP operations.
-pub(crate) fn server_items(emitter: &Emitter, module: ModuleId) -> TokenStream {
-    let api = emitter.api();
+fn server_items(ctx: &Context, module: ModuleId) -> TokenStream {
+    let api = ctx.api;
     let operations = &api.modules[module].operations;
     if operations.is_empty() {
         return quote!();
@@ -36,16 +45,16 @@ pub(crate) fn server_items(emitter: &Emitter, module: ModuleId) -> TokenStream {
     let methods = operations.iter().map(|op| {
         let name = ident(&naming::field_name(&op.id));
         let doc = operation_doc(op);
-        let params = path_parameters(emitter, module, op).into_iter().map(|(arg, ty)| quote!(#arg: #ty));
+        let params = path_parameters(ctx, module, op).into_iter().map(|(arg, ty)| quote!(#arg: #ty));
         let body = op.request.as_ref().map(|body| {
-            let ty = emitter.element_type_in(module, &body.ty);
+            let ty = ctx.element_type(Scope::Module(module), &body.ty);
             if body.required {
                 quote!(body: #ty,)
             } else {
                 quote!(body: Option<#ty>,)
             }
         });
-        let output = success(emitter, module, op).1;
+        let output = success(ctx, module, op).1;
         quote! {
             #(#[doc = #doc])*
             fn #name(&self, ctx: acp_runtime::server::RequestContext, #(#params,)* #body)
@@ -62,7 +71,7 @@ pub(crate) fn server_items(emitter: &Emitter, module: ModuleId) -> TokenStream {
         let mut method_router = quote!();
         for (i, op) in ops.iter().enumerate() {
             let method = format_ident!("{}", op.method.to_lowercase());
-            let handler = handler(emitter, module, op, &trait_name);
+            let handler = handler(ctx, module, op, &trait_name);
             method_router = if i == 0 {
                 quote!(axum::routing::#method(#handler))
             } else {
@@ -115,15 +124,12 @@ fn operation_doc(op: &Operation) -> Vec<String> {
         op.id,
         statuses.join(", ")
     ));
-    lines
-        .into_iter()
-        .map(|l| super::models::markdown_safe(&l))
-        .collect()
+    lines.into_iter().map(|l| markdown_safe(&l)).collect()
 }
 
 /// Path parameters in template order: argument name and type.
 fn path_parameters(
-    emitter: &Emitter,
+    ctx: &Context,
     module: ModuleId,
     op: &Operation,
 ) -> Vec<(proc_macro2::Ident, TokenStream)> {
@@ -132,39 +138,39 @@ fn path_parameters(
         .map(|p| {
             (
                 ident(&naming::field_name(&p.name)),
-                emitter.element_type_in(module, &p.ty),
+                ctx.element_type(Scope::Module(module), &p.ty),
             )
         })
         .collect()
 }
 
 /// The success status and the Rust type of its body (`()` without one).
-fn success(emitter: &Emitter, module: ModuleId, op: &Operation) -> (u16, TokenStream) {
+fn success(ctx: &Context, module: ModuleId, op: &Operation) -> (u16, TokenStream) {
     let ok = op.success();
     let status = ok.and_then(|r| r.status.parse().ok()).unwrap_or(200);
     let body = ok.and_then(|r| r.body.as_ref());
     match body {
         Some(body) if body.ty.shape != Shape::Null => {
-            (status, emitter.element_type_in(module, &body.ty))
+            (status, ctx.element_type(Scope::Module(module), &body.ty))
         }
         _ => (status, quote!(())),
     }
 }
 
 fn handler(
-    emitter: &Emitter,
+    ctx: &Context,
     module: ModuleId,
     op: &Operation,
     trait_name: &proc_macro2::Ident,
 ) -> TokenStream {
     let method = ident(&naming::field_name(&op.id));
-    let (status, output) = success(emitter, module, op);
+    let (status, output) = success(ctx, module, op);
     let reply = if output.to_string() == "()" {
         quote!(reply_empty)
     } else {
         quote!(reply)
     };
-    let params = path_parameters(emitter, module, op);
+    let params = path_parameters(ctx, module, op);
     let (path_pattern, path_args) = match params.len() {
         0 => (quote!(), quote!()),
         1 => {
@@ -185,7 +191,7 @@ fn handler(
     };
     let (body_pattern, body_arg) = match &op.request {
         Some(body) => {
-            let ty = emitter.element_type_in(module, &body.ty);
+            let ty = ctx.element_type(Scope::Module(module), &body.ty);
             let pattern = if body.required {
                 quote!(acp_runtime::server::AcpJson(body): acp_runtime::server::AcpJson<#ty>,)
             } else {

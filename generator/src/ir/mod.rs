@@ -5,7 +5,7 @@
 mod select;
 mod table;
 #[cfg(test)]
-mod testing;
+pub(crate) mod testing;
 mod visit;
 
 use serde_json::Value;
@@ -271,8 +271,8 @@ pub struct Rules {
     pub max_length: Option<u64>,
     /// `pattern`.
     pub pattern: Option<String>,
-    /// `format` (other than `date-time`, which is a [`Shape`]).
-    pub format: Option<String>,
+    /// `format` (on a string, `date-time` is [`Shape::DateTime`] instead).
+    pub format: Option<Format>,
     /// `minimum`.
     pub minimum: Option<f64>,
     /// `maximum`.
@@ -297,6 +297,53 @@ impl Rules {
     /// True when there is nothing to check.
     pub fn is_empty(&self) -> bool {
         *self == Rules::default()
+    }
+}
+
+/// A `format` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Format {
+    /// `email`: an RFC 5321 mailbox.
+    Email,
+    /// `uri`: an RFC 3986 URI.
+    Uri,
+    /// `date`: an RFC 3339 full-date.
+    Date,
+    /// `date-time`: an RFC 3339 date-time (on a value that is not only a string; a string's is
+    /// [`Shape::DateTime`]).
+    DateTime,
+    /// A format the generated code does not enforce (the converter warns
+    /// `unenforced-format`).
+    Other(String),
+}
+
+impl Format {
+    /// The format named `name` in a schema.
+    pub fn from_name(name: &str) -> Format {
+        match name {
+            "email" => Format::Email,
+            "uri" => Format::Uri,
+            "date" => Format::Date,
+            "date-time" => Format::DateTime,
+            other => Format::Other(other.to_string()),
+        }
+    }
+
+    /// Its name in a schema.
+    pub fn name(&self) -> &str {
+        match self {
+            Format::Email => "email",
+            Format::Uri => "uri",
+            Format::Date => "date",
+            Format::DateTime => "date-time",
+            Format::Other(name) => name,
+        }
+    }
+}
+
+impl std::fmt::Display for Format {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

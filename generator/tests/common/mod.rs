@@ -265,7 +265,7 @@ pub fn type_text(api: &Api, ty: &TypeRef) -> String {
     add("minLength", r.min_length.map(|n| n.to_string()));
     add("maxLength", r.max_length.map(|n| n.to_string()));
     add("pattern", r.pattern.clone());
-    add("format", r.format.clone());
+    add("format", r.format.as_ref().map(ToString::to_string));
     add("minimum", r.minimum.map(|n| n.to_string()));
     add("maximum", r.maximum.map(|n| n.to_string()));
     add(
