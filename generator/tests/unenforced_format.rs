@@ -34,7 +34,7 @@ fn only_formats_the_generated_code_does_not_check_are_warned_about() {
     let findings = acp_codegen::lint::lint(&generator, V).expect("the spec loads");
     let warned: Vec<_> = findings
         .iter()
-        .filter(|d| d.code == "unenforced-format")
+        .filter(|d| d.code == acp_codegen::Code::UnenforcedFormat)
         .collect();
     let pointers: Vec<&str> = warned.iter().map(|d| d.location.pointer.as_str()).collect();
     assert_eq!(

@@ -1069,7 +1069,7 @@ impl Converter<'_> {
             .map(Format::from_name);
         if let Some(Format::Other(name)) = &rules.format {
             self.diags.warn(
-                "unenforced-format",
+                Code::UnenforcedFormat,
                 self.locate(file, &format!("{pointer}/format")),
                 format!("format `{name}` is not enforced by the generated types"),
             );
