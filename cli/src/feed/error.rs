@@ -241,3 +241,88 @@ fn compiled_list() -> String {
     let versions: Vec<&str> = TYPED_FEEDS.iter().map(|feed| feed.version).collect();
     versions.join(", ")
 }
+
+#[cfg(test)]
+mod tests {
+    use std::error::Error as _;
+
+    use super::*;
+
+    #[test]
+    fn only_the_unknown_version_pin_problem_is_prefixed_with_its_file() {
+        let file = "spec/2099-01-01/json-schema/schema.feed.json".to_string();
+        let unknown = FeedError::Pin {
+            file: file.clone(),
+            source: PinError::UnknownVersion {
+                version: "2099-01-01".into(),
+            },
+        };
+        assert!(
+            unknown.to_string().starts_with(&format!(
+                "{file}: spec version 2099-01-01 is not in the pin file; "
+            )),
+            "{unknown}"
+        );
+        let mismatch = FeedError::Pin {
+            file: file.clone(),
+            source: PinError::Mismatch {
+                file: file.clone(),
+                expected: "aa".into(),
+                actual: "bb".into(),
+            },
+        };
+        assert!(
+            mismatch.to_string().starts_with(&format!(
+                "{file} does not match its pin (expected sha256 aa, found bb); "
+            )),
+            "{mismatch}"
+        );
+        assert!(mismatch.source().unwrap().is::<PinError>());
+    }
+
+    #[test]
+    fn outputs_and_flags_are_named_as_before() {
+        let broken = || io::Error::new(io::ErrorKind::BrokenPipe, "pipe closed");
+        for (error, expected) in [
+            (
+                FeedError::WriteOutput {
+                    output: Output::FaultList,
+                    source: broken(),
+                },
+                "cannot write the fault list: pipe closed",
+            ),
+            (
+                FeedError::WriteOutput {
+                    output: Output::Report,
+                    source: broken(),
+                },
+                "cannot write the report: pipe closed",
+            ),
+            (
+                FeedError::ReadStdin { source: broken() },
+                "cannot read <stdin>: pipe closed",
+            ),
+            (
+                FeedError::FaultRate(1.5),
+                "--fault-rate must be between 0 and 1, got 1.5",
+            ),
+        ] {
+            assert_eq!(error.to_string(), expected);
+        }
+    }
+
+    #[test]
+    fn a_sample_of_other_models_names_both_versions() {
+        let error = FeedError::SampleOtherModels {
+            version: "2099-01-01".into(),
+            models: "2098-01-01",
+        };
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "feed sample builds products with the generated models of {SAMPLED_VERSION}; \
+                 the feed of 2099-01-01 is that of 2098-01-01, which has no sampler"
+            )
+        );
+    }
+}

@@ -317,3 +317,41 @@ pub fn classify(problem: &mut Problem) {
         problem.message = message;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Both fail before anything is installed, so they leave the process's route free.
+    #[test]
+    fn a_schema_that_is_not_json_or_lacks_a_definition_is_refused_naming_the_file() {
+        let path = Path::new("spec/x/json-schema/schema.feed.json");
+        let error = install(path, "{").unwrap_err();
+        assert!(
+            matches!(&error, FeedError::SchemaNotJson { path: p, .. } if p == path),
+            "{error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("spec/x/json-schema/schema.feed.json: not JSON: "),
+            "{error}"
+        );
+
+        let error = install(path, r#"{"$defs": {"Product": {}}}"#).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                FeedError::SchemaMissingDef {
+                    name: "FeedMetadata",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "spec/x/json-schema/schema.feed.json has no $defs/FeedMetadata"
+        );
+    }
+}
