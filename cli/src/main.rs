@@ -470,7 +470,9 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             print!("{}", acp_codegen::diff::render::changelog(&diff));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Feed(command) => acp_codegen_cli::feed::command::run(command),
+        Command::Feed(command) => {
+            acp_codegen_cli::feed::command::run(command).map_err(|e| e.to_string())
+        }
         Command::Specs(SpecsCommand::Sync { from, rev, to }) => {
             let report = acp_specs::sync(&from, rev.as_deref(), &to).map_err(|e| e.to_string())?;
             eprintln!(

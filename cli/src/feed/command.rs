@@ -11,6 +11,7 @@ use super::input::Source;
 use super::models::{self, SpecSource};
 use super::sample::{self, SampleOptions};
 use super::validate::{self, OutputFormat, Request, Verdict};
+use super::{FeedError, Output};
 
 /// `acp-codegen feed ...`.
 #[derive(Subcommand)]
@@ -101,9 +102,9 @@ pub enum Format {
     Json,
 }
 
-/// Runs a feed subcommand; `Err` is a message for `error: ...` (exit code 1). `validate`
-/// reports its own errors, with exit code 2 as documented on the command.
-pub fn run(command: FeedCommand) -> Result<ExitCode, String> {
+/// Runs a feed subcommand; `Err` is for `error: ...` (exit code 1). `validate` reports its own
+/// errors, with exit code 2 as documented on the command.
+pub fn run(command: FeedCommand) -> Result<ExitCode, FeedError> {
     match command {
         FeedCommand::Validate {
             products,
@@ -133,9 +134,9 @@ pub fn run(command: FeedCommand) -> Result<ExitCode, String> {
                 Ok(Verdict::Valid) => ExitCode::SUCCESS,
                 Ok(Verdict::Invalid) => ExitCode::from(1),
                 Ok(Verdict::Unreadable) => ExitCode::from(2),
-                Err(message) => {
+                Err(error) => {
                     drop(out);
-                    eprintln!("error: {message}");
+                    eprintln!("error: {error}");
                     ExitCode::from(2)
                 }
             })
@@ -151,9 +152,7 @@ pub fn run(command: FeedCommand) -> Result<ExitCode, String> {
             metadata,
         } => {
             if !(0.0..=1.0).contains(&fault_rate) {
-                return Err(format!(
-                    "--fault-rate must be between 0 and 1, got {fault_rate}"
-                ));
+                return Err(FeedError::FaultRate(fault_rate));
             }
             if let Some(version) = version {
                 let route = models::resolve(&version, &spec.into(), &mut |warning| {
@@ -170,7 +169,7 @@ pub fn run(command: FeedCommand) -> Result<ExitCode, String> {
             if let Some(path) = metadata {
                 File::create(&path)
                     .and_then(|mut file| sample::write_metadata(&mut file, &options))
-                    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    .map_err(|source| FeedError::Write { path, source })?;
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -181,9 +180,12 @@ fn write_sample(
     options: &SampleOptions,
     out: Option<&Path>,
     faults: Option<&Path>,
-) -> Result<(), String> {
+) -> Result<(), FeedError> {
     let create = |path: &Path| {
-        File::create(path).map_err(|e| format!("cannot create {}: {e}", path.display()))
+        File::create(path).map_err(|source| FeedError::Create {
+            path: path.to_path_buf(),
+            source,
+        })
     };
     let mut fault_list: Box<dyn Write> = match faults {
         Some(path) => Box::new(BufWriter::new(create(path)?)),
@@ -231,13 +233,18 @@ fn write_sample(
             produce(&mut stdout).and_then(|summary| stdout.flush().map(|()| summary))
         }
     };
-    let summary = written.map_err(|e| format!("cannot write the sample: {e}"))?;
+    let summary = written.map_err(|source| FeedError::WriteOutput {
+        output: Output::Sample,
+        source,
+    })?;
+    let fault_list_error = |source| FeedError::WriteOutput {
+        output: Output::FaultList,
+        source,
+    };
     if let Some(error) = list_error {
-        return Err(format!("cannot write the fault list: {error}"));
+        return Err(fault_list_error(error));
     }
-    fault_list
-        .flush()
-        .map_err(|e| format!("cannot write the fault list: {e}"))?;
+    fault_list.flush().map_err(fault_list_error)?;
     eprintln!(
         "wrote {} products ({:.1} MB) with {} injected fault(s)",
         summary.lines,

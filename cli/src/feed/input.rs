@@ -9,6 +9,8 @@ use std::sync::Arc;
 
 use flate2::bufread::MultiGzDecoder;
 
+use super::FeedError;
+
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Where a feed file is read from.
@@ -68,13 +70,15 @@ pub struct Opened {
 
 /// Opens `source` for reading; newlines are counted only when `count_lines` is set (for a
 /// progress bar: counting costs a pass over the text). Errors name the file.
-pub fn open(source: &Source, count_lines: bool) -> Result<Opened, String> {
+pub fn open(source: &Source, count_lines: bool) -> Result<Opened, FeedError> {
     let counters = Arc::new(Counters::default());
     let (raw, raw_len): (Box<dyn Read + Send>, Option<u64>) = match source {
         Source::Stdin => (Box::new(io::stdin()), None),
         Source::File(path) => {
-            let file =
-                File::open(path).map_err(|e| format!("cannot open {}: {e}", path.display()))?;
+            let file = File::open(path).map_err(|source| FeedError::Open {
+                path: path.clone(),
+                source,
+            })?;
             let len = file
                 .metadata()
                 .ok()
@@ -91,8 +95,8 @@ pub fn open(source: &Source, count_lines: bool) -> Result<Opened, String> {
             count_newlines: false,
         },
     );
-    let gzip = source.is_gzip_by_name()
-        || (*source == Source::Stdin && starts_with_gzip_magic(&mut raw, source)?);
+    let gzip =
+        source.is_gzip_by_name() || (*source == Source::Stdin && starts_with_gzip_magic(&mut raw)?);
     let decoded: Box<dyn Read + Send> = if gzip {
         Box::new(MultiGzDecoder::new(raw))
     } else {
@@ -115,10 +119,11 @@ pub fn open(source: &Source, count_lines: bool) -> Result<Opened, String> {
     })
 }
 
-fn starts_with_gzip_magic(reader: &mut impl BufRead, source: &Source) -> Result<bool, String> {
+/// Whether stdin, read through `reader`, starts with a gzip stream.
+fn starts_with_gzip_magic(reader: &mut impl BufRead) -> Result<bool, FeedError> {
     let head = reader
         .fill_buf()
-        .map_err(|e| format!("cannot read {}: {e}", source.name()))?;
+        .map_err(|source| FeedError::ReadStdin { source })?;
     Ok(head.starts_with(&GZIP_MAGIC))
 }
 
@@ -197,7 +202,15 @@ mod tests {
             .err()
             .unwrap();
         assert!(
-            error.starts_with("cannot open no/such/products.jsonl: "),
+            matches!(&error, FeedError::Open { path, source }
+                if path == Path::new("no/such/products.jsonl")
+                    && source.kind() == io::ErrorKind::NotFound),
+            "{error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot open no/such/products.jsonl: "),
             "{error}"
         );
     }

@@ -2,8 +2,11 @@
 //! `metadata.json` with the generated models, and writing synthetic catalogs.
 
 pub mod command;
+mod error;
 pub mod input;
 pub mod models;
 pub mod sample;
 pub mod schema;
 pub mod validate;
+
+pub use error::{FeedError, Output};

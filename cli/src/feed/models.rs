@@ -19,9 +19,10 @@ use std::path::{Path, PathBuf};
 use acp_runtime::versions::{self, Api};
 
 use super::validate::{self, Request, Verdict};
+use super::FeedError;
 
 /// Validates a feed with one compiled version's generated models.
-pub type TypedValidate = fn(&Request, &Route, &mut dyn Write) -> Result<Verdict, String>;
+pub type TypedValidate = fn(&Request, &Route, &mut dyn Write) -> Result<Verdict, FeedError>;
 
 /// A compiled version of the `acp` crate that has a `feed` module.
 #[derive(Debug)]
@@ -147,20 +148,17 @@ impl Route {
 /// Checks that `route`, the resolved feed of `version`, is one `feed sample` can write: the
 /// sampler builds products with the generated types of [`SAMPLED_VERSION`], so the version's
 /// feed spec must be that version's.
-pub fn sampled_route(version: &str, route: &Route) -> Result<(), String> {
+pub fn sampled_route(version: &str, route: &Route) -> Result<(), FeedError> {
     match route {
         Route::Typed { feed, .. } if feed.version == SAMPLED_VERSION => Ok(()),
-        Route::Typed { feed, .. } => Err(format!(
-            "feed sample builds products with the generated models of {SAMPLED_VERSION}; the \
-             feed of {version} is that of {}, which has no sampler",
-            feed.version
-        )),
-        Route::Schema { path, .. } => Err(format!(
-            "feed sample builds products with generated models, and the feed spec of {version} \
-             ({}) matches none compiled into this build ({})",
-            path.display(),
-            compiled_list()
-        )),
+        Route::Typed { feed, .. } => Err(FeedError::SampleOtherModels {
+            version: version.to_string(),
+            models: feed.version,
+        }),
+        Route::Schema { path, .. } => Err(FeedError::SampleSchemaRoute {
+            version: version.to_string(),
+            schema: path.clone(),
+        }),
     }
 }
 
@@ -182,19 +180,13 @@ pub fn is_feed_file(inside: &str) -> bool {
         .is_some_and(|suffix| suffixes.contains(&suffix))
 }
 
-/// The versions named in messages: those compiled in with a feed.
-fn compiled_list() -> String {
-    let versions: Vec<&str> = TYPED_FEEDS.iter().map(|feed| feed.version).collect();
-    versions.join(", ")
-}
-
-/// Decides how `version`'s feed is read (see the module doc). Warnings (unpinned files) go to
-/// `warn`.
+/// Decides how `version`'s feed is read (see the module doc). Warnings (unpinned files, when
+/// `--allow-unpinned` accepts them) go to `warn`.
 pub fn resolve(
     version: &str,
     source: &SpecSource,
-    warn: &mut dyn FnMut(String),
-) -> Result<Route, String> {
+    warn: &mut dyn FnMut(FeedError),
+) -> Result<Route, FeedError> {
     let root = match acp_specs::resolve_spec_root(source.spec_root.as_deref()) {
         Ok(root) => root,
         // Only the default location was tried: a compiled version needs no spec files.
@@ -204,50 +196,42 @@ pub fn resolve(
                 from: None,
             });
         }
-        Err(error) => return Err(error.to_string()),
+        Err(error) => return Err(error.into()),
     };
     let dir = root.join("spec").join(version);
     if !dir.is_dir() {
         if let Some(feed) = typed(version) {
             return Ok(Route::Typed { feed, from: None });
         }
-        let known = versions::released(version).is_some();
-        let found = acp_specs::spec_versions(&root)
-            .unwrap_or_default()
-            .join(", ");
-        return Err(if known {
-            format!(
-                "spec version {version} has no folder under {} (found: {found}); \
-                 the compiled feed models are those of {}",
-                root.join("spec").display(),
-                compiled_list()
-            )
+        let found = acp_specs::spec_versions(&root).unwrap_or_default();
+        return Err(if versions::released(version).is_some() {
+            FeedError::MissingVersion {
+                version: version.to_string(),
+                spec_dir: root.join("spec"),
+                found,
+            }
         } else {
-            format!(
-                "unknown spec version `{version}`: no folder {} (found: {found}); \
-                 the compiled feed models are those of {}",
-                dir.display(),
-                compiled_list()
-            )
+            FeedError::UnknownVersion {
+                version: version.to_string(),
+                dir,
+                found,
+            }
         });
     }
     let files = read_feed_files(&root, version, &dir)?;
     if files.is_empty() {
-        return Err(format!(
-            "spec version {version} has no product feed ({} has no openapi/openapi.feed.yaml \
-             or json-schema/schema.feed.json); the compiled feed models are those of {}",
-            dir.display(),
-            compiled_list()
-        ));
+        return Err(FeedError::NoFeed {
+            version: version.to_string(),
+            dir,
+        });
     }
     let pins = acp_specs::Pins::embedded();
     for file in &files {
         let rel = format!("spec/{version}/{}", file.inside);
         if let Err(problem) = pins.check_hash(version, &rel, &file.hash) {
-            // The unknown-version message names no file.
-            let problem = match problem {
-                acp_specs::PinError::UnknownVersion { .. } => format!("{rel}: {problem}"),
-                other => other.to_string(),
+            let problem = FeedError::Pin {
+                file: rel,
+                source: problem,
             };
             if !source.allow_unpinned {
                 return Err(problem);
@@ -275,15 +259,15 @@ pub fn resolve(
         .into_iter()
         .find(|f| f.inside.starts_with("json-schema/"))
     else {
-        return Err(format!(
-            "the feed spec of {version} in {} matches no compiled models ({}) and has no \
-             json-schema/schema.feed.json to validate against",
-            dir.display(),
-            compiled_list()
-        ));
+        return Err(FeedError::NoFeedSchema {
+            version: version.to_string(),
+            dir,
+        });
     };
-    let text = String::from_utf8(schema.bytes)
-        .map_err(|e| format!("{}: not UTF-8: {e}", schema.path.display()))?;
+    let text = String::from_utf8(schema.bytes).map_err(|source| FeedError::NotUtf8 {
+        path: schema.path.clone(),
+        source,
+    })?;
     Ok(Route::Schema {
         path: schema.path,
         text,
@@ -300,14 +284,17 @@ struct FeedFile {
 }
 
 /// The feed spec files of a version folder, sorted by path.
-fn read_feed_files(root: &Path, version: &str, dir: &Path) -> Result<Vec<FeedFile>, String> {
+fn read_feed_files(root: &Path, version: &str, dir: &Path) -> Result<Vec<FeedFile>, FeedError> {
     let mut files = Vec::new();
     for folder in ["json-schema", "openapi", "openrpc"] {
         let Ok(entries) = std::fs::read_dir(dir.join(folder)) else {
             continue;
         };
         for entry in entries {
-            let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+            let entry = entry.map_err(|source| FeedError::List {
+                path: dir.to_path_buf(),
+                source,
+            })?;
             let Ok(name) = entry.file_name().into_string() else {
                 continue;
             };
@@ -316,8 +303,10 @@ fn read_feed_files(root: &Path, version: &str, dir: &Path) -> Result<Vec<FeedFil
                 continue;
             }
             let path = root.join("spec").join(version).join(&inside);
-            let bytes =
-                std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            let bytes = std::fs::read(&path).map_err(|source| FeedError::Read {
+                path: path.clone(),
+                source,
+            })?;
             let hash = acp_specs::sha256_hex(&bytes);
             files.push(FeedFile {
                 inside,

@@ -13,6 +13,7 @@
 //! are known whenever it is JSON (the typed route knows them only for a line that has the
 //! `Product` shape).
 
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use acp_runtime::jsonl::{self, Problem, ProblemKind};
@@ -21,10 +22,12 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::FeedError;
+
 /// The compiled `Product` and `FeedMetadata` schemas of one feed JSON Schema file.
 pub struct FeedSchemas {
     /// The file they were compiled from (a second [`install`] must name the same).
-    source: String,
+    source: PathBuf,
     product: jsonschema::Validator,
     metadata: jsonschema::Validator,
 }
@@ -34,22 +37,27 @@ static INSTALLED: OnceLock<FeedSchemas> = OnceLock::new();
 /// Compiles the `$defs/Product` and `$defs/FeedMetadata` of the feed JSON Schema `text` (read
 /// from `path`) and makes them the process's schema route. The route holds one schema per
 /// process: installing another file's is an error.
-pub fn install(path: &str, text: &str) -> Result<(), String> {
+pub fn install(path: &Path, text: &str) -> Result<(), FeedError> {
     if let Some(installed) = INSTALLED.get() {
         return if installed.source == path {
             Ok(())
         } else {
-            Err(format!(
-                "the schema route already uses {}; one feed schema per process",
-                installed.source
-            ))
+            Err(FeedError::SchemaAlreadyInstalled {
+                installed: installed.source.clone(),
+            })
         };
     }
     let document: Value =
-        serde_json::from_str(text).map_err(|e| format!("{path}: not JSON: {e}"))?;
-    let compile = |name: &str| -> Result<jsonschema::Validator, String> {
+        serde_json::from_str(text).map_err(|source| FeedError::SchemaNotJson {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    let compile = |name: &'static str| -> Result<jsonschema::Validator, FeedError> {
         if document.pointer(&format!("/$defs/{name}")).is_none() {
-            return Err(format!("{path} has no $defs/{name}"));
+            return Err(FeedError::SchemaMissingDef {
+                path: path.to_path_buf(),
+                name,
+            });
         }
         // The whole document, so that its `$ref`s to other definitions resolve, entered at
         // the definition.
@@ -59,10 +67,14 @@ pub fn install(path: &str, text: &str) -> Result<(), String> {
             .with_draft(jsonschema::Draft::Draft202012)
             .should_validate_formats(true)
             .build(&schema)
-            .map_err(|e| format!("{path}: $defs/{name} does not compile: {e}"))
+            .map_err(|source| FeedError::SchemaCompile {
+                path: path.to_path_buf(),
+                name,
+                source,
+            })
     };
     let schemas = FeedSchemas {
-        source: path.to_string(),
+        source: path.to_path_buf(),
         product: compile("Product")?,
         metadata: compile("FeedMetadata")?,
     };
@@ -303,5 +315,43 @@ pub fn classify(problem: &mut Problem) {
     if kind != ProblemKind::Shape {
         problem.kind = kind;
         problem.message = message;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Both fail before anything is installed, so they leave the process's route free.
+    #[test]
+    fn a_schema_that_is_not_json_or_lacks_a_definition_is_refused_naming_the_file() {
+        let path = Path::new("spec/x/json-schema/schema.feed.json");
+        let error = install(path, "{").unwrap_err();
+        assert!(
+            matches!(&error, FeedError::SchemaNotJson { path: p, .. } if p == path),
+            "{error:?}"
+        );
+        assert!(
+            error
+                .to_string()
+                .starts_with("spec/x/json-schema/schema.feed.json: not JSON: "),
+            "{error}"
+        );
+
+        let error = install(path, r#"{"$defs": {"Product": {}}}"#).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                FeedError::SchemaMissingDef {
+                    name: "FeedMetadata",
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            "spec/x/json-schema/schema.feed.json has no $defs/FeedMetadata"
+        );
     }
 }

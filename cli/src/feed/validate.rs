@@ -23,6 +23,7 @@ use serde_json::json;
 use super::input::{self, Counters, Opened, Source};
 use super::models::{self, Route, SpecSource};
 use super::schema::{self, SchemaMetadata, SchemaProduct};
+use super::{FeedError, Output};
 
 /// How problems and the summary are printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,16 +67,16 @@ pub enum Verdict {
 }
 
 /// Validates the feed of `request`, writing problems and the summary to `out` (and warnings
-/// about unpinned spec files to stderr). `Err` is a message for input that could not be
-/// opened or a version without a feed.
-pub fn run(request: &Request, out: &mut dyn Write) -> Result<Verdict, String> {
+/// about unpinned spec files to stderr). `Err` is for input that could not be opened, a
+/// version without a feed, or a report that could not be written.
+pub fn run(request: &Request, out: &mut dyn Write) -> Result<Verdict, FeedError> {
     let route = models::resolve(&request.version, &request.spec, &mut |warning| {
         eprintln!("warning: {warning}");
     })?;
     match &route {
         Route::Typed { feed, .. } => (feed.validate)(request, &route, out),
         Route::Schema { path, text } => {
-            schema::install(&path.display().to_string(), text)?;
+            schema::install(path, text)?;
             run_route::<SchemaProduct, SchemaMetadata>(request, &route, schema::classify, out)
         }
     }
@@ -87,7 +88,7 @@ pub fn run_with<P, M>(
     request: &Request,
     route: &Route,
     out: &mut dyn Write,
-) -> Result<Verdict, String>
+) -> Result<Verdict, FeedError>
 where
     P: Document,
     M: DeserializeOwned + Validate,
@@ -110,7 +111,7 @@ fn run_route<P, M>(
     route: &Route,
     classify: fn(&mut Problem),
     out: &mut dyn Write,
-) -> Result<Verdict, String>
+) -> Result<Verdict, FeedError>
 where
     P: Document,
     M: DeserializeOwned + Validate,
@@ -164,7 +165,10 @@ where
     }
     printer.progress = None;
     if let Some(error) = printer.write_error.take() {
-        return Err(format!("cannot write the report: {error}"));
+        return Err(FeedError::WriteOutput {
+            output: Output::Report,
+            source: error,
+        });
     }
     let (summary, read_error) = match result {
         // Kinds as `classify` left them.
@@ -189,14 +193,22 @@ where
     };
     report
         .write(request.format, printer.out)
-        .map_err(|e| format!("cannot write the report: {e}"))?;
+        .map_err(|source| FeedError::WriteOutput {
+            output: Output::Report,
+            source,
+        })?;
     Ok(report.verdict())
 }
 
 /// Parses and validates a metadata file; its problems carry the line and column of the value
 /// they concern.
-fn metadata_problems<M: DeserializeOwned + Validate>(path: &Path) -> Result<Vec<Problem>, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+fn metadata_problems<M: DeserializeOwned + Validate>(
+    path: &Path,
+) -> Result<Vec<Problem>, FeedError> {
+    let bytes = std::fs::read(path).map_err(|source| FeedError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let error = match acp_runtime::from_slice::<M>(&bytes) {
         Ok(_) => return Ok(Vec::new()),
         Err(error) => error,
