@@ -70,6 +70,7 @@ pub(crate) fn rel_key(base: &Path, path: &Path) -> Result<String, Error> {
 }
 
 /// Copies the tree (or single file) at `src` to `dst`, returning the number of files copied.
+#[cfg(feature = "sync")]
 pub(crate) fn copy_tree(src: &Path, dst: &Path) -> Result<usize, Error> {
     if src.is_file() {
         copy_file(src, dst)?;
@@ -87,6 +88,7 @@ pub(crate) fn copy_tree(src: &Path, dst: &Path) -> Result<usize, Error> {
     Ok(files.len())
 }
 
+#[cfg(feature = "sync")]
 fn copy_file(src: &Path, dst: &Path) -> Result<(), Error> {
     if let Some(parent) = dst.parent() {
         fs::create_dir_all(parent).map_err(|e| Error::io("create directory", parent, e))?;
@@ -96,6 +98,7 @@ fn copy_file(src: &Path, dst: &Path) -> Result<(), Error> {
 }
 
 /// Whether anything (file, directory or dangling link) exists at `path`.
+#[cfg(feature = "sync")]
 pub(crate) fn exists_no_follow(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok()
 }

@@ -17,9 +17,11 @@ mod error;
 mod fsutil;
 mod pins;
 mod root;
+#[cfg(feature = "sync")]
 mod sync;
 
 pub use error::{Error, PinError, RootCandidate};
 pub use pins::{pin, pins_path, sha256_hex, Pins, Upstream, VersionPin};
 pub use root::{is_version_name, resolve_spec_root, spec_versions, workspace_root, SPEC_ROOT_ENV};
+#[cfg(feature = "sync")]
 pub use sync::{sync, SyncReport};
