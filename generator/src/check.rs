@@ -295,7 +295,58 @@ fn first_difference_line(expected: &[u8], actual: &[u8]) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::first_difference_line;
+    use super::*;
+    use crate::RuntimeSource;
+
+    fn conformance_manifest() -> Manifest {
+        Manifest {
+            generator_version: env!("CARGO_PKG_VERSION").into(),
+            crate_name: "shop-conformance".into(),
+            conformance: true,
+            versions: vec!["2026-04-17".into()],
+            specs: Vec::new(),
+            tolerant: false,
+            server: false,
+            client: false,
+            borrowed: false,
+            runtime: RuntimeSource::Path("/nowhere".into()),
+            spec_hashes: Default::default(),
+        }
+    }
+
+    #[test]
+    fn a_conformance_crate_needs_the_suites_builder() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = conformance_manifest().to_toml();
+        std::fs::write(dir.path().join(MANIFEST_FILE), &text).unwrap();
+        let generator = Generator::new(dir.path()).pins(None);
+        match check(&generator, dir.path(), None) {
+            Err(CheckError::ConformanceCrate { dir: named }) => assert_eq!(named, dir.path()),
+            other => panic!("expected ConformanceCrate, got {other:?}"),
+        }
+        // With a builder, its files are what the crate is compared with.
+        let built: ConformanceFiles = |_, manifest| {
+            Ok(vec![
+                (
+                    "README.md".to_string(),
+                    format!("# {}\n", manifest.crate_name),
+                ),
+                (MANIFEST_FILE.to_string(), conformance_manifest().to_toml()),
+            ])
+        };
+        let report = check(&generator, dir.path(), Some(built)).unwrap();
+        assert_eq!(report.compared, 1);
+        assert_eq!(
+            report.files.len(),
+            1,
+            "README.md is missing: {:?}",
+            report.files
+        );
+        std::fs::write(dir.path().join("README.md"), "# shop-conformance\n").unwrap();
+        assert!(check(&generator, dir.path(), Some(built))
+            .unwrap()
+            .up_to_date());
+    }
 
     #[test]
     fn first_difference_line_numbers() {
