@@ -1,6 +1,6 @@
 //! Idempotency keys: request fingerprints, the store interface and an in-memory store.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -89,29 +89,97 @@ pub trait IdempotencyStore: Send + Sync + 'static {
 #[derive(Debug)]
 struct Entry {
     fingerprint: [u8; 32],
-    expires: Instant,
+    /// This entry's place in [`MemoryInner::by_expiry`].
+    expiry: ExpiryKey,
     response: Option<StoredResponse>,
 }
 
-/// An in-process store (`Mutex<HashMap>`); expired keys are dropped lazily.
-#[derive(Debug, Default)]
+/// Expiry instant plus an insertion counter, so keys expiring at the same instant stay apart.
+type ExpiryKey = (Instant, u64);
+type Id = (String, String);
+
+/// An in-process store (`Mutex<HashMap>`), bounded by a capacity (most keys held at once,
+/// default [`MemoryStore::DEFAULT_CAPACITY`]) and by each key's TTL.
+///
+/// Keys are also kept in expiry order, so each `begin` drops the expired ones from the front
+/// without scanning the map. When the store is full of live keys, `begin` evicts the completed
+/// key closest to expiry (a later retry with that key runs the request again); a key whose
+/// request is still running is never evicted. If every held key is in flight, `begin` fails
+/// with a [`StoreError`], which the pipeline answers with `503 idempotency_unavailable` and
+/// `Retry-After`.
+#[derive(Debug)]
 pub struct MemoryStore {
+    capacity: usize,
     inner: Mutex<MemoryInner>,
 }
 
 #[derive(Debug, Default)]
 struct MemoryInner {
-    entries: HashMap<(String, String), Entry>,
-    begins_since_sweep: usize,
+    entries: HashMap<Id, Entry>,
+    by_expiry: BTreeMap<ExpiryKey, Id>,
+    inserted: u64,
+}
+
+impl MemoryInner {
+    fn remove(&mut self, id: &Id) {
+        if let Some(entry) = self.entries.remove(id) {
+            self.by_expiry.remove(&entry.expiry);
+        }
+    }
+
+    /// Drops the keys expired at `now`, earliest first, stopping at the first live one.
+    fn drop_expired(&mut self, now: Instant) {
+        while let Some(entry) = self.by_expiry.first_entry() {
+            if entry.key().0 > now {
+                break;
+            }
+            let id = entry.remove();
+            self.entries.remove(&id);
+        }
+    }
+
+    /// Evicts the completed key closest to expiry; `false` when every key is in flight. Only
+    /// in-flight keys are passed over, and there are at most as many as running requests.
+    fn evict_one_completed(&mut self) -> bool {
+        let oldest = self
+            .by_expiry
+            .iter()
+            .find(|(_, id)| self.entries.get(*id).is_some_and(|e| e.response.is_some()))
+            .map(|(_, id)| id.clone());
+        match oldest {
+            Some(id) => {
+                self.remove(&id);
+                true
+            }
+            None => false,
+        }
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::with_capacity(Self::DEFAULT_CAPACITY)
+    }
 }
 
 impl MemoryStore {
-    /// An empty store.
+    /// The capacity of [`MemoryStore::new`]: the most keys held at once.
+    pub const DEFAULT_CAPACITY: usize = 100_000;
+
+    /// An empty store holding up to [`Self::DEFAULT_CAPACITY`] keys.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// The number of keys held (expired ones included until swept).
+    /// An empty store holding up to `capacity` keys (at least one).
+    pub fn with_capacity(capacity: usize) -> Self {
+        MemoryStore {
+            capacity: capacity.max(1),
+            inner: Mutex::default(),
+        }
+    }
+
+    /// The number of keys held (expired ones included until the next `begin`).
     pub fn len(&self) -> usize {
         self.lock().entries.len()
     }
@@ -122,8 +190,8 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, MemoryInner> {
-        // A panic while holding the lock cannot leave the map inconsistent (each update is a
-        // single insert/remove), so a poisoned lock is still usable.
+        // A panic while holding the lock cannot leave the maps inconsistent (no update can
+        // panic between the paired map changes), so a poisoned lock is still usable.
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -142,29 +210,31 @@ impl IdempotencyStore for MemoryStore {
     ) -> Result<Begin, StoreError> {
         let now = Instant::now();
         let mut inner = self.lock();
-        inner.begins_since_sweep += 1;
-        if inner.begins_since_sweep >= 256 {
-            inner.begins_since_sweep = 0;
-            inner.entries.retain(|_, entry| entry.expires > now);
-        }
+        inner.drop_expired(now);
         let id = (scope.to_string(), key.to_string());
         if let Some(entry) = inner.entries.get(&id) {
-            if entry.expires > now {
-                return Ok(if entry.fingerprint != fingerprint {
-                    Begin::Conflict
-                } else if let Some(response) = &entry.response {
-                    Begin::Replay(response.clone())
-                } else {
-                    Begin::InFlight
-                });
-            }
+            return Ok(if entry.fingerprint != fingerprint {
+                Begin::Conflict
+            } else if let Some(response) = &entry.response {
+                Begin::Replay(response.clone())
+            } else {
+                Begin::InFlight
+            });
         }
-        let expires = later(now, ttl);
+        if inner.entries.len() >= self.capacity && !inner.evict_one_completed() {
+            return Err(StoreError(format!(
+                "memory store full: all {} keys are in flight",
+                self.capacity
+            )));
+        }
+        inner.inserted += 1;
+        let expiry = (later(now, ttl), inner.inserted);
+        inner.by_expiry.insert(expiry, id.clone());
         inner.entries.insert(
             id,
             Entry {
                 fingerprint,
-                expires,
+                expiry,
                 response: None,
             },
         );
@@ -183,7 +253,7 @@ impl IdempotencyStore for MemoryStore {
         let mut inner = self.lock();
         let id = (scope.to_string(), key.to_string());
         if inner.entries.get(&id).is_some_and(|e| e.response.is_none()) {
-            inner.entries.remove(&id);
+            inner.remove(&id);
         }
         Ok(())
     }
