@@ -1,9 +1,20 @@
-//! Limits on what the idempotency layer keeps: the bounded `MemoryStore`.
+//! Limits on what the idempotency layer keeps: the bounded `MemoryStore` and the largest
+//! response kept for replays.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::thread::sleep;
 use std::time::Duration;
 
-use acp_runtime::server::{Begin, IdempotencyStore, MemoryStore, StoredResponse};
+use acp_runtime::server::{AcpServer, Begin, IdempotencyStore, MemoryStore, StoredResponse};
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::{Request, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
 
 const DAY: Duration = Duration::from_secs(86_400);
 const PRINT: [u8; 32] = [7; 32];
@@ -87,4 +98,84 @@ fn released_keys_free_their_place() {
     store.release("s", "a").unwrap();
     assert_eq!(store.len(), 1);
     assert_eq!(store.begin("s", "c", PRINT, DAY).unwrap(), Begin::Started);
+}
+
+const VERSION: &str = "2026-04-17";
+
+/// Answers `POST /big` with `size` bytes of JSON, counting its runs.
+fn big_response_server(size: usize, max_stored: usize) -> (Router, Arc<AtomicUsize>) {
+    let runs = Arc::new(AtomicUsize::new(0));
+    let routes = Router::new()
+        .route(
+            "/big",
+            post(move |State(runs): State<Arc<AtomicUsize>>| async move {
+                runs.fetch_add(1, Ordering::SeqCst);
+                let body = format!("\"{}\"", "x".repeat(size - 2));
+                (
+                    StatusCode::CREATED,
+                    [("content-type", "application/json")],
+                    body,
+                )
+            }),
+        )
+        .with_state(runs.clone());
+    let app = AcpServer::builder()
+        .version(VERSION, routes)
+        .allow_anonymous()
+        .max_stored_response(max_stored)
+        .build();
+    (app, runs)
+}
+
+async fn post_big(app: &Router, key: &str) -> (StatusCode, Option<String>, Vec<u8>) {
+    let request = Request::post("/big")
+        .header("api-version", VERSION)
+        .header("idempotency-key", key)
+        .header("content-type", "application/json")
+        .body(Body::from("{}"))
+        .unwrap();
+    let response = app.clone().oneshot(request).await.unwrap();
+    let replayed = response
+        .headers()
+        .get("idempotent-replayed")
+        .map(|v| v.to_str().unwrap().to_string());
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, replayed, body.to_vec())
+}
+
+#[tokio::test]
+async fn a_response_too_large_to_keep_is_sent_once_and_its_retry_gets_a_clear_4xx() {
+    let (app, runs) = big_response_server(4096, 1024);
+    let (status, replayed, body) = post_big(&app, "key-1").await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(replayed, None);
+    assert_eq!(body.len(), 4096, "the first response is sent in full");
+
+    let (status, _, body) = post_big(&app, "key-1").await;
+    assert_eq!(
+        runs.load(Ordering::SeqCst),
+        1,
+        "the retry must not run the handler"
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let error: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(error["type"], "invalid_request", "{error}");
+    assert_eq!(error["code"], "idempotency_response_not_stored", "{error}");
+    let message = error["message"].as_str().unwrap();
+    assert!(
+        message.contains("4096") && message.contains("1024"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn a_response_within_the_limit_is_replayed() {
+    let (app, runs) = big_response_server(1024, 1024);
+    let first = post_big(&app, "key-2").await;
+    let (status, replayed, body) = post_big(&app, "key-2").await;
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+    assert_eq!(status, first.0);
+    assert_eq!(replayed.as_deref(), Some("true"));
+    assert_eq!(body, first.2);
 }

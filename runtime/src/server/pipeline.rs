@@ -25,6 +25,9 @@ use super::rules::{Profile, VersionRules};
 use super::{headers, BodyLimit, DEFAULT_BODY_LIMIT};
 use crate::signing::SignatureVerifier;
 
+/// The default of [`AcpServerBuilder::max_stored_response`].
+const DEFAULT_MAX_STORED_RESPONSE: usize = 1024 * 1024;
+
 /// Entry point for serving ACP APIs: see [`AcpServer::builder`].
 #[derive(Debug)]
 pub struct AcpServer;
@@ -57,6 +60,7 @@ pub struct AcpServerBuilder {
     in_flight_wait: Duration,
     retry_after: u64,
     profile: Profile,
+    max_stored_response: usize,
 }
 
 impl Default for AcpServerBuilder {
@@ -72,6 +76,7 @@ impl Default for AcpServerBuilder {
             in_flight_wait: Duration::from_secs(30),
             retry_after: 1,
             profile: Profile::Spec,
+            max_stored_response: DEFAULT_MAX_STORED_RESPONSE,
         }
     }
 }
@@ -86,6 +91,7 @@ impl std::fmt::Debug for AcpServerBuilder {
             .field("body_limit", &self.body_limit)
             .field("signatures", &self.signatures.is_some())
             .field("profile", &self.profile)
+            .field("max_stored_response", &self.max_stored_response)
             .finish_non_exhaustive()
     }
 }
@@ -163,6 +169,14 @@ impl AcpServerBuilder {
         self
     }
 
+    /// The largest response body kept for idempotent replays (default 1 MiB). A larger response
+    /// is still sent in full, but only a marker is kept under its key: a retry with the same key
+    /// does not run the request again and gets `422 idempotency_response_not_stored` instead.
+    pub fn max_stored_response(mut self, bytes: usize) -> Self {
+        self.max_stored_response = bytes;
+        self
+    }
+
     /// The router: mount it at the root (`axum::serve(listener, router)`).
     pub fn build(self) -> Router {
         let shared = Arc::new(Shared {
@@ -178,6 +192,7 @@ impl AcpServerBuilder {
             in_flight_wait: self.in_flight_wait,
             retry_after: self.retry_after,
             profile: self.profile,
+            max_stored_response: self.max_stored_response,
         });
         // `layer` wraps what is already there: the last layer added runs first.
         Router::new()
@@ -206,6 +221,7 @@ struct Shared {
     in_flight_wait: Duration,
     retry_after: u64,
     profile: Profile,
+    max_stored_response: usize,
 }
 
 impl Shared {
@@ -604,14 +620,18 @@ async fn run_and_record(
         Ok(bytes) => bytes,
         Err(_) => return ApiError::internal("The response could not be produced.").into_response(),
     };
-    let stored = StoredResponse {
-        status: parts.status.as_u16(),
-        content_type: parts
-            .headers
-            .get(CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string),
-        body: bytes.to_vec(),
+    let stored = if bytes.len() > shared.max_stored_response {
+        not_stored_marker(bytes.len(), shared.max_stored_response)
+    } else {
+        StoredResponse {
+            status: parts.status.as_u16(),
+            content_type: parts
+                .headers
+                .get(CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            body: bytes.to_vec(),
+        }
     };
     if on_store(&shared.store, move |store| {
         store.finish(&scope, &key, &stored)
@@ -622,6 +642,26 @@ async fn run_and_record(
         guard.armed = false;
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// What is kept, and replayed, in place of a response too large to keep: the key stays taken,
+/// so a retry cannot run the request a second time, and learns why it gets no replay.
+fn not_stored_marker(size: usize, limit: usize) -> StoredResponse {
+    let error = ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_request",
+        "idempotency_response_not_stored",
+        format!(
+            "The request with this Idempotency-Key was processed, but its response ({size} bytes) \
+             was larger than the {limit} bytes kept for replays; fetch the result instead of \
+             retrying."
+        ),
+    );
+    StoredResponse {
+        status: error.status.as_u16(),
+        content_type: Some("application/json".to_string()),
+        body: serde_json::to_vec(&error.body()).unwrap_or_default(),
+    }
 }
 
 /// (7) The negotiated version's routes; bare 404/405 become spec-shaped errors. A successful
