@@ -96,7 +96,20 @@ impl Secrets {
             signing_key: format!("sig_{}", random_hex()?),
         })
     }
+
+    /// Placeholders for `merchant.example.toml`, the shareable copy of `merchant.toml`.
+    fn placeholders() -> Self {
+        Secrets {
+            api_key: "sk_test_replace_me".into(),
+            psp_key: "psp_test_replace_me".into(),
+            webhook_secret: "whsec_replace_me".into(),
+            signing_key: "sig_replace_me".into(),
+        }
+    }
 }
+
+/// Files holding secrets: written readable by the owner only (unix) and kept out of git.
+const PRIVATE_FILES: [&str; 1] = ["merchant.toml"];
 
 /// 32 hex digits (128 bits) from the operating system's secure random generator.
 fn random_hex() -> Result<String, getrandom::Error> {
@@ -177,6 +190,8 @@ struct Context {
     psp_key: String,
     webhook_secret: String,
     signing_key: String,
+    /// Rendering `merchant.example.toml` (placeholder secrets) rather than `merchant.toml`.
+    example: bool,
     /// `items` or `line_items`.
     items_member: &'static str,
     /// `fulfillment_address` or `fulfillment_details`.
@@ -215,6 +230,7 @@ impl Context {
             psp_key: secrets.psp_key.clone(),
             webhook_secret: secrets.webhook_secret.clone(),
             signing_key: secrets.signing_key.clone(),
+            example: false,
             items_member: if shape.items_with_quantity {
                 "items"
             } else {
@@ -290,7 +306,7 @@ pub fn valid_name(name: &str) -> bool {
 }
 
 /// The project's own files (everything but the generated `acp/` crate), relative paths and
-/// texts, with `secrets` in `merchant.toml`.
+/// texts, with `secrets` in `merchant.toml` and placeholders in `merchant.example.toml`.
 pub fn render(
     project: &NewProject,
     secrets: &Secrets,
@@ -298,7 +314,19 @@ pub fn render(
     if !valid_name(&project.name) {
         return Err(ScaffoldError::InvalidName(project.name.clone()));
     }
-    render_all(&Context::new(project, secrets))
+    let mut files = render_all(&Context::new(project, secrets))?;
+    let example = Context {
+        example: true,
+        ..Context::new(project, &Secrets::placeholders())
+    };
+    let text = MerchantToml { p: &example }
+        .render()
+        .map_err(|source| ScaffoldError::Render {
+            template: "merchant.example.toml",
+            source,
+        })?;
+    files.push(("merchant.example.toml", text));
+    Ok(files)
 }
 
 /// Creates the project: checks the name, the version and the folder, generates `acp/`, writes
@@ -377,6 +405,7 @@ fn write_project(
         write(
             &dir.join(path),
             &format!("{}\n", text.trim_end_matches('\n')),
+            PRIVATE_FILES.contains(path),
         )?;
         written.push(PathBuf::from(path));
     }
@@ -399,17 +428,32 @@ fn write_project(
     })
 }
 
-fn write(path: &Path, text: &str) -> Result<(), ScaffoldError> {
+/// Writes a new file; a `private` one is created readable and writable by its owner only
+/// (mode 0600 on unix), so its secrets are never readable by others, not even briefly.
+fn write(path: &Path, text: &str, private: bool) -> Result<(), ScaffoldError> {
+    use std::io::Write;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|source| ScaffoldError::Write {
             path: parent.to_path_buf(),
             source,
         })?;
     }
-    std::fs::write(path, text).map_err(|source| ScaffoldError::Write {
-        path: path.to_path_buf(),
-        source,
-    })
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    #[cfg(not(unix))]
+    let _ = private;
+    options
+        .open(path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|source| ScaffoldError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
 }
 
 #[cfg(test)]
@@ -605,5 +649,65 @@ mod tests {
         assert_eq!(acp["package"]["name"].as_str(), Some("shop-acp"));
         let config = MerchantConfig::load(created.dir.join("merchant.toml")).unwrap();
         assert!(config.merchant.api_key.starts_with("sk_test_"));
+        assert!(created
+            .files
+            .contains(&PathBuf::from("merchant.example.toml")));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &str| {
+                let metadata = std::fs::metadata(created.dir.join(path)).unwrap();
+                metadata.permissions().mode() & 0o777
+            };
+            assert_eq!(mode("merchant.toml"), 0o600);
+            // The shareable files keep the usual mode.
+            assert_ne!(mode("merchant.example.toml") & 0o044, 0);
+        }
+    }
+
+    #[test]
+    fn merchant_toml_is_ignored_by_git_and_its_example_has_no_secrets() {
+        for version in VERSIONS {
+            let files = render(&NewProject::new("shop", version), &secrets()).unwrap();
+            assert!(
+                file(&files, ".gitignore")
+                    .lines()
+                    .any(|line| line == "/merchant.toml"),
+                "{version}"
+            );
+            let example = file(&files, "merchant.example.toml");
+            let secrets = secrets();
+            for secret in [
+                &secrets.api_key,
+                &secrets.psp_key,
+                &secrets.webhook_secret,
+                &secrets.signing_key,
+            ] {
+                assert!(file(&files, "merchant.toml").contains(secret.as_str()));
+                assert!(!example.contains(secret.as_str()), "{version}: {secret}");
+            }
+            // The same keys: the example loads like the real file, with placeholders.
+            let config = MerchantConfig::parse(example, "merchant.example.toml").unwrap();
+            assert_eq!(config.merchant.api_key, "sk_test_replace_me");
+            let keys = |text: &str| -> Vec<String> {
+                let table: toml::Table = text.parse().unwrap();
+                let mut keys = Vec::new();
+                collect_keys(&table, "", &mut keys);
+                keys
+            };
+            assert_eq!(keys(example), keys(file(&files, "merchant.toml")));
+            assert!(file(&files, "README.md").contains("merchant.example.toml"));
+        }
+    }
+
+    /// Every dotted key path of `table`, depth first.
+    fn collect_keys(table: &toml::Table, prefix: &str, keys: &mut Vec<String>) {
+        for (key, value) in table {
+            let path = format!("{prefix}{key}");
+            if let toml::Value::Table(inner) = value {
+                collect_keys(inner, &format!("{path}."), keys);
+            }
+            keys.push(path);
+        }
     }
 }
