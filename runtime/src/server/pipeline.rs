@@ -39,8 +39,9 @@ impl AcpServer {
 
 /// Builds the [`Router`] that serves the registered API versions.
 ///
-/// Every request passes, in this order: `Request-Id` echo (on every response), the body size
-/// limit (`413 request_too_large`), bearer authentication (`401`), `API-Version` negotiation
+/// Every request passes, in this order: `Request-Id` echo (on every response), bearer
+/// authentication on the headers alone (`401`; the body is not read for a refused request), the
+/// body size limit (`413 request_too_large`), `API-Version` negotiation
 /// (`400 missing_api_version` / `unsupported_api_version` with `supported_versions`), request
 /// signatures when configured (`401 invalid_signature`), idempotency for POST (per the version's
 /// [`VersionRules`]), and finally the version's routes (unknown path `404`, wrong method `405`,
@@ -187,8 +188,10 @@ impl AcpServerBuilder {
             .layer(from_fn_with_state(shared.clone(), idempotency))
             .layer(from_fn_with_state(shared.clone(), signatures))
             .layer(from_fn_with_state(shared.clone(), negotiate_version))
-            .layer(from_fn_with_state(shared.clone(), authenticate))
-            .layer(from_fn_with_state(shared, limit_body))
+            .layer(from_fn_with_state(shared.clone(), limit_body))
+            // Auth reads headers only, so an unauthenticated client cannot make the server
+            // buffer (or wait for) a body.
+            .layer(from_fn_with_state(shared, authenticate))
             .layer(CatchPanicLayer::custom(panic_response))
             .layer(from_fn(echo_request_id))
     }
@@ -231,7 +234,7 @@ pub(crate) async fn echo_request_id(request: Request, next: Next) -> Response {
     response
 }
 
-/// (2) Refuse bodies over the limit and buffer the rest for the later stages.
+/// (3) Refuse bodies over the limit and buffer the rest for the later stages.
 async fn limit_body(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     match buffer_body(request, shared.body_limit).await {
         Ok(request) => next.run(request).await,
@@ -272,7 +275,8 @@ fn unauthorized(error_type: &str, code: &str, message: &str) -> Response {
     response
 }
 
-/// (3) Bearer authentication; the identity goes into the request's extensions.
+/// (2) Bearer authentication on the headers alone; the identity goes into the request's
+/// extensions.
 async fn authenticate(
     State(shared): State<Arc<Shared>>,
     mut request: Request,
