@@ -2,9 +2,9 @@
 //! bounded time (issue 15).
 
 use std::net::SocketAddr;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use acp_runtime::server::{AcpJson, AcpServer, RequestContext, StaticTokens};
+use acp_runtime::server::{serve, AcpJson, AcpServer, RequestContext, ServeLimits, StaticTokens};
 use axum::routing::post;
 use axum::Router;
 use serde_json::Value;
@@ -87,4 +87,100 @@ async fn a_request_without_authorization_is_refused_before_its_body_arrives() {
         .await
         .unwrap();
     assert_eq!(status.as_deref(), Some("HTTP/1.1 200 OK"));
+}
+
+async fn served(limits: ServeLimits) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(serve(listener, app(), limits));
+    address
+}
+
+/// Waits (at most `within`) for the server to close `stream`; returns whatever it sent first.
+async fn closed_within(stream: &mut TcpStream, within: Duration) -> Vec<u8> {
+    let mut sent = Vec::new();
+    timeout(within, async {
+        let mut chunk = [0u8; 1024];
+        loop {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => sent.extend_from_slice(&chunk[..n]),
+            }
+        }
+    })
+    .await
+    .expect("the server closed the connection in time");
+    sent
+}
+
+#[tokio::test]
+async fn a_connection_that_is_slow_to_send_its_headers_is_closed_after_the_timeout() {
+    let limits = ServeLimits {
+        header_read_timeout: Duration::from_millis(300),
+        ..ServeLimits::default()
+    };
+    let address = served(limits).await;
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let started = Instant::now();
+    stream
+        .write_all(b"POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        .await
+        .unwrap();
+    let sent = closed_within(&mut stream, Duration::from_secs(2)).await;
+    assert!(started.elapsed() >= Duration::from_millis(250));
+    assert!(!sent.starts_with(b"HTTP/1.1 2"), "no request was served");
+}
+
+#[tokio::test]
+async fn idle_connections_at_the_limit_time_out_and_an_authenticated_request_is_served() {
+    const LIMIT: usize = 4;
+    let limits = ServeLimits {
+        header_read_timeout: Duration::from_millis(500),
+        max_connections: LIMIT,
+        ..ServeLimits::default()
+    };
+    let address = served(limits).await;
+    let mut idle = Vec::new();
+    for _ in 0..LIMIT {
+        idle.push(TcpStream::connect(address).await.unwrap());
+    }
+    // Let the server accept all of them before the next one queues behind them.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(authorized_echo("after-idle").as_bytes())
+        .await
+        .unwrap();
+    let status = timeout(Duration::from_secs(3), read_status_line(&mut stream))
+        .await
+        .expect("the request was served once the idle connections timed out");
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 200 OK"));
+    // It waited for a free slot: the limit held.
+    assert!(started.elapsed() >= Duration::from_millis(300));
+    for mut stream in idle {
+        closed_within(&mut stream, Duration::from_secs(1)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_stalled_body_gets_a_spec_shaped_408() {
+    let limits = ServeLimits {
+        body_read_timeout: Duration::from_millis(300),
+        ..ServeLimits::default()
+    };
+    let address = served(limits).await;
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {TOKEN}\r\n\
+         API-Version: {VERSION}\r\nIdempotency-Key: stalled\r\nContent-Type: application/json\r\n\
+         Content-Length: 100\r\n\r\n{{\"a\":"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let sent = closed_within(&mut stream, Duration::from_secs(2)).await;
+    let text = String::from_utf8_lossy(&sent);
+    assert!(text.starts_with("HTTP/1.1 408 "), "{text}");
+    let body: Value = serde_json::from_str(text.split_once("\r\n\r\n").unwrap().1).unwrap();
+    assert_eq!(body["type"], "invalid_request");
+    assert_eq!(body["code"], "request_timeout");
 }

@@ -22,6 +22,7 @@ use super::idempotency::{
     fingerprint, Begin, IdempotencyStore, MemoryStore, StoreError, StoredResponse,
 };
 use super::rules::{Profile, VersionRules};
+use super::serve::BodyReadTimeout;
 use super::{headers, BodyLimit, DEFAULT_BODY_LIMIT};
 use crate::signing::SignatureVerifier;
 
@@ -252,9 +253,23 @@ pub(crate) async fn buffer_body(request: Request, limit: usize) -> Result<Reques
         return Err(too_large(limit));
     }
     let (mut parts, body) = request.into_parts();
-    let bytes = read_body(body, limit).await?;
+    let bytes = match parts.extensions.get::<BodyReadTimeout>() {
+        Some(BodyReadTimeout(wait)) => tokio::time::timeout(*wait, read_body(body, limit))
+            .await
+            .map_err(|_| body_timed_out())??,
+        None => read_body(body, limit).await?,
+    };
     parts.extensions.insert(BodyLimit(limit));
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn body_timed_out() -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "invalid_request",
+        "request_timeout",
+        "The request body did not arrive in time.",
+    )
 }
 
 /// The registered version named by the request's `API-Version`, if any.
