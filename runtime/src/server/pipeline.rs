@@ -48,6 +48,11 @@ impl AcpServer {
 /// [`VersionRules`]), and finally the version's routes (unknown path `404`, wrong method `405`,
 /// a panicking handler `500`, all with the spec's error body). Where the launch checklist and
 /// the spec disagree, [`profile`](Self::profile) picks which one the server follows.
+///
+/// A refused `401` never waits for its body. Serve the router with [`serve`](super::serve):
+/// its [`ServeLimits`](super::ServeLimits) close connections that are slow to send headers
+/// (default 10 s) and answer bodies that are slow to arrive with `408 request_timeout` (default
+/// 30 s), and cap concurrent connections (default 512; more wait in the accept queue).
 pub struct AcpServerBuilder {
     versions: BTreeMap<String, Router>,
     verifier: Option<Arc<dyn BearerVerifier>>,
@@ -165,7 +170,9 @@ impl AcpServerBuilder {
         self
     }
 
-    /// The router: mount it at the root (`axum::serve(listener, router)`).
+    /// The router: mount it at the root and serve it with [`serve`](super::serve), which adds
+    /// header and body read timeouts and a connection limit ([`ServeLimits`](super::ServeLimits));
+    /// `axum::serve` has neither, so a few thousand slow clients could hold the server.
     pub fn build(self) -> Router {
         let shared = Arc::new(Shared {
             // Newest first, as the spec lists them.
