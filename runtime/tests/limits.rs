@@ -184,3 +184,61 @@ async fn a_stalled_body_gets_a_spec_shaped_408() {
     assert_eq!(body["type"], "invalid_request");
     assert_eq!(body["code"], "request_timeout");
 }
+
+/// The process's resident memory in KiB (Linux).
+fn resident_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unauthenticated_one_mib_bodies_do_not_grow_the_servers_memory() {
+    const ATTACKERS: usize = 200;
+    // 200 MiB offered. The whole test process (server and clients) grows by about 4 MiB; when
+    // the server buffered bodies before checking the key it grew by about 150 MiB.
+    const BOUND_KIB: u64 = 64 * 1024;
+    static BODY: [u8; 1 << 20] = [b' '; 1 << 20];
+    let Some(before) = resident_kib() else {
+        return; // Not Linux: nothing to measure.
+    };
+    let address = served(ServeLimits::default()).await;
+    let head = format!(
+        "POST /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nAPI-Version: {VERSION}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+        BODY.len()
+    );
+    let attackers: Vec<_> = (0..ATTACKERS)
+        .map(|_| {
+            let head = head.clone();
+            tokio::spawn(async move {
+                let mut stream = TcpStream::connect(address).await.unwrap();
+                stream.write_all(head.as_bytes()).await.unwrap();
+                // All but the last byte, then stall (the server may stop reading, or close).
+                let _ = timeout(
+                    Duration::from_secs(1),
+                    stream.write_all(&BODY[..BODY.len() - 1]),
+                )
+                .await;
+                stream
+            })
+        })
+        .collect();
+    let mut held = Vec::new();
+    for attacker in attackers {
+        held.push(attacker.await.unwrap());
+    }
+    let grown = resident_kib().unwrap().saturating_sub(before);
+    assert!(grown < BOUND_KIB, "grew by {grown} KiB");
+    // With all of them still connected, an authenticated request is served.
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    stream
+        .write_all(authorized_echo("under-attack").as_bytes())
+        .await
+        .unwrap();
+    let status = timeout(Duration::from_secs(2), read_status_line(&mut stream))
+        .await
+        .unwrap();
+    assert_eq!(status.as_deref(), Some("HTTP/1.1 200 OK"));
+    drop(held);
+}
