@@ -292,7 +292,7 @@ impl Call {
 const SESSION: &str = r#"{"buyer":{"email":"a@example.com"},"quantity":1}"#;
 
 // ---------------------------------------------------------------------------------------------
-// (1) Request-Id, (2) body limit, (3) auth, (4) API-Version, (7) routes
+// (1) Request-Id, (2) auth, (3) body limit, (4) API-Version, (7) routes
 // ---------------------------------------------------------------------------------------------
 
 #[tokio::test]

@@ -21,6 +21,7 @@ mod extract;
 mod idempotency;
 mod pipeline;
 mod rules;
+mod serve;
 mod sqlite;
 mod webhook;
 
@@ -35,6 +36,7 @@ pub use idempotency::{
 };
 pub use pipeline::{AcpServer, AcpServerBuilder};
 pub use rules::{Profile, VersionRules};
+pub use serve::{serve, ServeLimits};
 pub use sqlite::SqliteStore;
 pub use webhook::{webhook_receiver, DEFAULT_WEBHOOK_TOLERANCE};
 

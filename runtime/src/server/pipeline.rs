@@ -22,6 +22,7 @@ use super::idempotency::{
     fingerprint, Begin, IdempotencyStore, MemoryStore, StoreError, StoredResponse,
 };
 use super::rules::{Profile, VersionRules};
+use super::serve::BodyReadTimeout;
 use super::{headers, BodyLimit, DEFAULT_BODY_LIMIT};
 use crate::signing::SignatureVerifier;
 
@@ -42,13 +43,19 @@ impl AcpServer {
 
 /// Builds the [`Router`] that serves the registered API versions.
 ///
-/// Every request passes, in this order: `Request-Id` echo (on every response), the body size
-/// limit (`413 request_too_large`), bearer authentication (`401`), `API-Version` negotiation
+/// Every request passes, in this order: `Request-Id` echo (on every response), bearer
+/// authentication on the headers alone (`401`; the body is not read for a refused request), the
+/// body size limit (`413 request_too_large`), `API-Version` negotiation
 /// (`400 missing_api_version` / `unsupported_api_version` with `supported_versions`), request
 /// signatures when configured (`401 invalid_signature`), idempotency for POST (per the version's
 /// [`VersionRules`]), and finally the version's routes (unknown path `404`, wrong method `405`,
 /// a panicking handler `500`, all with the spec's error body). Where the launch checklist and
 /// the spec disagree, [`profile`](Self::profile) picks which one the server follows.
+///
+/// A refused `401` never waits for its body. Serve the router with [`serve`](super::serve):
+/// its [`ServeLimits`](super::ServeLimits) close connections that are slow to send headers
+/// (default 10 s) and answer bodies that are slow to arrive with `408 request_timeout` (default
+/// 30 s), and cap concurrent connections (default 512; more wait in the accept queue).
 pub struct AcpServerBuilder {
     versions: BTreeMap<String, Router>,
     verifier: Option<Arc<dyn BearerVerifier>>,
@@ -177,7 +184,9 @@ impl AcpServerBuilder {
         self
     }
 
-    /// The router: mount it at the root (`axum::serve(listener, router)`).
+    /// The router: mount it at the root and serve it with [`serve`](super::serve), which adds
+    /// header and body read timeouts and a connection limit ([`ServeLimits`](super::ServeLimits));
+    /// `axum::serve` has neither, so a few thousand slow clients could hold the server.
     pub fn build(self) -> Router {
         let shared = Arc::new(Shared {
             // Newest first, as the spec lists them.
@@ -202,8 +211,10 @@ impl AcpServerBuilder {
             .layer(from_fn_with_state(shared.clone(), idempotency))
             .layer(from_fn_with_state(shared.clone(), signatures))
             .layer(from_fn_with_state(shared.clone(), negotiate_version))
-            .layer(from_fn_with_state(shared.clone(), authenticate))
-            .layer(from_fn_with_state(shared, limit_body))
+            .layer(from_fn_with_state(shared.clone(), limit_body))
+            // Auth reads headers only, so an unauthenticated client cannot make the server
+            // buffer (or wait for) a body.
+            .layer(from_fn_with_state(shared, authenticate))
             .layer(CatchPanicLayer::custom(panic_response))
             .layer(from_fn(echo_request_id))
     }
@@ -247,7 +258,7 @@ pub(crate) async fn echo_request_id(request: Request, next: Next) -> Response {
     response
 }
 
-/// (2) Refuse bodies over the limit and buffer the rest for the later stages.
+/// (3) Refuse bodies over the limit and buffer the rest for the later stages.
 async fn limit_body(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
     match buffer_body(request, shared.body_limit).await {
         Ok(request) => next.run(request).await,
@@ -265,9 +276,23 @@ pub(crate) async fn buffer_body(request: Request, limit: usize) -> Result<Reques
         return Err(too_large(limit));
     }
     let (mut parts, body) = request.into_parts();
-    let bytes = read_body(body, limit).await?;
+    let bytes = match parts.extensions.get::<BodyReadTimeout>() {
+        Some(BodyReadTimeout(wait)) => tokio::time::timeout(*wait, read_body(body, limit))
+            .await
+            .map_err(|_| body_timed_out())??,
+        None => read_body(body, limit).await?,
+    };
     parts.extensions.insert(BodyLimit(limit));
     Ok(Request::from_parts(parts, Body::from(bytes)))
+}
+
+fn body_timed_out() -> ApiError {
+    ApiError::new(
+        StatusCode::REQUEST_TIMEOUT,
+        "invalid_request",
+        "request_timeout",
+        "The request body did not arrive in time.",
+    )
 }
 
 /// The registered version named by the request's `API-Version`, if any.
@@ -288,7 +313,8 @@ fn unauthorized(error_type: &str, code: &str, message: &str) -> Response {
     response
 }
 
-/// (3) Bearer authentication; the identity goes into the request's extensions.
+/// (2) Bearer authentication on the headers alone; the identity goes into the request's
+/// extensions.
 async fn authenticate(
     State(shared): State<Arc<Shared>>,
     mut request: Request,
