@@ -14,6 +14,8 @@ use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, WWW_AU
 use http::{Method, StatusCode};
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
+use tracing::field::Empty;
+use tracing::Instrument;
 
 use super::auth::{credentials, BearerVerifier, Credentials};
 use super::error::ApiError;
@@ -246,10 +248,60 @@ pub(crate) fn panic_response(_: Box<dyn Any + Send + 'static>) -> Response {
     ApiError::internal("The server failed while handling the request.").into_response()
 }
 
-/// (1) Echo `Request-Id` on every response.
+/// The request's `Request-Id`, or empty when it has none (or not as text).
+fn request_id(request: &Request) -> String {
+    request
+        .headers()
+        .get(headers::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// What the idempotency stage did with a request, carried out on its response to the request
+/// span: `started`, `replayed`, `conflict`, `in_flight` or `unavailable` (store error); a
+/// request that never reached the stage (refused earlier, not a POST, no key) is `none`.
+#[derive(Debug, Clone, Copy)]
+struct IdempotencyOutcome(&'static str);
+
+fn with_outcome(mut response: Response, outcome: &'static str) -> Response {
+    response
+        .extensions_mut()
+        .insert(IdempotencyOutcome(outcome));
+    response
+}
+
+/// (1) The `acp_request` span around everything else (request id, API version, method, route,
+/// then the idempotency outcome, status and latency), and `Request-Id` echoed on every response.
 pub(crate) async fn echo_request_id(request: Request, next: Next) -> Response {
+    let started = Instant::now();
     let id = request.headers().get(headers::REQUEST_ID).cloned();
-    let mut response = next.run(request).await;
+    let api_version = request
+        .headers()
+        .get(headers::API_VERSION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let span = tracing::info_span!(
+        "acp_request",
+        request_id = request_id(&request),
+        api_version,
+        method = %request.method(),
+        route = request.uri().path(),
+        idempotency = Empty,
+        status = Empty,
+        latency_ms = Empty,
+    );
+    let mut response = next.run(request).instrument(span.clone()).await;
+    let outcome = response
+        .extensions()
+        .get::<IdempotencyOutcome>()
+        .map_or("none", |o| o.0);
+    span.record("idempotency", outcome);
+    span.record("status", response.status().as_u16());
+    span.record(
+        "latency_ms",
+        u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    );
     if let Some(id) = id {
         response
             .headers_mut()
@@ -488,7 +540,19 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-/// The store's own error stays in the server: it says nothing the client can act on.
+/// Logs a failed store call with its cause: the client only learns that the store is down.
+fn log_store_error(operation: &str, scope: &str, request_id: &str, error: &StoreError) {
+    tracing::error!(
+        operation,
+        scope,
+        request_id,
+        cause = error.0.as_str(),
+        "idempotency store call failed"
+    );
+}
+
+/// The store's own error stays in the server (see [`log_store_error`]): it says nothing the
+/// client can act on.
 fn store_unavailable() -> Response {
     ApiError::new(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -505,6 +569,7 @@ struct KeyGuard {
     store: Arc<dyn IdempotencyStore>,
     scope: String,
     key: String,
+    request_id: String,
     armed: bool,
 }
 
@@ -512,7 +577,9 @@ impl Drop for KeyGuard {
     fn drop(&mut self) {
         if self.armed {
             // Runs inline so a retry right after sees the key free; store calls are short.
-            let _ = self.store.release(&self.scope, &self.key);
+            if let Err(error) = self.store.release(&self.scope, &self.key) {
+                log_store_error("release", &self.scope, &self.request_id, &error);
+            }
         }
     }
 }
@@ -566,6 +633,7 @@ async fn idempotency(State(shared): State<Arc<Shared>>, request: Request, next: 
         .get::<Identity>()
         .map_or_else(|| "anonymous".to_string(), |i| i.0.clone());
     let scope = format!("{identity} {}", request.uri().path());
+    let request_id = request_id(&request);
     let (parts, body) = request.into_parts();
     let bytes = match read_body(body, usize::MAX).await {
         Ok(bytes) => bytes,
@@ -582,28 +650,31 @@ async fn idempotency(State(shared): State<Arc<Shared>>, request: Request, next: 
         })
         .await
         {
-            Err(_) => return store_unavailable(),
+            Err(error) => {
+                log_store_error("begin", &scope, &request_id, &error);
+                return with_outcome(store_unavailable(), "unavailable");
+            }
             Ok(Begin::Started) => break,
-            Ok(Begin::Replay(stored)) => return replay(stored),
+            Ok(Begin::Replay(stored)) => return with_outcome(replay(stored), "replayed"),
             Ok(Begin::Conflict) => {
-                return ApiError::new(
+                let conflict = ApiError::new(
                     rules.conflict_status,
                     "invalid_request",
                     "idempotency_conflict",
                     "This Idempotency-Key was already used with a different request body.",
-                )
-                .into_response()
+                );
+                return with_outcome(conflict.into_response(), "conflict");
             }
             Ok(Begin::InFlight) => {
                 if rules.in_flight_error || Instant::now() >= deadline {
-                    return ApiError::new(
+                    let in_flight = ApiError::new(
                         StatusCode::CONFLICT,
                         "invalid_request",
                         "idempotency_in_flight",
                         "A request with this Idempotency-Key is currently being processed.",
                     )
-                    .with_retry_after(shared.retry_after)
-                    .into_response();
+                    .with_retry_after(shared.retry_after);
+                    return with_outcome(in_flight.into_response(), "in_flight");
                 }
                 tokio::time::sleep(pause).await;
                 pause = (pause * 2).min(Duration::from_millis(200));
@@ -613,12 +684,18 @@ async fn idempotency(State(shared): State<Arc<Shared>>, request: Request, next: 
 
     // The handler and the recording of its response run in their own task: a client that
     // disconnects (or times out and retries) must not cancel a request that holds the key
-    // half-way through its side effects, or the retry would run them again.
+    // half-way through its side effects, or the retry would run them again. The task stays in
+    // the request span.
     let request = Request::from_parts(parts, Body::from(bytes));
-    match tokio::spawn(run_and_record(shared.clone(), scope, key, next, request)).await {
+    let response = match tokio::spawn(
+        run_and_record(shared.clone(), scope, key, request_id, next, request).in_current_span(),
+    )
+    .await
+    {
         Ok(response) => response,
         Err(_) => ApiError::internal("The request could not be completed.").into_response(),
-    }
+    };
+    with_outcome(response, "started")
 }
 
 /// Runs the handler for a claimed key and stores its response (not 5xx), releasing the key
@@ -627,6 +704,7 @@ async fn run_and_record(
     shared: Arc<Shared>,
     scope: String,
     key: String,
+    request_id: String,
     next: Next,
     request: Request,
 ) -> Response {
@@ -634,6 +712,7 @@ async fn run_and_record(
         store: shared.store.clone(),
         scope: scope.clone(),
         key: key.clone(),
+        request_id,
         armed: true,
     };
     let response = next.run(request).await;
@@ -659,13 +738,14 @@ async fn run_and_record(
             body: bytes.to_vec(),
         }
     };
-    if on_store(&shared.store, move |store| {
+    match on_store(&shared.store, move |store| {
         store.finish(&scope, &key, &stored)
     })
     .await
-    .is_ok()
     {
-        guard.armed = false;
+        Ok(()) => guard.armed = false,
+        // The response still goes out; the guard frees the key so a retry runs again.
+        Err(error) => log_store_error("finish", &guard.scope, &guard.request_id, &error),
     }
     Response::from_parts(parts, Body::from(bytes))
 }

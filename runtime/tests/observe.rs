@@ -1,0 +1,293 @@
+//! What the pipeline tells operators: store errors logged with their cause, a span per request,
+//! and refused signature replays (issue 15).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use acp_runtime::server::{
+    AcpJson, AcpServer, Begin, IdempotencyStore, RequestContext, StaticTokens, StoreError,
+    StoredResponse,
+};
+use axum::body::Body;
+use axum::routing::post;
+use axum::Router;
+use http::{Request, StatusCode};
+use serde_json::Value;
+use tower::ServiceExt;
+use tracing::field::{Field, Visit};
+use tracing::span::{Attributes, Id, Record};
+use tracing::{Event, Level, Metadata, Subscriber};
+
+const VERSION: &str = "2026-04-17";
+const TOKEN: &str = "sk_test_good";
+
+/// One recorded span: its name and the fields recorded so far.
+#[derive(Debug, Clone, Default)]
+struct SpanRecord {
+    name: &'static str,
+    fields: BTreeMap<String, String>,
+}
+
+/// One recorded event: its level, fields and the span it happened in.
+#[derive(Debug, Clone)]
+struct EventRecord {
+    level: Level,
+    fields: BTreeMap<String, String>,
+    span: Option<u64>,
+}
+
+/// A subscriber that keeps every span and event; tests run on one thread, so one span stack.
+#[derive(Default)]
+struct Collector {
+    next_id: AtomicU64,
+    spans: Mutex<BTreeMap<u64, SpanRecord>>,
+    events: Mutex<Vec<EventRecord>>,
+    entered: Mutex<Vec<u64>>,
+}
+
+struct Fields<'a>(&'a mut BTreeMap<String, String>);
+
+impl Visit for Fields<'_> {
+    fn record_str(&mut self, field: &Field, value: &str) {
+        self.0.insert(field.name().to_string(), value.to_string());
+    }
+
+    fn record_debug(&mut self, field: &Field, value: &dyn std::fmt::Debug) {
+        self.0
+            .insert(field.name().to_string(), format!("{value:?}"));
+    }
+}
+
+/// The installed subscriber: shares its records with the test.
+struct Handle(Arc<Collector>);
+
+impl Subscriber for Handle {
+    fn enabled(&self, _: &Metadata<'_>) -> bool {
+        true
+    }
+
+    fn new_span(&self, attributes: &Attributes<'_>) -> Id {
+        let id = self.0.next_id.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut record = SpanRecord {
+            name: attributes.metadata().name(),
+            ..SpanRecord::default()
+        };
+        attributes.record(&mut Fields(&mut record.fields));
+        self.0.spans.lock().unwrap().insert(id, record);
+        Id::from_u64(id)
+    }
+
+    fn record(&self, span: &Id, values: &Record<'_>) {
+        if let Some(record) = self.0.spans.lock().unwrap().get_mut(&span.into_u64()) {
+            values.record(&mut Fields(&mut record.fields));
+        }
+    }
+
+    fn record_follows_from(&self, _: &Id, _: &Id) {}
+
+    fn event(&self, event: &Event<'_>) {
+        let mut fields = BTreeMap::new();
+        event.record(&mut Fields(&mut fields));
+        self.0.events.lock().unwrap().push(EventRecord {
+            level: *event.metadata().level(),
+            fields,
+            span: self.0.entered.lock().unwrap().last().copied(),
+        });
+    }
+
+    fn enter(&self, span: &Id) {
+        self.0.entered.lock().unwrap().push(span.into_u64());
+    }
+
+    fn exit(&self, _: &Id) {
+        self.0.entered.lock().unwrap().pop();
+    }
+}
+
+impl Collector {
+    fn install() -> (Arc<Collector>, tracing::subscriber::DefaultGuard) {
+        let collector = Arc::new(Collector::default());
+        let guard = tracing::subscriber::set_default(Handle(collector.clone()));
+        (collector, guard)
+    }
+
+    fn errors(&self) -> Vec<EventRecord> {
+        let events = self.events.lock().unwrap();
+        events
+            .iter()
+            .filter(|e| e.level == Level::ERROR)
+            .cloned()
+            .collect()
+    }
+
+    fn request_spans(&self) -> Vec<SpanRecord> {
+        let spans = self.spans.lock().unwrap();
+        spans
+            .values()
+            .filter(|s| s.name == "acp_request")
+            .cloned()
+            .collect()
+    }
+
+    fn span(&self, id: u64) -> Option<SpanRecord> {
+        self.spans.lock().unwrap().get(&id).cloned()
+    }
+}
+
+/// A store whose calls fail as configured, like a full disk.
+struct FailingStore {
+    fail_begin: bool,
+}
+
+impl IdempotencyStore for FailingStore {
+    fn begin(&self, _: &str, _: &str, _: [u8; 32], _: Duration) -> Result<Begin, StoreError> {
+        if self.fail_begin {
+            Err(StoreError("disk full".to_string()))
+        } else {
+            Ok(Begin::Started)
+        }
+    }
+
+    fn finish(&self, _: &str, _: &str, _: &StoredResponse) -> Result<(), StoreError> {
+        Err(StoreError("disk full on finish".to_string()))
+    }
+
+    fn release(&self, _: &str, _: &str) -> Result<(), StoreError> {
+        Err(StoreError("disk full on release".to_string()))
+    }
+
+    fn is_blocking(&self) -> bool {
+        false
+    }
+}
+
+async fn echo(_: RequestContext, AcpJson(body): AcpJson<Value>) -> AcpJson<Value> {
+    AcpJson(body)
+}
+
+fn builder() -> acp_runtime::server::AcpServerBuilder {
+    AcpServer::builder()
+        .version(VERSION, Router::new().route("/echo", post(echo)))
+        .auth(StaticTokens::new([(
+            TOKEN.to_string(),
+            "agent-1".to_string(),
+        )]))
+}
+
+fn post_echo(key: &str, request_id: &str) -> Request<Body> {
+    Request::post("/echo")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("api-version", VERSION)
+        .header("idempotency-key", key)
+        .header("request-id", request_id)
+        .header("content-type", "application/json")
+        .body(Body::from(r#"{"a":1}"#))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_failing_begin_is_logged_with_its_cause_and_answered_with_503() {
+    let (collector, _guard) = Collector::install();
+    let app = builder()
+        .idempotency_store(Arc::new(FailingStore { fail_begin: true }))
+        .build();
+    let response = app.oneshot(post_echo("k1", "req_disk")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+
+    let errors = collector.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let fields = &errors[0].fields;
+    assert_eq!(fields["cause"], "disk full");
+    assert_eq!(fields["request_id"], "req_disk");
+    assert_eq!(fields["operation"], "begin");
+    assert_eq!(fields["scope"], "agent-1 /echo");
+}
+
+#[tokio::test]
+async fn failing_finish_and_release_are_logged_and_the_response_still_sent() {
+    let (collector, _guard) = Collector::install();
+    let app = builder()
+        .idempotency_store(Arc::new(FailingStore { fail_begin: false }))
+        .build();
+    let response = app.oneshot(post_echo("k1", "req_finish")).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+
+    let errors = collector.errors();
+    let causes: Vec<(&str, &str)> = errors
+        .iter()
+        .map(|e| (e.fields["operation"].as_str(), e.fields["cause"].as_str()))
+        .collect();
+    assert_eq!(
+        causes,
+        [
+            ("finish", "disk full on finish"),
+            ("release", "disk full on release")
+        ]
+    );
+    assert!(errors
+        .iter()
+        .all(|e| e.fields["request_id"] == "req_finish"));
+}
+
+#[tokio::test]
+async fn a_store_error_is_logged_inside_its_request_span() {
+    let (collector, _guard) = Collector::install();
+    let app = builder()
+        .idempotency_store(Arc::new(FailingStore { fail_begin: true }))
+        .build();
+    app.oneshot(post_echo("k1", "req_span")).await.unwrap();
+
+    let errors = collector.errors();
+    let span = errors[0].span.and_then(|id| collector.span(id));
+    let span = span.expect("the error happened inside a span");
+    assert_eq!(span.name, "acp_request");
+    assert_eq!(span.fields["request_id"], "req_span");
+    assert_eq!(span.fields["idempotency"], "unavailable");
+    assert_eq!(span.fields["status"], "503");
+}
+
+#[tokio::test]
+async fn the_request_span_records_a_created_request_and_its_replay() {
+    let (collector, _guard) = Collector::install();
+    let app = builder().build();
+    let first = app.clone().oneshot(post_echo("k1", "req_1")).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let second = app.oneshot(post_echo("k1", "req_2")).await.unwrap();
+    assert_eq!(second.status(), StatusCode::OK);
+
+    let spans = collector.request_spans();
+    assert_eq!(spans.len(), 2, "{spans:?}");
+    for (span, (request_id, outcome)) in spans
+        .iter()
+        .zip([("req_1", "started"), ("req_2", "replayed")])
+    {
+        let fields = &span.fields;
+        assert_eq!(fields["request_id"], request_id);
+        assert_eq!(fields["api_version"], VERSION);
+        assert_eq!(fields["method"], "POST");
+        assert_eq!(fields["route"], "/echo");
+        assert_eq!(fields["idempotency"], outcome);
+        assert_eq!(fields["status"], "200");
+        assert!(fields["latency_ms"].parse::<u64>().is_ok(), "{fields:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_request_refused_before_idempotency_has_outcome_none() {
+    let (collector, _guard) = Collector::install();
+    let app = builder().build();
+    let request = Request::post("/echo")
+        .header("api-version", VERSION)
+        .body(Body::empty())
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
+    let spans = collector.request_spans();
+    assert_eq!(spans.len(), 1, "{spans:?}");
+    assert_eq!(spans[0].fields["idempotency"], "none");
+    assert_eq!(spans[0].fields["status"], "401");
+    assert_eq!(spans[0].fields["request_id"], "");
+}
