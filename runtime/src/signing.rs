@@ -189,6 +189,11 @@ impl SignatureVerifier {
         self
     }
 
+    /// The skew set with [`max_skew`](Self::max_skew).
+    pub fn allowed_skew(&self) -> Duration {
+        self.max_skew
+    }
+
     /// Checks that `timestamp` (RFC 3339) is within the skew window around `now` and that
     /// `signature` signs `body` at that timestamp.
     pub fn check(

@@ -4,12 +4,13 @@
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use acp_runtime::server::{
     AcpJson, AcpServer, Begin, IdempotencyStore, RequestContext, StaticTokens, StoreError,
     StoredResponse,
 };
+use acp_runtime::signing::{sign, SignatureVerifier, SigningKey};
 use axum::body::Body;
 use axum::routing::post;
 use axum::Router;
@@ -290,4 +291,92 @@ async fn a_request_refused_before_idempotency_has_outcome_none() {
     assert_eq!(spans[0].fields["idempotency"], "none");
     assert_eq!(spans[0].fields["status"], "401");
     assert_eq!(spans[0].fields["request_id"], "");
+}
+
+/// Counts handler runs; the app checks HMAC signatures.
+fn signed_app(refuse_replay: bool) -> (Router, Arc<AtomicU64>) {
+    let runs = Arc::new(AtomicU64::new(0));
+    let counted = runs.clone();
+    let handler = move |_: RequestContext, AcpJson(body): AcpJson<Value>| {
+        let counted = counted.clone();
+        async move {
+            counted.fetch_add(1, Ordering::SeqCst);
+            AcpJson(body)
+        }
+    };
+    let app = AcpServer::builder()
+        .version(VERSION, Router::new().route("/echo", post(handler)))
+        .auth(StaticTokens::new([(
+            TOKEN.to_string(),
+            "agent-1".to_string(),
+        )]))
+        .signatures(SignatureVerifier::new(
+            SigningKey::Hmac(b"shared".to_vec()).verifying_key(),
+        ))
+        .refuse_signature_replay(refuse_replay)
+        .build();
+    (app, runs)
+}
+
+/// RFC 3339 `seconds` from now.
+fn timestamp(seconds: u64) -> String {
+    let at = SystemTime::now() + Duration::from_secs(seconds);
+    chrono::DateTime::<chrono::Utc>::from(at).to_rfc3339()
+}
+
+/// The same signed request (body, timestamp, signature) under the given Idempotency-Key.
+fn signed_echo(key: &str, timestamp: &str) -> Request<Body> {
+    let body = r#"{"a":1}"#;
+    let signature = sign(
+        &SigningKey::Hmac(b"shared".to_vec()),
+        timestamp,
+        body.as_bytes(),
+    )
+    .unwrap();
+    Request::post("/echo")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("api-version", VERSION)
+        .header("idempotency-key", key)
+        .header("timestamp", timestamp)
+        .header("signature", signature)
+        .header("content-type", "application/json")
+        .body(Body::from(body))
+        .unwrap()
+}
+
+async fn error_code(response: axum::response::Response) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap();
+    let body: Value = serde_json::from_slice(&bytes).unwrap();
+    body["code"].as_str().unwrap_or_default().to_string()
+}
+
+#[tokio::test]
+async fn a_replayed_signature_is_refused_even_with_a_new_idempotency_key() {
+    let (app, runs) = signed_app(true);
+    let now = timestamp(0);
+    let first = app.clone().oneshot(signed_echo("k1", &now)).await.unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    let replay = app.clone().oneshot(signed_echo("k2", &now)).await.unwrap();
+    assert_eq!(replay.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(replay).await, "signature_replayed");
+    assert_eq!(runs.load(Ordering::SeqCst), 1);
+
+    // A freshly signed request (another timestamp, so another signature) still runs.
+    let later = timestamp(1);
+    let fresh = app.oneshot(signed_echo("k3", &later)).await.unwrap();
+    assert_eq!(fresh.status(), StatusCode::OK);
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
+}
+
+#[tokio::test]
+async fn without_the_option_a_resent_signature_runs_again() {
+    let (app, runs) = signed_app(false);
+    let now = timestamp(0);
+    for key in ["k1", "k2"] {
+        let response = app.clone().oneshot(signed_echo(key, &now)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    assert_eq!(runs.load(Ordering::SeqCst), 2);
 }

@@ -1,8 +1,8 @@
 //! The request pipeline in front of the generated routes, and its builder.
 
 use std::any::Any;
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Body;
@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use http::header::{HeaderName, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE};
 use http::{Method, StatusCode};
+use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 use tower_http::catch_panic::CatchPanicLayer;
 use tracing::field::Empty;
@@ -31,6 +32,10 @@ use crate::signing::SignatureVerifier;
 /// The default of [`AcpServerBuilder::max_stored_response`].
 const DEFAULT_MAX_STORED_RESPONSE: usize = 1024 * 1024;
 
+/// The most signatures remembered by [`AcpServerBuilder::refuse_signature_replay`]
+/// (about 100 bytes each).
+const SIGNATURE_REPLAY_CAPACITY: usize = 100_000;
+
 /// Entry point for serving ACP APIs: see [`AcpServer::builder`].
 #[derive(Debug)]
 pub struct AcpServer;
@@ -49,7 +54,8 @@ impl AcpServer {
 /// authentication on the headers alone (`401`; the body is not read for a refused request), the
 /// body size limit (`413 request_too_large`), `API-Version` negotiation
 /// (`400 missing_api_version` / `unsupported_api_version` with `supported_versions`), request
-/// signatures when configured (`401 invalid_signature`), idempotency for POST (per the version's
+/// signatures when configured (`401 invalid_signature`; `401 signature_replayed` for a reused
+/// signature with [`refuse_signature_replay`](Self::refuse_signature_replay)), idempotency for POST (per the version's
 /// [`VersionRules`]), and finally the version's routes (unknown path `404`, wrong method `405`,
 /// a panicking handler `500`, all with the spec's error body). Where the launch checklist and
 /// the spec disagree, [`profile`](Self::profile) picks which one the server follows.
@@ -70,6 +76,7 @@ pub struct AcpServerBuilder {
     retry_after: u64,
     profile: Profile,
     max_stored_response: usize,
+    refuse_signature_replay: bool,
 }
 
 impl Default for AcpServerBuilder {
@@ -86,6 +93,7 @@ impl Default for AcpServerBuilder {
             retry_after: 1,
             profile: Profile::Spec,
             max_stored_response: DEFAULT_MAX_STORED_RESPONSE,
+            refuse_signature_replay: false,
         }
     }
 }
@@ -101,6 +109,7 @@ impl std::fmt::Debug for AcpServerBuilder {
             .field("signatures", &self.signatures.is_some())
             .field("profile", &self.profile)
             .field("max_stored_response", &self.max_stored_response)
+            .field("refuse_signature_replay", &self.refuse_signature_replay)
             .finish_non_exhaustive()
     }
 }
@@ -156,6 +165,19 @@ impl AcpServerBuilder {
         self
     }
 
+    /// With [`signatures`](Self::signatures), refuses a request whose valid `Signature` was
+    /// already accepted (`401 signature_replayed`), even with a new `Idempotency-Key`: a
+    /// captured signed request cannot be sent again to run twice. Off by default.
+    ///
+    /// Signatures are remembered for twice the verifier's
+    /// [`allowed_skew`](SignatureVerifier::allowed_skew) (a timestamp may run that far ahead of
+    /// the clock), then dropped, oldest first. At most 100 000 are held (about 10 MB); past
+    /// that the oldest is forgotten early, with a warning logged.
+    pub fn refuse_signature_replay(mut self, refuse: bool) -> Self {
+        self.refuse_signature_replay = refuse;
+        self
+    }
+
     /// Under the rules before 2026-04-17, how long a duplicate of a running request waits for
     /// the first to finish before it gets `409 idempotency_in_flight` (default 30 s).
     pub fn in_flight_wait(mut self, wait: Duration) -> Self {
@@ -199,6 +221,13 @@ impl AcpServerBuilder {
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
             ttl: self.ttl,
             body_limit: self.body_limit,
+            seen_signatures: match &self.signatures {
+                Some(verifier) if self.refuse_signature_replay => Some(SeenSignatures::new(
+                    verifier.allowed_skew().saturating_mul(2),
+                    SIGNATURE_REPLAY_CAPACITY,
+                )),
+                _ => None,
+            },
             signatures: self.signatures,
             in_flight_wait: self.in_flight_wait,
             retry_after: self.retry_after,
@@ -231,10 +260,63 @@ struct Shared {
     ttl: Duration,
     body_limit: usize,
     signatures: Option<SignatureVerifier>,
+    seen_signatures: Option<SeenSignatures>,
     in_flight_wait: Duration,
     retry_after: u64,
     profile: Profile,
     max_stored_response: usize,
+}
+
+/// Digests of the signatures accepted within the replay window, in the order they expire.
+struct SeenSignatures {
+    window: Duration,
+    capacity: usize,
+    seen: Mutex<SeenInner>,
+}
+
+#[derive(Default)]
+struct SeenInner {
+    digests: HashSet<[u8; 32]>,
+    /// Oldest first; every entry lives `window`, so this is also expiry order.
+    by_expiry: VecDeque<(Instant, [u8; 32])>,
+}
+
+impl SeenSignatures {
+    fn new(window: Duration, capacity: usize) -> Self {
+        SeenSignatures {
+            window,
+            capacity,
+            seen: Mutex::new(SeenInner::default()),
+        }
+    }
+
+    /// Remembers `signature`; false when it was already seen within the window.
+    fn first_use(&self, signature: &str, now: Instant) -> bool {
+        let digest: [u8; 32] = Sha256::digest(signature.trim().as_bytes()).into();
+        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some(&(expiry, old)) = seen.by_expiry.front() {
+            if expiry > now {
+                break;
+            }
+            seen.by_expiry.pop_front();
+            seen.digests.remove(&old);
+        }
+        if seen.digests.contains(&digest) {
+            return false;
+        }
+        if seen.by_expiry.len() >= self.capacity {
+            if let Some((_, old)) = seen.by_expiry.pop_front() {
+                seen.digests.remove(&old);
+                tracing::warn!(
+                    capacity = self.capacity,
+                    "signature replay memory full; forgetting the oldest signature early"
+                );
+            }
+        }
+        seen.digests.insert(digest);
+        seen.by_expiry.push_back((now + self.window, digest));
+        true
+    }
 }
 
 impl Shared {
@@ -480,14 +562,30 @@ async fn signatures(State(shared): State<Arc<Shared>>, request: Request, next: N
         (Ok(signature), Ok(timestamp)) => match read_body(body, usize::MAX).await {
             Ok(bytes) => verifier
                 .check(&timestamp, &bytes, &signature, SystemTime::now())
-                .map(|()| bytes)
+                .map(|()| (bytes, signature))
                 .map_err(|error| sentence(&error.to_string())),
             Err(error) => return error.into_response(),
         },
         (Err(message), _) | (_, Err(message)) => Err(message),
     };
+    let replayed = |signature: &str| {
+        shared
+            .seen_signatures
+            .as_ref()
+            .is_some_and(|seen| !seen.first_use(signature, Instant::now()))
+    };
     match checked {
-        Ok(bytes) => {
+        Ok((_, signature)) if replayed(&signature) => {
+            tracing::warn!("refused a replayed request signature");
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                error_type,
+                "signature_replayed",
+                "This Signature was already used; sign every request afresh.",
+            )
+            .into_response()
+        }
+        Ok((bytes, _)) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
@@ -814,4 +912,26 @@ pub(crate) fn spec_shaped(response: Response) -> Response {
     parts.headers.remove(CONTENT_LENGTH);
     parts.headers.extend(error_parts.headers);
     Response::from_parts(parts, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seen_signatures_expire_after_the_window_and_stay_within_capacity() {
+        let seen = SeenSignatures::new(Duration::from_secs(10), 2);
+        let start = Instant::now();
+        assert!(seen.first_use("a", start));
+        assert!(!seen.first_use("a", start + Duration::from_secs(9)));
+        assert!(seen.first_use("a", start + Duration::from_secs(10)));
+
+        let later = start + Duration::from_secs(11);
+        assert!(seen.first_use("b", later));
+        assert!(seen.first_use("c", later));
+        // Full: "a" (the oldest) was forgotten to make room for "c".
+        assert_eq!(seen.seen.lock().unwrap().digests.len(), 2);
+        assert!(!seen.first_use("c", later));
+        assert!(seen.first_use("a", later));
+    }
 }
