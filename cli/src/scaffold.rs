@@ -461,13 +461,12 @@ mod tests {
     use super::*;
     use acp_conformance::MerchantConfig;
 
-    const VERSIONS: [&str; 5] = [
-        "2025-09-29",
-        "2025-12-12",
-        "2026-01-16",
-        "2026-01-30",
-        "2026-04-17",
-    ];
+    /// Every released version, from the version table.
+    fn versions() -> impl Iterator<Item = &'static str> {
+        acp_runtime::versions::VERSIONS
+            .iter()
+            .map(|facts| facts.version)
+    }
 
     fn secrets() -> Secrets {
         Secrets {
@@ -488,7 +487,7 @@ mod tests {
 
     #[test]
     fn merchant_toml_parses_with_the_suites_loader() {
-        for version in VERSIONS {
+        for version in versions() {
             let files = render(&NewProject::new("shop", version), &secrets()).unwrap();
             let text = file(&files, "merchant.toml");
             let config = MerchantConfig::parse(text, "merchant.toml").unwrap();
@@ -524,7 +523,7 @@ mod tests {
 
     #[test]
     fn every_version_renders_rust_that_parses() {
-        for version in VERSIONS {
+        for version in versions() {
             let files = render(&NewProject::new("my-shop", version), &secrets()).unwrap();
             for (path, text) in &files {
                 if path.ends_with(".rs") {
@@ -667,7 +666,7 @@ mod tests {
 
     #[test]
     fn merchant_toml_is_ignored_by_git_and_its_example_has_no_secrets() {
-        for version in VERSIONS {
+        for version in versions() {
             let files = render(&NewProject::new("shop", version), &secrets()).unwrap();
             assert!(
                 file(&files, ".gitignore")

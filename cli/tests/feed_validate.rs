@@ -589,9 +589,7 @@ fn an_unpinned_version_folder_is_refused_naming_the_file() {
     let schema = edited
         .path()
         .join(format!("spec/{VERSION}/json-schema/schema.feed.json"));
-    let mut text = std::fs::read_to_string(&schema).unwrap();
-    text.push('\n');
-    std::fs::write(&schema, text).unwrap();
+    change_bytes(&schema);
     let output = Command::new(BIN)
         .args([
             "feed",
@@ -742,9 +740,7 @@ fn feed_sample_takes_a_version_read_by_the_sampled_models_only() {
     let schema_path = root
         .path()
         .join(format!("spec/{COPY}/json-schema/schema.feed.json"));
-    let mut text = std::fs::read_to_string(&schema_path).unwrap();
-    text.push('\n');
-    std::fs::write(&schema_path, text).unwrap();
+    change_bytes(&schema_path);
     let output = sample(COPY, root.path());
     assert_eq!(output.status.code(), Some(1));
     assert!(
@@ -755,4 +751,11 @@ fn feed_sample_takes_a_version_read_by_the_sampled_models_only() {
         "{}",
         stderr(&output)
     );
+}
+
+/// Appends a newline to `path`: the JSON means the same, its hash (and so its pin) differs.
+fn change_bytes(path: &Path) {
+    let mut text = std::fs::read_to_string(path).unwrap();
+    text.push('\n');
+    std::fs::write(path, text).unwrap();
 }

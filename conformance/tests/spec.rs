@@ -9,13 +9,12 @@ use acp_conformance::{MerchantConfig, VersionSpec};
 use acp_runtime::versions::{self, Profile};
 use serde_json::{json, Value};
 
-const VERSIONS: [&str; 5] = [
-    "2025-09-29",
-    "2025-12-12",
-    "2026-01-16",
-    "2026-01-30",
-    "2026-04-17",
-];
+/// Every released version, from the version table.
+fn versions() -> impl Iterator<Item = &'static str> {
+    acp_runtime::versions::VERSIONS
+        .iter()
+        .map(|facts| facts.version)
+}
 
 fn spec(version: &str) -> VersionSpec {
     let generator = Generator::from_env().expect("spec root");
@@ -34,12 +33,15 @@ fn config() -> MerchantConfig {
 #[test]
 fn the_versions_known_here_are_the_pinned_ones() {
     let generator = Generator::from_env().unwrap();
-    assert_eq!(generator.versions().unwrap(), VERSIONS);
+    assert_eq!(
+        generator.versions().unwrap(),
+        versions().collect::<Vec<_>>()
+    );
 }
 
 #[test]
 fn facts_read_from_the_spec_files_match_the_protocol_notes() {
-    for version in VERSIONS {
+    for version in versions() {
         let spec = spec(version);
         let facts = versions::released(version).unwrap();
         let strict = facts.idempotency_key_required;
@@ -139,7 +141,7 @@ fn session_with_options(shape: RequestShape) -> Value {
 #[test]
 fn every_request_the_suite_sends_is_valid_for_its_version() {
     let config = config();
-    for version in VERSIONS {
+    for version in versions() {
         let spec = spec(version);
         let shape = versions::facts(version).unwrap().request_shape;
         let session = session_with_options(shape);
@@ -180,7 +182,7 @@ fn every_request_the_suite_sends_is_valid_for_its_version() {
 
 #[test]
 fn the_validator_rejects_a_session_missing_required_members() {
-    for version in VERSIONS {
+    for version in versions() {
         let spec = spec(version);
         let schema = spec.response_schema(CREATE, 201).unwrap();
         let errors = spec.validate(&schema, &json!({"id": "cs_1"}));
@@ -198,7 +200,7 @@ fn the_validator_rejects_a_session_missing_required_members() {
 #[test]
 fn completed_sessions_are_judged_with_closed_allof_merged() {
     let root = acp_specs::resolve_spec_root(None).unwrap();
-    for version in VERSIONS {
+    for version in versions() {
         let path = root.join(format!("examples/{version}/examples.agentic_checkout.json"));
         let examples: Value =
             serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
@@ -243,7 +245,7 @@ fn completed_sessions_are_judged_with_closed_allof_merged() {
 #[test]
 fn the_suite_sends_every_header_the_spec_requires() {
     use acp_conformance::{Profile, Suite, SuiteOptions};
-    for version in VERSIONS {
+    for version in versions() {
         let options = SuiteOptions::new("http://127.0.0.1:9", Profile::Spec, config());
         let generator = Generator::from_env().unwrap();
         let suite = Suite::load(&generator, version, options).unwrap();
