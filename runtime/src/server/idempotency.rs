@@ -5,24 +5,8 @@ use std::fmt;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
-
-/// The fingerprint of a request body: SHA-256 of its RFC 8785 (JCS) canonical form when it is
-/// JSON, so member order and number spelling (`1.0` / `1`) do not matter while `null` still
-/// differs from an absent member and array order counts; SHA-256 of the raw bytes otherwise.
-pub fn fingerprint(body: &[u8]) -> [u8; 32] {
-    let canonical = serde_json::from_slice::<serde_json::Value>(body)
-        .ok()
-        .and_then(|value| serde_jcs::to_vec(&value).ok());
-    // No collision between the cases: a canonical form is always valid JSON, a raw body here
-    // never is.
-    let mut hasher = Sha256::new();
-    match canonical {
-        Some(bytes) => hasher.update(&bytes),
-        None => hasher.update(body),
-    }
-    hasher.finalize().into()
-}
+// `pipeline.rs` still imports the fingerprint from here.
+pub(super) use super::fingerprint::fingerprint;
 
 /// A response kept for replays.
 #[derive(Debug, Clone, PartialEq, Eq)]

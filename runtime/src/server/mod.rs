@@ -18,6 +18,7 @@
 mod auth;
 mod error;
 mod extract;
+mod fingerprint;
 mod idempotency;
 mod pipeline;
 mod rules;
@@ -31,9 +32,8 @@ pub use extract::{
     parse_query, reply, reply_empty, AcpJson, AcpOptionalJson, AcpQuery, ApiVersion, Identity,
     RequestContext,
 };
-pub use idempotency::{
-    fingerprint, Begin, IdempotencyStore, MemoryStore, StoreError, StoredResponse,
-};
+pub use fingerprint::fingerprint;
+pub use idempotency::{Begin, IdempotencyStore, MemoryStore, StoreError, StoredResponse};
 pub use pipeline::{AcpServer, AcpServerBuilder};
 pub use rules::{Profile, VersionRules};
 pub use serve::{serve, ServeLimits};
