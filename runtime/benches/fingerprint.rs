@@ -1,7 +1,8 @@
 //! Benchmark (not a test: nothing here asserts on timings) of the idempotency fingerprint on a
 //! 529-byte create-checkout request body: `acp_runtime::server::fingerprint` (one pass from the
 //! parser to the JCS bytes), its first definition (`serde_json::Value`, then `serde_jcs::to_vec`,
-//! then SHA-256) and plain SHA-256 of the bytes (the floor).
+//! then SHA-256), serde_json's parse alone (values ignored) and plain SHA-256 of the bytes (the
+//! floor).
 //!
 //! Run with `cargo bench -p acp-runtime --features server --bench fingerprint`.
 
@@ -63,6 +64,10 @@ fn main() {
     });
     report("first definition (Value + serde_jcs)", || {
         first_definition(black_box(&body))
+    });
+    report("serde_json parse only (IgnoredAny)", || {
+        let _: serde::de::IgnoredAny = serde_json::from_slice(black_box(&body)).unwrap();
+        [0; 32]
     });
     report("SHA-256 of the bytes (floor)", || {
         Sha256::digest(black_box(&body)).into()

@@ -269,6 +269,10 @@ fn edge_cases_have_the_reference_digest() {
         b"{\"a\" 1}",
         b"{'a':1}",
         b"\"\\u0000\\u001f\\u007f\\/\\b\\f\\n\\r\\t\"",
+        // Raw control characters are not JSON; raw DEL is, and JCS leaves it unescaped.
+        b"\"a\x01b\"",
+        b"{\"\x1f\":1}",
+        b"[\"\x7f\", \"\\u007f\"]",
         b"\xef\xbb\xbf{}",
         b"true",
         b"nul",

@@ -50,12 +50,24 @@ struct Buffers {
     scratch: Vec<u8>,
 }
 
+/// Integers up to this magnitude are exact doubles.
+const EXACT_INTEGERS: u64 = 1 << 53;
+
 /// One object member written to [`Buffers::out`] as `"key":value`.
 struct Member {
-    /// The unescaped key in [`Buffers::keys`].
-    key: Range<usize>,
+    key: Key,
     /// `"key":value` in [`Buffers::out`].
     text: Range<usize>,
+}
+
+/// An object key, kept for sorting.
+struct Key {
+    /// The unescaped key in [`Buffers::keys`].
+    range: Range<usize>,
+    /// The first 8 bytes of the key, big-endian, zero-padded: most keys differ there.
+    prefix: u64,
+    /// The key has a byte from 0xEE up, so its UTF-8 and UTF-16 orders may differ.
+    high: bool,
 }
 
 impl Buffers {
@@ -86,6 +98,44 @@ impl Buffers {
         serde_json::to_writer(&mut self.out, value).map_err(E::custom)
     }
 
+    /// Writes a string that needs no escapes: serde_json lends a string straight from the body
+    /// only when it holds no escape sequence, and it rejects raw control characters, so the
+    /// text has no `"`, `\\` or control character, which is all that JCS escapes.
+    fn write_unescaped_string(&mut self, value: &str) {
+        self.out.push(b'"');
+        self.out.extend_from_slice(value.as_bytes());
+        self.out.push(b'"');
+    }
+
+    fn push_key(&mut self, key: &str) -> Key {
+        let bytes = key.as_bytes();
+        let start = self.keys.len();
+        self.keys.extend_from_slice(bytes);
+        let mut prefix = [0; 8];
+        let len = bytes.len().min(8);
+        prefix[..len].copy_from_slice(&bytes[..len]);
+        Key {
+            range: start..self.keys.len(),
+            prefix: u64::from_be_bytes(prefix),
+            high: bytes.iter().any(|&byte| byte >= 0xEE),
+        }
+    }
+
+    /// Writes an integer, as its decimal digits when `exact` (no larger than 2^53 in magnitude,
+    /// where the ECMAScript form of the double is those digits), else as the double `rounded`.
+    fn write_integer<E: de::Error>(
+        &mut self,
+        exact: bool,
+        value: impl serde::Serialize,
+        rounded: f64,
+    ) -> Result<(), E> {
+        if exact {
+            serde_json::to_writer(&mut self.out, &value).map_err(E::custom)
+        } else {
+            self.write_number(rounded)
+        }
+    }
+
     fn write_number<E: de::Error>(&mut self, value: f64) -> Result<(), E> {
         // JCS prints every number as the ECMAScript form of an IEEE double. serde_json rejects
         // out-of-range numbers, so this never fails in practice.
@@ -102,24 +152,23 @@ impl Buffers {
     fn end_object(&mut self, first_member: usize, text_start: usize) {
         let keys = &self.keys;
         let members = &mut self.members[first_member..];
-        let in_order = members.windows(2).all(|pair| {
-            compare_keys(&keys[pair[0].key.clone()], &keys[pair[1].key.clone()]) == Ordering::Less
-        });
+        let in_order = members
+            .windows(2)
+            .all(|pair| compare_keys(keys, &pair[0].key, &pair[1].key) == Ordering::Less);
         if !in_order {
             // Equal keys stay in document order, so the last one of a run is the one kept (as
             // `serde_json::Value` keeps the last value of a duplicate key).
             members.sort_by(|a, b| {
-                compare_keys(&keys[a.key.clone()], &keys[b.key.clone()])
-                    .then(a.text.start.cmp(&b.text.start))
+                compare_keys(keys, &a.key, &b.key).then(a.text.start.cmp(&b.text.start))
             });
             self.scratch.clear();
             self.scratch.extend_from_slice(&self.out[text_start..]);
             self.out.truncate(text_start);
             let mut first = true;
             for (index, member) in members.iter().enumerate() {
-                let overridden = members
-                    .get(index + 1)
-                    .is_some_and(|next| keys[next.key.clone()] == keys[member.key.clone()]);
+                let overridden = members.get(index + 1).is_some_and(|next| {
+                    keys[next.key.range.clone()] == keys[member.key.range.clone()]
+                });
                 if overridden {
                     continue;
                 }
@@ -138,18 +187,19 @@ impl Buffers {
 }
 
 /// Orders keys by their UTF-16 code units, as JCS sorts members.
-fn compare_keys(a: &[u8], b: &[u8]) -> Ordering {
-    match a.iter().zip(b).position(|(x, y)| x != y) {
-        None => a.len().cmp(&b.len()),
-        // UTF-8 byte order is code point order, which is UTF-16 order except that U+E000..U+FFFF
-        // (lead bytes 0xEE, 0xEF) come after the surrogate pairs of U+10000.. (lead bytes 0xF0..).
-        Some(at) if a[at] < 0xEE && b[at] < 0xEE => a[at].cmp(&b[at]),
-        Some(_) => match (std::str::from_utf8(a), std::str::from_utf8(b)) {
-            (Ok(a), Ok(b)) => a.encode_utf16().cmp(b.encode_utf16()),
-            // Keys come from `&str`s; never reached.
-            _ => a.cmp(b),
-        },
+fn compare_keys(keys: &[u8], a: &Key, b: &Key) -> Ordering {
+    let (a_bytes, b_bytes) = (&keys[a.range.clone()], &keys[b.range.clone()]);
+    // UTF-8 byte order is code point order, which is UTF-16 order except that U+E000..U+FFFF
+    // (lead bytes 0xEE, 0xEF) come after the surrogate pairs of U+10000.. (lead bytes 0xF0..):
+    // only keys that both hold a byte from 0xEE up can differ.
+    if a.high && b.high {
+        // Keys come from `&str`s: always UTF-8.
+        if let (Ok(a), Ok(b)) = (std::str::from_utf8(a_bytes), std::str::from_utf8(b_bytes)) {
+            return a.encode_utf16().cmp(b.encode_utf16());
+        }
     }
+    // Zero padding keeps the prefix order that of the bytes (a shorter key sorts first).
+    a.prefix.cmp(&b.prefix).then_with(|| a_bytes.cmp(b_bytes))
 }
 
 /// Parses one JSON value and writes its canonical form.
@@ -181,17 +231,23 @@ impl<'de> Visitor<'de> for CanonicalValue<'_> {
         Ok(())
     }
 
-    // Integers go through `f64` like every JCS number: above 2^53 they print as the double.
     fn visit_u64<E: de::Error>(self, value: u64) -> Result<(), E> {
-        self.0.write_number(value as f64)
+        self.0
+            .write_integer(value <= EXACT_INTEGERS, value, value as f64)
     }
 
     fn visit_i64<E: de::Error>(self, value: i64) -> Result<(), E> {
-        self.0.write_number(value as f64)
+        self.0
+            .write_integer(value.unsigned_abs() <= EXACT_INTEGERS, value, value as f64)
     }
 
     fn visit_f64<E: de::Error>(self, value: f64) -> Result<(), E> {
         self.0.write_number(value)
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, value: &'de str) -> Result<(), E> {
+        self.0.write_unescaped_string(value);
+        Ok(())
     }
 
     fn visit_str<E: de::Error>(self, value: &str) -> Result<(), E> {
@@ -251,24 +307,27 @@ impl<'de> Visitor<'de> for CanonicalValue<'_> {
 struct CanonicalKey<'a>(&'a mut Buffers);
 
 impl<'de> DeserializeSeed<'de> for CanonicalKey<'_> {
-    type Value = Range<usize>;
+    type Value = Key;
 
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Range<usize>, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Key, D::Error> {
         deserializer.deserialize_str(self)
     }
 }
 
 impl<'de> Visitor<'de> for CanonicalKey<'_> {
-    type Value = Range<usize>;
+    type Value = Key;
 
     fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
         formatter.write_str("an object key")
     }
 
-    fn visit_str<E: de::Error>(self, key: &str) -> Result<Range<usize>, E> {
-        let start = self.0.keys.len();
-        self.0.keys.extend_from_slice(key.as_bytes());
+    fn visit_borrowed_str<E: de::Error>(self, key: &'de str) -> Result<Key, E> {
+        self.0.write_unescaped_string(key);
+        Ok(self.0.push_key(key))
+    }
+
+    fn visit_str<E: de::Error>(self, key: &str) -> Result<Key, E> {
         self.0.write_string(key)?;
-        Ok(start..self.0.keys.len())
+        Ok(self.0.push_key(key))
     }
 }
