@@ -76,7 +76,13 @@ impl Buffers {
         self.out.clear();
         self.keys.clear();
         self.members.clear();
-        let mut parser = serde_json::Deserializer::from_slice(body);
+        // Checking the whole body once lets the parser skip checking each string: what
+        // `serde_json::from_slice` accepts is always UTF-8 (it checks strings, and everything
+        // else must be ASCII), so a body that is not is not JSON.
+        let Ok(text) = std::str::from_utf8(body) else {
+            return false;
+        };
+        let mut parser = serde_json::Deserializer::from_str(text);
         // `end` accepts trailing whitespace only, as `serde_json::from_slice` does.
         CanonicalValue(self).deserialize(&mut parser).is_ok() && parser.end().is_ok()
     }
