@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use acp_runtime::server::{
-    AcpJson, AcpServer, Begin, IdempotencyStore, RequestContext, StaticTokens, StoreError,
-    StoredResponse,
+    AcpJson, AcpServer, ApiError, Begin, Claim, HeldKey, IdempotencyStore, KeyHolder,
+    RequestContext, StaticTokens, StoreError, StoreFuture, StoredResponse,
 };
 use acp_runtime::signing::{sign, SignatureVerifier, SigningKey};
 use axum::body::Body;
@@ -143,24 +143,30 @@ struct FailingStore {
 }
 
 impl IdempotencyStore for FailingStore {
-    fn begin(&self, _: &str, _: &str, _: [u8; 32], _: Duration) -> Result<Begin, StoreError> {
-        if self.fail_begin {
+    fn begin<'a>(&'a self, _: Claim<'a>) -> StoreFuture<'a, Begin> {
+        let outcome = if self.fail_begin {
             Err(StoreError("disk full".to_string()))
         } else {
-            Ok(Begin::Started)
-        }
+            Ok(Begin::Started(HeldKey::new(FailingHold)))
+        };
+        Box::pin(std::future::ready(outcome))
+    }
+}
+
+/// A claimed key whose recording and release fail.
+struct FailingHold;
+
+impl KeyHolder for FailingHold {
+    fn finish(self: Box<Self>, _: StoredResponse) -> StoreFuture<'static, ()> {
+        Box::pin(std::future::ready(Err(StoreError(
+            "disk full on finish".to_string(),
+        ))))
     }
 
-    fn finish(&self, _: &str, _: &str, _: &StoredResponse) -> Result<(), StoreError> {
-        Err(StoreError("disk full on finish".to_string()))
-    }
-
-    fn release(&self, _: &str, _: &str) -> Result<(), StoreError> {
-        Err(StoreError("disk full on release".to_string()))
-    }
-
-    fn is_blocking(&self) -> bool {
-        false
+    fn release(self: Box<Self>) -> StoreFuture<'static, ()> {
+        Box::pin(std::future::ready(Err(StoreError(
+            "disk full on release".to_string(),
+        ))))
     }
 }
 
@@ -170,15 +176,20 @@ async fn echo(_: RequestContext, AcpJson(body): AcpJson<Value>) -> AcpJson<Value
 
 fn builder() -> acp_runtime::server::AcpServerBuilder {
     AcpServer::builder()
-        .version(VERSION, Router::new().route("/echo", post(echo)))
+        .version(
+            VERSION,
+            Router::new()
+                .route("/echo", post(echo))
+                .route("/boom", post(|| async { ApiError::internal("boom") })),
+        )
         .auth(StaticTokens::new([(
             TOKEN.to_string(),
             "agent-1".to_string(),
         )]))
 }
 
-fn post_echo(key: &str, request_id: &str) -> Request<Body> {
-    Request::post("/echo")
+fn post_echo(path: &str, key: &str, request_id: &str) -> Request<Body> {
+    Request::post(path)
         .header("authorization", format!("Bearer {TOKEN}"))
         .header("api-version", VERSION)
         .header("idempotency-key", key)
@@ -194,7 +205,10 @@ async fn a_failing_begin_is_logged_with_its_cause_and_answered_with_503() {
     let app = builder()
         .idempotency_store(Arc::new(FailingStore { fail_begin: true }))
         .build();
-    let response = app.oneshot(post_echo("k1", "req_disk")).await.unwrap();
+    let response = app
+        .oneshot(post_echo("/echo", "k1", "req_disk"))
+        .await
+        .unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     let errors = collector.errors();
@@ -207,29 +221,44 @@ async fn a_failing_begin_is_logged_with_its_cause_and_answered_with_503() {
 }
 
 #[tokio::test]
-async fn failing_finish_and_release_are_logged_and_the_response_still_sent() {
+async fn a_failing_finish_is_logged_and_never_answered_with_success() {
     let (collector, _guard) = Collector::install();
     let app = builder()
         .idempotency_store(Arc::new(FailingStore { fail_begin: false }))
         .build();
-    let response = app.oneshot(post_echo("k1", "req_finish")).await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
+    // The handler succeeded, but its answer could not be committed: the client must not be
+    // told it succeeded.
+    let response = app
+        .clone()
+        .oneshot(post_echo("/echo", "k1", "req_finish"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // A failed handler releases its key; a failing release is logged too.
+    let response = app
+        .oneshot(post_echo("/boom", "k2", "req_release"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
 
     let errors = collector.errors();
-    let causes: Vec<(&str, &str)> = errors
+    let causes: Vec<(&str, &str, &str)> = errors
         .iter()
-        .map(|e| (e.fields["operation"].as_str(), e.fields["cause"].as_str()))
+        .map(|e| {
+            (
+                e.fields["operation"].as_str(),
+                e.fields["cause"].as_str(),
+                e.fields["request_id"].as_str(),
+            )
+        })
         .collect();
     assert_eq!(
         causes,
         [
-            ("finish", "disk full on finish"),
-            ("release", "disk full on release")
+            ("finish", "disk full on finish", "req_finish"),
+            ("release", "disk full on release", "req_release")
         ]
     );
-    assert!(errors
-        .iter()
-        .all(|e| e.fields["request_id"] == "req_finish"));
 }
 
 #[tokio::test]
@@ -238,7 +267,9 @@ async fn a_store_error_is_logged_inside_its_request_span() {
     let app = builder()
         .idempotency_store(Arc::new(FailingStore { fail_begin: true }))
         .build();
-    app.oneshot(post_echo("k1", "req_span")).await.unwrap();
+    app.oneshot(post_echo("/echo", "k1", "req_span"))
+        .await
+        .unwrap();
 
     let errors = collector.errors();
     let span = errors[0].span.and_then(|id| collector.span(id));
@@ -253,9 +284,16 @@ async fn a_store_error_is_logged_inside_its_request_span() {
 async fn the_request_span_records_a_created_request_and_its_replay() {
     let (collector, _guard) = Collector::install();
     let app = builder().build();
-    let first = app.clone().oneshot(post_echo("k1", "req_1")).await.unwrap();
+    let first = app
+        .clone()
+        .oneshot(post_echo("/echo", "k1", "req_1"))
+        .await
+        .unwrap();
     assert_eq!(first.status(), StatusCode::OK);
-    let second = app.oneshot(post_echo("k1", "req_2")).await.unwrap();
+    let second = app
+        .oneshot(post_echo("/echo", "k1", "req_2"))
+        .await
+        .unwrap();
     assert_eq!(second.status(), StatusCode::OK);
 
     let spans = collector.request_spans();

@@ -1168,101 +1168,8 @@ async fn concurrent_duplicates_are_refused_under_new_rules() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stores
+// Stores (their contract: tests/stores.rs)
 // ---------------------------------------------------------------------------------------------
-
-fn stored(body: &str) -> StoredResponse {
-    StoredResponse {
-        status: 201,
-        content_type: Some("application/json".into()),
-        body: body.as_bytes().to_vec(),
-    }
-}
-
-fn exercise_store(store: &dyn IdempotencyStore) {
-    let day = Duration::from_secs(86_400);
-    let (a, b) = ([1u8; 32], [2u8; 32]);
-    assert_eq!(store.begin("s", "k", a, day).unwrap(), Begin::Started);
-    assert_eq!(store.begin("s", "k", a, day).unwrap(), Begin::InFlight);
-    assert_eq!(store.begin("s", "k", b, day).unwrap(), Begin::Conflict);
-    assert_eq!(store.begin("other", "k", b, day).unwrap(), Begin::Started);
-    store.finish("s", "k", &stored("{}")).unwrap();
-    assert_eq!(
-        store.begin("s", "k", a, day).unwrap(),
-        Begin::Replay(stored("{}"))
-    );
-    assert_eq!(store.begin("s", "k", b, day).unwrap(), Begin::Conflict);
-    // Release frees an unfinished key only.
-    store.release("s", "k").unwrap();
-    assert_eq!(
-        store.begin("s", "k", a, day).unwrap(),
-        Begin::Replay(stored("{}"))
-    );
-    store.release("other", "k").unwrap();
-    assert_eq!(store.begin("other", "k", a, day).unwrap(), Begin::Started);
-    // A zero TTL expires at once.
-    assert_eq!(
-        store.begin("s", "short", a, Duration::ZERO).unwrap(),
-        Begin::Started
-    );
-    store.finish("s", "short", &stored("{}")).unwrap();
-    assert_eq!(store.begin("s", "short", b, day).unwrap(), Begin::Started);
-}
-
-#[test]
-fn memory_store_semantics() {
-    exercise_store(&MemoryStore::new());
-}
-
-#[test]
-fn sqlite_store_semantics() {
-    exercise_store(&SqliteStore::open_in_memory().unwrap());
-    let dir = tempfile::tempdir().unwrap();
-    exercise_store(&SqliteStore::open(dir.path().join("keys.db")).unwrap());
-}
-
-#[test]
-fn sqlite_store_survives_a_restart_and_abandoned_rows_expire() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("keys.db");
-    let day = Duration::from_secs(86_400);
-    {
-        let store = SqliteStore::open(&path).unwrap();
-        assert_eq!(
-            store.begin("s", "done", [1; 32], day).unwrap(),
-            Begin::Started
-        );
-        store
-            .finish("s", "done", &stored(r#"{"id":"cs_1"}"#))
-            .unwrap();
-        assert_eq!(
-            store.begin("s", "crashed", [1; 32], day).unwrap(),
-            Begin::Started
-        );
-    }
-    let store = SqliteStore::open(&path).unwrap();
-    assert_eq!(
-        store.begin("s", "done", [1; 32], day).unwrap(),
-        Begin::Replay(stored(r#"{"id":"cs_1"}"#))
-    );
-    assert_eq!(
-        store.begin("s", "crashed", [1; 32], day).unwrap(),
-        Begin::InFlight
-    );
-    drop(store);
-    let store = SqliteStore::open(&path)
-        .unwrap()
-        .in_flight_timeout(Duration::ZERO);
-    assert_eq!(
-        store.begin("s", "crashed", [1; 32], day).unwrap(),
-        Begin::Started
-    );
-    // Finished rows are not abandoned, whatever their age.
-    assert!(matches!(
-        store.begin("s", "done", [1; 32], day).unwrap(),
-        Begin::Replay(_)
-    ));
-}
 
 #[tokio::test]
 async fn sqlite_store_replays_across_a_server_restart() {
@@ -1475,25 +1382,11 @@ async fn webhook_receiver_checks_the_merchant_signature_over_the_raw_body() {
 async fn store_errors_and_odd_inputs_never_panic() {
     struct Broken;
     impl IdempotencyStore for Broken {
-        fn begin(
-            &self,
-            _: &str,
-            _: &str,
-            _: [u8; 32],
-            _: Duration,
-        ) -> Result<Begin, acp_runtime::server::StoreError> {
-            Err(acp_runtime::server::StoreError("disk full".into()))
-        }
-        fn finish(
-            &self,
-            _: &str,
-            _: &str,
-            _: &StoredResponse,
-        ) -> Result<(), acp_runtime::server::StoreError> {
-            Ok(())
-        }
-        fn release(&self, _: &str, _: &str) -> Result<(), acp_runtime::server::StoreError> {
-            Ok(())
+        fn begin<'a>(
+            &'a self,
+            _: acp_runtime::server::Claim<'a>,
+        ) -> acp_runtime::server::StoreFuture<'a, Begin> {
+            Box::pin(async { Err(acp_runtime::server::StoreError("disk full".into())) })
         }
     }
     let api = Arc::new(Api::default());

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::thread::sleep;
 use std::time::Duration;
 
-use acp_runtime::server::{AcpServer, Begin, IdempotencyStore, MemoryStore, StoredResponse};
+use acp_runtime::server::{
+    AcpServer, Begin, Claim, HeldKey, IdempotencyStore, MemoryStore, StoredResponse,
+};
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{Request, StatusCode};
@@ -27,77 +29,112 @@ fn stored(body: &str) -> StoredResponse {
     }
 }
 
-/// Claims `key` and records a response for it.
-fn complete(store: &MemoryStore, key: &str, ttl: Duration) {
-    assert_eq!(store.begin("s", key, PRINT, ttl).unwrap(), Begin::Started);
-    store.finish("s", key, &stored(key)).unwrap();
+async fn begin(store: &MemoryStore, key: &str, ttl: Duration) -> Begin {
+    let claim = Claim {
+        scope: "s",
+        key,
+        fingerprint: PRINT,
+        ttl,
+    };
+    store.begin(claim).await.unwrap()
 }
 
-#[test]
-fn expired_keys_leave_as_new_keys_come_without_a_sweep() {
+fn started(begin: Begin) -> HeldKey {
+    match begin {
+        Begin::Started(held) => held,
+        other => panic!("expected Started, got {other:?}"),
+    }
+}
+
+async fn claim(store: &MemoryStore, key: &str) -> HeldKey {
+    started(begin(store, key, DAY).await)
+}
+
+async fn assert_in_flight(store: &MemoryStore, key: &str) {
+    let outcome = begin(store, key, DAY).await;
+    assert!(matches!(outcome, Begin::InFlight), "{key}: {outcome:?}");
+}
+
+/// Claims `key` and records a response for it.
+async fn complete(store: &MemoryStore, key: &str, ttl: Duration) {
+    let held = started(begin(store, key, ttl).await);
+    held.finish(stored(key)).await.unwrap();
+}
+
+#[tokio::test]
+async fn expired_keys_leave_as_new_keys_come_without_a_sweep() {
     let store = MemoryStore::new();
     for i in 0..50 {
-        complete(&store, &format!("short-{i}"), Duration::from_millis(1));
+        complete(&store, &format!("short-{i}"), Duration::from_millis(1)).await;
     }
     assert_eq!(store.len(), 50);
     sleep(Duration::from_millis(20));
     // One new key is enough: the expired ones are dropped from the front of the expiry order.
-    complete(&store, "long", DAY);
+    complete(&store, "long", DAY).await;
     assert_eq!(store.len(), 1);
     // An expired key is free again.
-    assert_eq!(
-        store.begin("s", "short-0", PRINT, DAY).unwrap(),
-        Begin::Started
-    );
+    claim(&store, "short-0").await;
 }
 
-#[test]
-fn capacity_holds_under_ten_times_as_many_distinct_keys() {
+#[tokio::test]
+async fn capacity_holds_under_ten_times_as_many_distinct_keys() {
     let store = MemoryStore::with_capacity(10);
     for i in 0..100 {
-        complete(&store, &format!("k{i}"), DAY);
+        complete(&store, &format!("k{i}"), DAY).await;
         assert!(store.len() <= 10, "{} keys after {i}", store.len());
     }
     assert_eq!(store.len(), 10);
     // The newest keys are still replayed; the oldest were evicted and are free again.
-    assert_eq!(
-        store.begin("s", "k99", PRINT, DAY).unwrap(),
-        Begin::Replay(stored("k99"))
-    );
-    assert_eq!(store.begin("s", "k0", PRINT, DAY).unwrap(), Begin::Started);
+    match begin(&store, "k99", DAY).await {
+        Begin::Replay(response) => assert_eq!(response, stored("k99")),
+        other => panic!("expected a replay, got {other:?}"),
+    }
+    claim(&store, "k0").await;
 }
 
-#[test]
-fn in_flight_keys_are_never_evicted() {
+#[tokio::test]
+async fn in_flight_keys_are_never_evicted() {
     let store = MemoryStore::with_capacity(3);
-    for key in ["a", "b", "c"] {
-        assert_eq!(store.begin("s", key, PRINT, DAY).unwrap(), Begin::Started);
-    }
+    let a = claim(&store, "a").await;
+    let b = claim(&store, "b").await;
+    let c = claim(&store, "c").await;
     // Full of running requests: no room, and nothing is evicted.
-    assert!(store.begin("s", "d", PRINT, DAY).is_err());
+    let full = Claim {
+        scope: "s",
+        key: "d",
+        fingerprint: PRINT,
+        ttl: DAY,
+    };
+    assert!(store.begin(full).await.is_err());
     for key in ["a", "b", "c"] {
-        assert_eq!(store.begin("s", key, PRINT, DAY).unwrap(), Begin::InFlight);
+        assert_in_flight(&store, key).await;
     }
     // Once one completes, a new key evicts it and only it, even though `a` is older.
-    store.finish("s", "b", &stored("b")).unwrap();
-    assert_eq!(store.begin("s", "d", PRINT, DAY).unwrap(), Begin::Started);
+    b.finish(stored("b")).await.unwrap();
+    let d = claim(&store, "d").await;
     assert_eq!(store.len(), 3);
     for key in ["a", "c", "d"] {
-        assert_eq!(store.begin("s", key, PRINT, DAY).unwrap(), Begin::InFlight);
+        assert_in_flight(&store, key).await;
     }
     // `b` was evicted: once there is room again, it is free (not replayed).
-    store.finish("s", "d", &stored("d")).unwrap();
-    assert_eq!(store.begin("s", "b", PRINT, DAY).unwrap(), Begin::Started);
+    d.finish(stored("d")).await.unwrap();
+    claim(&store, "b").await;
+    drop((a, c));
 }
 
-#[test]
-fn released_keys_free_their_place() {
+#[tokio::test]
+async fn released_and_dropped_keys_free_their_place() {
     let store = MemoryStore::with_capacity(2);
-    assert_eq!(store.begin("s", "a", PRINT, DAY).unwrap(), Begin::Started);
-    assert_eq!(store.begin("s", "b", PRINT, DAY).unwrap(), Begin::Started);
-    store.release("s", "a").unwrap();
+    let a = claim(&store, "a").await;
+    let b = claim(&store, "b").await;
+    a.release().await.unwrap();
     assert_eq!(store.len(), 1);
-    assert_eq!(store.begin("s", "c", PRINT, DAY).unwrap(), Begin::Started);
+    let c = claim(&store, "c").await;
+    // A holder dropped unfinished (a cancelled request) releases its key too.
+    drop(b);
+    assert_eq!(store.len(), 1);
+    claim(&store, "b").await;
+    drop(c);
 }
 
 const VERSION: &str = "2026-04-17";

@@ -13,6 +13,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::error::ApiError;
+use super::transaction::Transaction;
 use super::{headers, BodyLimit};
 use crate::{JsonPath, PathSegment, Validate};
 
@@ -39,6 +40,12 @@ pub struct RequestContext {
     pub accept_language: Option<String>,
     /// All request headers.
     pub headers: HeaderMap,
+    /// The database transaction this request's `Idempotency-Key` was claimed in, with a
+    /// transactional store ([`SqliteStore`](super::SqliteStore),
+    /// [`PostgresStore`](super::PostgresStore)): write the request's effects in it and they
+    /// commit together with the recorded response, exactly once. `None` for requests without a
+    /// key and with other stores.
+    pub transaction: Option<Transaction>,
 }
 
 fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -67,6 +74,7 @@ impl RequestContext {
             idempotency_key: header_text(&headers, headers::IDEMPOTENCY_KEY),
             accept_language: header_text(&headers, http::header::ACCEPT_LANGUAGE.as_str()),
             headers,
+            transaction: parts.extensions.get::<Transaction>().cloned(),
         }
     }
 }

@@ -1,12 +1,13 @@
-//! Idempotency keys: request fingerprints, the store interface and an in-memory store.
+//! Idempotency keys: the store interface and an in-memory store.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::Mutex;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-// `pipeline.rs` still imports the fingerprint from here.
-pub(super) use super::fingerprint::fingerprint;
+use super::transaction::Transaction;
 
 /// A response kept for replays.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,11 +20,24 @@ pub struct StoredResponse {
     pub body: Vec<u8>,
 }
 
+/// A request's claim on an idempotency key: what [`IdempotencyStore::begin`] is asked.
+#[derive(Debug, Clone, Copy)]
+pub struct Claim<'a> {
+    /// The authenticated identity plus the request path; keys are unique within a scope.
+    pub scope: &'a str,
+    /// The `Idempotency-Key`.
+    pub key: &'a str,
+    /// The request's [`fingerprint`].
+    pub fingerprint: [u8; 32],
+    /// How long the key and its response are kept.
+    pub ttl: Duration,
+}
+
 /// What [`IdempotencyStore::begin`] found.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug)]
 pub enum Begin {
-    /// The key was free (or expired): the caller now holds it and must `finish` or `release`.
-    Started,
+    /// The key was free (or expired): the request now holds it and runs.
+    Started(HeldKey),
     /// A request with this key and the same fingerprint is still running.
     InFlight,
     /// The key was used with a different fingerprint.
@@ -44,29 +58,65 @@ impl fmt::Display for StoreError {
 
 impl std::error::Error for StoreError {}
 
-/// Where idempotency keys and their responses are kept. `scope` is the authenticated identity
-/// plus the request path; keys are unique within a scope.
-///
-/// Calls may block (they run on tokio's blocking pool in the pipeline).
-pub trait IdempotencyStore: Send + Sync + 'static {
-    /// Atomically looks the key up and, when it is free or expired, claims it for a request with
-    /// this `fingerprint`, to be kept for `ttl`.
-    fn begin(
-        &self,
-        scope: &str,
-        key: &str,
-        fingerprint: [u8; 32],
-        ttl: Duration,
-    ) -> Result<Begin, StoreError>;
-    /// Records the response of the request that claimed the key.
-    fn finish(&self, scope: &str, key: &str, response: &StoredResponse) -> Result<(), StoreError>;
-    /// Frees a claimed key whose request failed (5xx) or was cancelled, so it can be retried.
-    fn release(&self, scope: &str, key: &str) -> Result<(), StoreError>;
+/// The future of a store call.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
-    /// Whether calls may block on I/O (then the pipeline runs them on tokio's blocking pool;
-    /// an in-memory store answers inline, which saves two thread hand-offs per request).
-    fn is_blocking(&self) -> bool {
-        true
+/// Where idempotency keys and their responses are kept.
+///
+/// A transactional store claims the key inside a database transaction and hands it to the
+/// handler ([`HeldKey::transaction`], then `RequestContext::transaction`): the handler's writes,
+/// the key and the response commit together in [`HeldKey::finish`], so a crash never leaves
+/// effects without their recorded answer, nor a key held by a dead process.
+pub trait IdempotencyStore: Send + Sync + 'static {
+    /// Atomically looks the key up and, when it is free or expired, claims it.
+    fn begin<'a>(&'a self, claim: Claim<'a>) -> StoreFuture<'a, Begin>;
+}
+
+/// The store side of a claimed key. Dropping it without `finish` or `release` (a cancelled or
+/// panicking request) must release the key.
+pub trait KeyHolder: Send + 'static {
+    /// The transaction the handler writes in, for transactional stores.
+    fn transaction(&self) -> Option<Transaction> {
+        None
+    }
+    /// Records the response under the key and commits it with the handler's writes.
+    fn finish(self: Box<Self>, response: StoredResponse) -> StoreFuture<'static, ()>;
+    /// Frees the key (and rolls back the handler's writes): the request failed and may be
+    /// retried.
+    fn release(self: Box<Self>) -> StoreFuture<'static, ()>;
+}
+
+/// A claimed key, held while its request runs.
+pub struct HeldKey(Box<dyn KeyHolder>);
+
+impl fmt::Debug for HeldKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeldKey")
+            .field("transaction", &self.0.transaction())
+            .finish()
+    }
+}
+
+impl HeldKey {
+    /// Wraps a store's holder.
+    pub fn new(holder: impl KeyHolder) -> Self {
+        HeldKey(Box::new(holder))
+    }
+
+    /// The transaction the handler's writes go into, if the store has one.
+    pub fn transaction(&self) -> Option<Transaction> {
+        self.0.transaction()
+    }
+
+    /// Records `response` and commits. When this fails nothing was committed: the request's
+    /// writes are rolled back and the key is free.
+    pub async fn finish(self, response: StoredResponse) -> Result<(), StoreError> {
+        self.0.finish(response).await
+    }
+
+    /// Frees the key, rolling back the request's writes.
+    pub async fn release(self) -> Result<(), StoreError> {
+        self.0.release().await
     }
 }
 
@@ -82,7 +132,7 @@ struct Entry {
 type ExpiryKey = (Instant, u64);
 type Id = (String, String);
 
-/// An in-process store (`Mutex<HashMap>`), bounded by a capacity (most keys held at once,
+/// An in-process store (`Mutex<HashMap>`), not transactional and lost on restart, bounded by a capacity (most keys held at once,
 /// default [`MemoryStore::DEFAULT_CAPACITY`]) and by each key's TTL.
 ///
 /// Keys are also kept in expiry order, so each `begin` drops the expired ones from the front
@@ -94,7 +144,7 @@ type Id = (String, String);
 #[derive(Debug)]
 pub struct MemoryStore {
     capacity: usize,
-    inner: Mutex<MemoryInner>,
+    inner: Arc<Mutex<MemoryInner>>,
 }
 
 #[derive(Debug, Default)]
@@ -159,7 +209,7 @@ impl MemoryStore {
     pub fn with_capacity(capacity: usize) -> Self {
         MemoryStore {
             capacity: capacity.max(1),
-            inner: Mutex::default(),
+            inner: Arc::default(),
         }
     }
 
@@ -174,35 +224,29 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, MemoryInner> {
-        // A panic while holding the lock cannot leave the maps inconsistent (no update can
-        // panic between the paired map changes), so a poisoned lock is still usable.
-        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+        lock_memory(&self.inner)
     }
 }
 
-impl IdempotencyStore for MemoryStore {
-    fn is_blocking(&self) -> bool {
-        false
-    }
+fn lock_memory(inner: &Mutex<MemoryInner>) -> std::sync::MutexGuard<'_, MemoryInner> {
+    // A panic while holding the lock cannot leave the maps inconsistent (no update can panic
+    // between the paired map changes), so a poisoned lock is still usable.
+    inner.lock().unwrap_or_else(|e| e.into_inner())
+}
 
-    fn begin(
-        &self,
-        scope: &str,
-        key: &str,
-        fingerprint: [u8; 32],
-        ttl: Duration,
-    ) -> Result<Begin, StoreError> {
+impl MemoryStore {
+    fn claim(&self, claim: Claim<'_>) -> Result<Begin, StoreError> {
         let now = Instant::now();
         let mut inner = self.lock();
         inner.drop_expired(now);
-        let id = (scope.to_string(), key.to_string());
+        let id = (claim.scope.to_string(), claim.key.to_string());
         if let Some(entry) = inner.entries.get(&id) {
-            return Ok(if entry.fingerprint != fingerprint {
-                Begin::Conflict
-            } else if let Some(response) = &entry.response {
-                Begin::Replay(response.clone())
-            } else {
-                Begin::InFlight
+            // A running request may still fail and free its key, so a different body is only
+            // a conflict once the first request has an answer.
+            return Ok(match &entry.response {
+                None => Begin::InFlight,
+                Some(_) if entry.fingerprint != claim.fingerprint => Begin::Conflict,
+                Some(response) => Begin::Replay(response.clone()),
             });
         }
         if inner.entries.len() >= self.capacity && !inner.evict_one_completed() {
@@ -212,34 +256,66 @@ impl IdempotencyStore for MemoryStore {
             )));
         }
         inner.inserted += 1;
-        let expiry = (later(now, ttl), inner.inserted);
+        let expiry = (later(now, claim.ttl), inner.inserted);
         inner.by_expiry.insert(expiry, id.clone());
         inner.entries.insert(
-            id,
+            id.clone(),
             Entry {
-                fingerprint,
+                fingerprint: claim.fingerprint,
                 expiry,
                 response: None,
             },
         );
-        Ok(Begin::Started)
+        Ok(Begin::Started(HeldKey::new(MemoryHold {
+            inner: self.inner.clone(),
+            id: Some(id),
+        })))
+    }
+}
+
+impl IdempotencyStore for MemoryStore {
+    fn begin<'a>(&'a self, claim: Claim<'a>) -> StoreFuture<'a, Begin> {
+        let outcome = self.claim(claim);
+        Box::pin(std::future::ready(outcome))
+    }
+}
+
+/// A key claimed in a [`MemoryStore`]; `id` is taken once finished or released.
+struct MemoryHold {
+    inner: Arc<Mutex<MemoryInner>>,
+    id: Option<Id>,
+}
+
+impl MemoryHold {
+    fn release_now(&mut self) {
+        if let Some(id) = self.id.take() {
+            let mut inner = lock_memory(&self.inner);
+            if inner.entries.get(&id).is_some_and(|e| e.response.is_none()) {
+                inner.remove(&id);
+            }
+        }
+    }
+}
+
+impl KeyHolder for MemoryHold {
+    fn finish(mut self: Box<Self>, response: StoredResponse) -> StoreFuture<'static, ()> {
+        if let Some(id) = self.id.take() {
+            if let Some(entry) = lock_memory(&self.inner).entries.get_mut(&id) {
+                entry.response = Some(response);
+            }
+        }
+        Box::pin(std::future::ready(Ok(())))
     }
 
-    fn finish(&self, scope: &str, key: &str, response: &StoredResponse) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        if let Some(entry) = inner.entries.get_mut(&(scope.to_string(), key.to_string())) {
-            entry.response = Some(response.clone());
-        }
-        Ok(())
+    fn release(mut self: Box<Self>) -> StoreFuture<'static, ()> {
+        self.release_now();
+        Box::pin(std::future::ready(Ok(())))
     }
+}
 
-    fn release(&self, scope: &str, key: &str) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let id = (scope.to_string(), key.to_string());
-        if inner.entries.get(&id).is_some_and(|e| e.response.is_none()) {
-            inner.remove(&id);
-        }
-        Ok(())
+impl Drop for MemoryHold {
+    fn drop(&mut self) {
+        self.release_now();
     }
 }
 

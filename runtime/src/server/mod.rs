@@ -21,9 +21,12 @@ mod extract;
 mod fingerprint;
 mod idempotency;
 mod pipeline;
+#[cfg(feature = "postgres")]
+mod postgres;
 mod rules;
 mod serve;
 mod sqlite;
+mod transaction;
 mod webhook;
 
 pub use auth::{BearerVerifier, StaticTokens};
@@ -33,11 +36,19 @@ pub use extract::{
     RequestContext,
 };
 pub use fingerprint::fingerprint;
-pub use idempotency::{Begin, IdempotencyStore, MemoryStore, StoreError, StoredResponse};
+pub use idempotency::{
+    Begin, Claim, HeldKey, IdempotencyStore, KeyHolder, MemoryStore, StoreError, StoreFuture,
+    StoredResponse,
+};
 pub use pipeline::{AcpServer, AcpServerBuilder};
+#[cfg(feature = "postgres")]
+pub use postgres::PostgresStore;
 pub use rules::{Profile, VersionRules};
 pub use serve::{serve, ServeLimits};
-pub use sqlite::SqliteStore;
+pub use sqlite::{Durability, SqliteStore};
+#[cfg(feature = "postgres")]
+pub use transaction::PostgresClient;
+pub use transaction::Transaction;
 pub use webhook::{webhook_receiver, DEFAULT_WEBHOOK_TOLERANCE};
 
 /// The default request body limit: 1 MiB.

@@ -21,8 +21,9 @@ use tracing::Instrument;
 use super::auth::{credentials, BearerVerifier, Credentials};
 use super::error::ApiError;
 use super::extract::{read_body, too_large, ApiVersion, Identity};
+use super::fingerprint::fingerprint;
 use super::idempotency::{
-    fingerprint, Begin, IdempotencyStore, MemoryStore, StoreError, StoredResponse,
+    Begin, Claim, HeldKey, IdempotencyStore, MemoryStore, StoreError, StoredResponse,
 };
 use super::rules::{Profile, VersionRules};
 use super::serve::BodyReadTimeout;
@@ -616,28 +617,6 @@ fn sentence(text: &str) -> String {
     }
 }
 
-/// Runs a store call inline or, for stores that block on I/O, on the blocking pool.
-async fn on_store<T: Send + 'static>(
-    store: &Arc<dyn IdempotencyStore>,
-    work: impl FnOnce(&dyn IdempotencyStore) -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    if store.is_blocking() {
-        let store = store.clone();
-        blocking(move || work(&*store)).await
-    } else {
-        work(&**store)
-    }
-}
-
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, StoreError> {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(result) => result,
-        Err(error) => Err(StoreError(format!("store call failed: {error}"))),
-    }
-}
-
 /// Logs a failed store call with its cause: the client only learns that the store is down.
 fn log_store_error(operation: &str, scope: &str, request_id: &str, error: &StoreError) {
     tracing::error!(
@@ -660,26 +639,6 @@ fn store_unavailable() -> Response {
     )
     .with_retry_after(1)
     .into_response()
-}
-
-/// Holds a claimed key; dropping it unfinished (5xx, error, cancelled request) releases it.
-struct KeyGuard {
-    store: Arc<dyn IdempotencyStore>,
-    scope: String,
-    key: String,
-    request_id: String,
-    armed: bool,
-}
-
-impl Drop for KeyGuard {
-    fn drop(&mut self) {
-        if self.armed {
-            // Runs inline so a retry right after sees the key free; store calls are short.
-            if let Err(error) = self.store.release(&self.scope, &self.key) {
-                log_store_error("release", &self.scope, &self.request_id, &error);
-            }
-        }
-    }
 }
 
 fn replay(stored: StoredResponse) -> Response {
@@ -741,18 +700,19 @@ async fn idempotency(State(shared): State<Arc<Shared>>, request: Request, next: 
 
     let deadline = Instant::now() + shared.in_flight_wait;
     let mut pause = Duration::from_millis(10);
-    loop {
-        let (scope_, key_, ttl) = (scope.clone(), key.clone(), shared.ttl);
-        match on_store(&shared.store, move |store| {
-            store.begin(&scope_, &key_, print, ttl)
-        })
-        .await
-        {
+    let held = loop {
+        let claim = Claim {
+            scope: &scope,
+            key: &key,
+            fingerprint: print,
+            ttl: shared.ttl,
+        };
+        match shared.store.begin(claim).await {
             Err(error) => {
                 log_store_error("begin", &scope, &request_id, &error);
                 return with_outcome(store_unavailable(), "unavailable");
             }
-            Ok(Begin::Started) => break,
+            Ok(Begin::Started(held)) => break held,
             Ok(Begin::Replay(stored)) => return with_outcome(replay(stored), "replayed"),
             Ok(Begin::Conflict) => {
                 let conflict = ApiError::new(
@@ -778,15 +738,17 @@ async fn idempotency(State(shared): State<Arc<Shared>>, request: Request, next: 
                 pause = (pause * 2).min(Duration::from_millis(200));
             }
         }
-    }
+    };
 
     // The handler and the recording of its response run in their own task: a client that
     // disconnects (or times out and retries) must not cancel a request that holds the key
-    // half-way through its side effects, or the retry would run them again. The task stays in
-    // the request span.
-    let request = Request::from_parts(parts, Body::from(bytes));
+    // half-way through its side effects. The task stays in the request span.
+    let mut request = Request::from_parts(parts, Body::from(bytes));
+    if let Some(transaction) = held.transaction() {
+        request.extensions_mut().insert(transaction);
+    }
     let response = match tokio::spawn(
-        run_and_record(shared.clone(), scope, key, request_id, next, request).in_current_span(),
+        run_and_record(shared.clone(), held, scope, request_id, next, request).in_current_span(),
     )
     .await
     {
@@ -796,31 +758,30 @@ async fn idempotency(State(shared): State<Arc<Shared>>, request: Request, next: 
     with_outcome(response, "started")
 }
 
-/// Runs the handler for a claimed key and stores its response (not 5xx), releasing the key
-/// if anything stops it from being stored.
+/// Runs the handler for a claimed key, then records its response under the key, committing
+/// the handler's writes with it (transactional stores). The response goes out only once that
+/// commit succeeded: if it fails, nothing the handler wrote is kept and the client gets `503`
+/// (a retry runs the request again). A `5xx` response is not recorded: the key is released
+/// and the handler's writes rolled back.
 async fn run_and_record(
     shared: Arc<Shared>,
+    held: HeldKey,
     scope: String,
-    key: String,
     request_id: String,
     next: Next,
     request: Request,
 ) -> Response {
-    let mut guard = KeyGuard {
-        store: shared.store.clone(),
-        scope: scope.clone(),
-        key: key.clone(),
-        request_id,
-        armed: true,
-    };
     let response = next.run(request).await;
     if response.status().is_server_error() {
-        // Not stored: the guard frees the key for a retry.
+        if let Err(error) = held.release().await {
+            log_store_error("release", &scope, &request_id, &error);
+        }
         return response;
     }
     let (parts, body) = response.into_parts();
     let bytes = match read_body(body, usize::MAX).await {
         Ok(bytes) => bytes,
+        // Dropping `held` releases the key.
         Err(_) => return ApiError::internal("The response could not be produced.").into_response(),
     };
     let stored = if bytes.len() > shared.max_stored_response {
@@ -836,16 +797,13 @@ async fn run_and_record(
             body: bytes.to_vec(),
         }
     };
-    match on_store(&shared.store, move |store| {
-        store.finish(&scope, &key, &stored)
-    })
-    .await
-    {
-        Ok(()) => guard.armed = false,
-        // The response still goes out; the guard frees the key so a retry runs again.
-        Err(error) => log_store_error("finish", &guard.scope, &guard.request_id, &error),
+    match held.finish(stored).await {
+        Ok(()) => Response::from_parts(parts, Body::from(bytes)),
+        Err(error) => {
+            log_store_error("finish", &scope, &request_id, &error);
+            store_unavailable()
+        }
     }
-    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// What is kept, and replayed, in place of a response too large to keep: the key stays taken,

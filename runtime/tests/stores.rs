@@ -1,0 +1,439 @@
+//! The idempotency stores, one contract: MemoryStore, SqliteStore and PostgresStore answer
+//! claims alike, and the transactional ones commit the handler's writes with the recorded
+//! response or not at all.
+//!
+//! The Postgres cases need a server: `ACP_TEST_POSTGRES_URL` (`.ci/run` starts one with
+//! `scripts/test-postgres.sh start`); each test makes its own database there.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use acp_runtime::server::{
+    AcpJson, AcpServer, Begin, Claim, HeldKey, IdempotencyStore, MemoryStore, PostgresStore,
+    RequestContext, SqliteStore, StaticTokens, StoredResponse,
+};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use serde_json::Value;
+use tower::ServiceExt;
+
+const DAY: Duration = Duration::from_secs(86_400);
+const A: [u8; 32] = [1; 32];
+const B: [u8; 32] = [2; 32];
+
+fn stored(body: &str) -> StoredResponse {
+    StoredResponse {
+        status: 201,
+        content_type: Some("application/json".into()),
+        body: body.as_bytes().to_vec(),
+    }
+}
+
+async fn begin(store: &dyn IdempotencyStore, scope: &str, key: &str, print: [u8; 32]) -> Begin {
+    begin_for(store, scope, key, print, DAY).await
+}
+
+async fn begin_for(
+    store: &dyn IdempotencyStore,
+    scope: &str,
+    key: &str,
+    fingerprint: [u8; 32],
+    ttl: Duration,
+) -> Begin {
+    let claim = Claim {
+        scope,
+        key,
+        fingerprint,
+        ttl,
+    };
+    store.begin(claim).await.unwrap()
+}
+
+fn started(begin: Begin) -> HeldKey {
+    match begin {
+        Begin::Started(held) => held,
+        other => panic!("expected Started, got {other:?}"),
+    }
+}
+
+fn assert_replay(begin: Begin, body: &str) {
+    match begin {
+        Begin::Replay(response) => assert_eq!(response, stored(body)),
+        other => panic!("expected a replay of {body}, got {other:?}"),
+    }
+}
+
+/// The claim contract every store keeps. One claim is held at a time: a SQLite store has one
+/// writer, so a second claim waits for the first to finish.
+async fn exercise(store: &dyn IdempotencyStore) {
+    let held = started(begin(store, "s", "k", A).await);
+    assert!(matches!(begin(store, "s", "k", A).await, Begin::InFlight));
+    // In flight wins over a different body: the first request has no answer yet and may still
+    // fail and free the key.
+    assert!(matches!(begin(store, "s", "k", B).await, Begin::InFlight));
+    held.finish(stored("{}")).await.unwrap();
+    assert_replay(begin(store, "s", "k", A).await, "{}");
+    assert!(matches!(begin(store, "s", "k", B).await, Begin::Conflict));
+    // Keys are per scope.
+    let other = started(begin(store, "other", "k", B).await);
+    // A released key is free again; a dropped (cancelled) one too.
+    other.release().await.unwrap();
+    drop(started(begin(store, "other", "k", A).await));
+    started(begin(store, "other", "k", B).await)
+        .finish(stored("[]"))
+        .await
+        .unwrap();
+    assert_replay(begin(store, "other", "k", B).await, "[]");
+    // A zero TTL expires at once.
+    started(begin_for(store, "s", "short", A, Duration::ZERO).await)
+        .finish(stored("{}"))
+        .await
+        .unwrap();
+    started(begin(store, "s", "short", B).await);
+}
+
+#[tokio::test]
+async fn memory_store_keeps_the_contract() {
+    exercise(&MemoryStore::new()).await;
+}
+
+#[tokio::test]
+async fn sqlite_store_keeps_the_contract() {
+    exercise(&SqliteStore::open_in_memory().unwrap()).await;
+    let dir = tempfile::tempdir().unwrap();
+    exercise(&SqliteStore::open(dir.path().join("keys.db")).unwrap()).await;
+}
+
+#[tokio::test]
+async fn postgres_store_keeps_the_contract() {
+    let url = fresh_postgres_database().await;
+    exercise(&PostgresStore::connect(&url).await.unwrap()).await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writes commit with the recorded response, or not at all
+// ---------------------------------------------------------------------------------------------
+
+const ORDERS: &str = "CREATE TABLE IF NOT EXISTS orders (id TEXT PRIMARY KEY)";
+
+fn sqlite_orders(store: &SqliteStore) -> Vec<String> {
+    let connection = rusqlite::Connection::open(store.path().unwrap()).unwrap();
+    let mut statement = connection
+        .prepare("SELECT id FROM orders ORDER BY id")
+        .unwrap();
+    let rows = statement.query_map([], |row| row.get(0)).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+fn sqlite_write(held: &HeldKey, id: &str) {
+    held.transaction()
+        .expect("a SQLite claim has a transaction")
+        .with_sqlite(|connection| connection.execute("INSERT INTO orders (id) VALUES (?1)", [id]))
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_writes_commit_with_the_response_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let setup = store.transaction().await.unwrap();
+    setup.with_sqlite(|c| c.execute(ORDERS, [])).unwrap();
+    setup.commit().await.unwrap();
+
+    let kept = started(begin(&store, "s", "kept", A).await);
+    sqlite_write(&kept, "o_kept");
+    kept.finish(stored("{}")).await.unwrap();
+
+    let released = started(begin(&store, "s", "released", A).await);
+    sqlite_write(&released, "o_released");
+    released.release().await.unwrap();
+
+    let cancelled = started(begin(&store, "s", "cancelled", A).await);
+    sqlite_write(&cancelled, "o_cancelled");
+    drop(cancelled);
+
+    assert_eq!(sqlite_orders(&store), ["o_kept"]);
+    // Nothing of the rolled-back requests holds their keys: they run again at once.
+    started(begin(&store, "s", "released", A).await);
+    started(begin(&store, "s", "cancelled", A).await);
+
+    // A process that dies mid-request never commits: `tests/crash.sh` kills real servers.
+    drop(store);
+    let restarted = SqliteStore::open(&path).unwrap();
+    assert_eq!(sqlite_orders(&restarted), ["o_kept"]);
+    assert_replay(begin(&restarted, "s", "kept", A).await, "{}");
+}
+
+#[tokio::test]
+async fn a_deleted_sqlite_file_fails_writes_and_reads_instead_of_losing_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.db");
+    let store = SqliteStore::open(&path).unwrap();
+    started(begin(&store, "s", "before", A).await)
+        .finish(stored("{}"))
+        .await
+        .unwrap();
+    std::fs::remove_file(&path).unwrap();
+    let claim = Claim {
+        scope: "s",
+        key: "after",
+        fingerprint: A,
+        ttl: DAY,
+    };
+    let error = store.begin(claim).await.unwrap_err();
+    assert!(error.0.contains("is gone"), "{error}");
+    let error = store
+        .read(|c| c.execute_batch("SELECT 1"))
+        .await
+        .unwrap_err();
+    assert!(error.0.contains("is gone"), "{error}");
+    // A new file at the same path is not the database the store opened either.
+    std::fs::write(&path, b"").unwrap();
+    let error = store.transaction().await.unwrap_err();
+    assert!(error.0.contains("was replaced"), "{error}");
+}
+
+async fn postgres_orders(url: &str) -> Vec<String> {
+    let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let rows = client
+        .query("SELECT id FROM orders ORDER BY id", &[])
+        .await
+        .unwrap();
+    rows.iter().map(|row| row.get(0)).collect()
+}
+
+async fn postgres_write(held: &HeldKey, id: &str) {
+    let transaction = held.transaction().expect("a Postgres claim has one");
+    let client = transaction.postgres_client().await.unwrap();
+    client
+        .execute("INSERT INTO orders (id) VALUES ($1)", &[&id])
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn postgres_writes_commit_with_the_response_or_not_at_all() {
+    let url = fresh_postgres_database().await;
+    let store = PostgresStore::connect(&url).await.unwrap();
+    store
+        .client()
+        .await
+        .unwrap()
+        .batch_execute(ORDERS)
+        .await
+        .unwrap();
+
+    let kept = started(begin(&store, "s", "kept", A).await);
+    postgres_write(&kept, "o_kept").await;
+    kept.finish(stored("{}")).await.unwrap();
+
+    let released = started(begin(&store, "s", "released", A).await);
+    postgres_write(&released, "o_released").await;
+    released.release().await.unwrap();
+
+    let cancelled = started(begin(&store, "s", "cancelled", A).await);
+    postgres_write(&cancelled, "o_cancelled").await;
+    drop(cancelled);
+
+    assert_eq!(postgres_orders(&url).await, ["o_kept"]);
+    started(begin(&store, "s", "released", A).await);
+    // The cancelled request's connection was closed to roll it back; the server notices it
+    // within moments.
+    let mut again = begin(&store, "s", "cancelled", A).await;
+    for _ in 0..50 {
+        if !matches!(again, Begin::InFlight) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        again = begin(&store, "s", "cancelled", A).await;
+    }
+    started(again);
+}
+
+#[tokio::test]
+async fn postgres_instances_share_keys() {
+    let url = fresh_postgres_database().await;
+    let first = PostgresStore::connect(&url).await.unwrap();
+    let second = PostgresStore::connect(&url).await.unwrap();
+    let held = started(begin(&first, "s", "k", A).await);
+    assert!(matches!(begin(&second, "s", "k", A).await, Begin::InFlight));
+    held.finish(stored(r#"{"id":"cs_1"}"#)).await.unwrap();
+    assert_replay(begin(&second, "s", "k", A).await, r#"{"id":"cs_1"}"#);
+    assert!(matches!(begin(&second, "s", "k", B).await, Begin::Conflict));
+    // An instance that dies holding a key frees it at once: `tests/crash.sh` kills real ones.
+}
+
+// ---------------------------------------------------------------------------------------------
+// Through the pipeline: one handler run per key
+// ---------------------------------------------------------------------------------------------
+
+const VERSION: &str = "2026-04-17";
+const TOKEN: &str = "sk_stores";
+
+/// Creates an order row in the request's transaction and answers with its number.
+async fn create_order(ctx: RequestContext, AcpJson(_): AcpJson<Value>) -> AcpJson<Value> {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let id = format!("o_{}", NEXT.fetch_add(1, Ordering::SeqCst));
+    let transaction = ctx.transaction.expect("the request holds a transaction");
+    if let Ok(client) = transaction.postgres_client().await {
+        client
+            .execute("INSERT INTO orders (id) VALUES ($1)", &[&id])
+            .await
+            .unwrap();
+    } else {
+        transaction
+            .with_sqlite(|c| c.execute("INSERT INTO orders (id) VALUES (?1)", [&id]))
+            .unwrap();
+    }
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    AcpJson(serde_json::json!({ "id": id }))
+}
+
+fn app(store: Arc<dyn IdempotencyStore>) -> Router {
+    AcpServer::builder()
+        .version(VERSION, Router::new().route("/orders", post(create_order)))
+        .auth(StaticTokens::new([(
+            TOKEN.to_string(),
+            "agent".to_string(),
+        )]))
+        .idempotency_store(store)
+        .build()
+}
+
+async fn post_order(app: Router, key: &str) -> (StatusCode, Value) {
+    let request = Request::post("/orders")
+        .header("authorization", format!("Bearer {TOKEN}"))
+        .header("api-version", VERSION)
+        .header("idempotency-key", key)
+        .header("content-type", "application/json")
+        .body(Body::from("{}"))
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    let status = response.status();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+/// 100 concurrent requests with one key over two apps (two instances): one creates, the
+/// others are in flight (409) or replay the same answer; exactly one row exists.
+async fn one_run_for_one_key(first: Router, second: Router) -> Vec<(StatusCode, Value)> {
+    let mut tasks = Vec::new();
+    for i in 0..100 {
+        let app = if i % 2 == 0 {
+            first.clone()
+        } else {
+            second.clone()
+        };
+        tasks.push(tokio::spawn(post_order(app, "shared-key")));
+    }
+    let mut answers = Vec::new();
+    for task in tasks {
+        answers.push(task.await.unwrap());
+    }
+    // Both instances replay the committed answer afterwards.
+    answers.push(post_order(first, "shared-key").await);
+    answers.push(post_order(second, "shared-key").await);
+    let created: Vec<&Value> = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::OK)
+        .map(|(_, body)| body)
+        .collect();
+    assert!(created.len() >= 2, "{answers:?}");
+    assert!(
+        created.iter().all(|body| *body == created[0]),
+        "{answers:?}"
+    );
+    for (status, body) in &answers {
+        assert!(
+            *status == StatusCode::OK
+                || (*status == StatusCode::CONFLICT && body["code"] == "idempotency_in_flight"),
+            "{status} {body}"
+        );
+    }
+    answers
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_two_instances_run_the_handler_once_per_key() {
+    let url = fresh_postgres_database().await;
+    let first = PostgresStore::connect(&url).await.unwrap();
+    first
+        .client()
+        .await
+        .unwrap()
+        .batch_execute(ORDERS)
+        .await
+        .unwrap();
+    let second = PostgresStore::connect(&url).await.unwrap();
+    one_run_for_one_key(app(Arc::new(first)), app(Arc::new(second))).await;
+    assert_eq!(postgres_orders(&url).await.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_runs_the_handler_once_per_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(dir.path().join("shop.db")).unwrap();
+    let setup = store.transaction().await.unwrap();
+    setup.with_sqlite(|c| c.execute(ORDERS, [])).unwrap();
+    setup.commit().await.unwrap();
+    let app = app(Arc::new(store.clone()));
+    one_run_for_one_key(app.clone(), app).await;
+    assert_eq!(sqlite_orders(&store).len(), 1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Postgres test databases
+// ---------------------------------------------------------------------------------------------
+
+/// A new, empty database on the test server; its URL.
+async fn fresh_postgres_database() -> String {
+    let url = std::env::var("ACP_TEST_POSTGRES_URL").unwrap_or_else(|_| {
+        panic!(
+            "ACP_TEST_POSTGRES_URL is not set: start a server with \
+             `export ACP_TEST_POSTGRES_URL=$(scripts/test-postgres.sh start)` (as .ci/run does)"
+        )
+    });
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to ACP_TEST_POSTGRES_URL {url}: {e}"));
+    tokio::spawn(connection);
+    let name = format!("acp_test_{:016x}", rand_u64());
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap();
+    let mut config: tokio_postgres::Config = url.parse().unwrap();
+    config.dbname(&name);
+    let host = match &config.get_hosts()[0] {
+        tokio_postgres::config::Host::Tcp(host) => host.clone(),
+        other => panic!("ACP_TEST_POSTGRES_URL must use TCP, not {other:?}"),
+    };
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    let user = config.get_user().unwrap_or("postgres");
+    format!("postgres://{user}@{host}:{port}/{name}")
+}
+
+fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos(),
+    );
+    hasher.finish()
+}
