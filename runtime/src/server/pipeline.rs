@@ -24,6 +24,7 @@ use super::extract::{read_body, too_large, ApiVersion, Identity};
 use super::idempotency::{
     fingerprint, Begin, IdempotencyStore, MemoryStore, StoreError, StoredResponse,
 };
+use super::metrics::{label_routes, record_request, record_store_call, RequestMetrics};
 use super::rules::{Profile, VersionRules};
 use super::serve::BodyReadTimeout;
 use super::{headers, BodyLimit, DEFAULT_BODY_LIMIT};
@@ -212,10 +213,14 @@ impl AcpServerBuilder {
     /// header and body read timeouts and a connection limit ([`ServeLimits`](super::ServeLimits));
     /// `axum::serve` has neither, so a few thousand slow clients could hold the server.
     pub fn build(self) -> Router {
+        let versions: BTreeMap<String, Router> = (self.versions.into_iter())
+            .map(|(version, routes)| (version, label_routes(routes)))
+            .collect();
+        let metrics = RequestMetrics::new(&versions);
         let shared = Arc::new(Shared {
             // Newest first, as the spec lists them.
-            supported: self.versions.keys().rev().cloned().collect(),
-            versions: self.versions,
+            supported: versions.keys().rev().cloned().collect(),
+            versions,
             verifier: self.verifier,
             allow_anonymous: self.allow_anonymous,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
@@ -248,6 +253,7 @@ impl AcpServerBuilder {
             .layer(from_fn_with_state(shared, authenticate))
             .layer(CatchPanicLayer::custom(panic_response))
             .layer(from_fn(echo_request_id))
+            .layer(from_fn_with_state(metrics, record_request))
     }
 }
 
@@ -344,7 +350,7 @@ fn request_id(request: &Request) -> String {
 /// span: `started`, `replayed`, `conflict`, `in_flight` or `unavailable` (store error); a
 /// request that never reached the stage (refused earlier, not a POST, no key) is `none`.
 #[derive(Debug, Clone, Copy)]
-struct IdempotencyOutcome(&'static str);
+pub(super) struct IdempotencyOutcome(pub(super) &'static str);
 
 fn with_outcome(mut response: Response, outcome: &'static str) -> Response {
     response
@@ -619,14 +625,18 @@ fn sentence(text: &str) -> String {
 /// Runs a store call inline or, for stores that block on I/O, on the blocking pool.
 async fn on_store<T: Send + 'static>(
     store: &Arc<dyn IdempotencyStore>,
+    operation: &'static str,
     work: impl FnOnce(&dyn IdempotencyStore) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
-    if store.is_blocking() {
+    let started = Instant::now();
+    let result = if store.is_blocking() {
         let store = store.clone();
         blocking(move || work(&*store)).await
     } else {
         work(&**store)
-    }
+    };
+    record_store_call(operation, started.elapsed(), result.is_ok());
+    result
 }
 
 async fn blocking<T: Send + 'static>(
@@ -675,7 +685,10 @@ impl Drop for KeyGuard {
     fn drop(&mut self) {
         if self.armed {
             // Runs inline so a retry right after sees the key free; store calls are short.
-            if let Err(error) = self.store.release(&self.scope, &self.key) {
+            let started = Instant::now();
+            let released = self.store.release(&self.scope, &self.key);
+            record_store_call("release", started.elapsed(), released.is_ok());
+            if let Err(error) = released {
                 log_store_error("release", &self.scope, &self.request_id, &error);
             }
         }
@@ -743,7 +756,7 @@ async fn idempotency(State(shared): State<Arc<Shared>>, request: Request, next: 
     let mut pause = Duration::from_millis(10);
     loop {
         let (scope_, key_, ttl) = (scope.clone(), key.clone(), shared.ttl);
-        match on_store(&shared.store, move |store| {
+        match on_store(&shared.store, "begin", move |store| {
             store.begin(&scope_, &key_, print, ttl)
         })
         .await
@@ -836,7 +849,7 @@ async fn run_and_record(
             body: bytes.to_vec(),
         }
     };
-    match on_store(&shared.store, move |store| {
+    match on_store(&shared.store, "finish", move |store| {
         store.finish(&scope, &key, &stored)
     })
     .await
