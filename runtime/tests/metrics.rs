@@ -134,7 +134,11 @@ async fn requests_are_counted_by_route_template_status_and_version() {
         1
     );
     assert_eq!(requests(item, "GET", 200, VERSION), 2, "{counters:#?}");
-    assert_eq!(requests("unmatched", "GET", 404, VERSION), 1, "{counters:#?}");
+    assert_eq!(
+        requests("unmatched", "GET", 404, VERSION),
+        1,
+        "{counters:#?}"
+    );
     // Answered before routing (replay, conflict above; refused here): still the route's template.
     assert_eq!(requests("/checkout_sessions", "POST", 401, VERSION), 1);
     assert_eq!(requests(item, "GET", 400, "unsupported"), 1);
