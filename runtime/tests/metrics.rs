@@ -14,6 +14,7 @@ use axum::extract::Path;
 use axum::routing::{get, post};
 use axum::Router;
 use http::{Request, StatusCode};
+use metrics_exporter_prometheus::PrometheusBuilder;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use serde_json::Value;
 use tower::ServiceExt;
@@ -237,4 +238,39 @@ async fn failed_store_calls_are_counted_by_operation() {
         let name = format!("acp_store_duration_seconds{{operation=\"{operation}\"}}");
         assert_eq!(histograms.get(&name), Some(&1), "{operation}");
     }
+}
+
+#[tokio::test]
+async fn the_prometheus_exporter_renders_the_labels_and_descriptions() {
+    let recorder = PrometheusBuilder::new().build_recorder();
+    let handle = recorder.handle();
+    let _guard = metrics::set_default_local_recorder(&recorder);
+    let app = app(None);
+    let create = request("POST", "/checkout_sessions", Some("k1"), "{}");
+    assert_eq!(status(&app, create).await, StatusCode::CREATED);
+
+    handle.run_upkeep();
+    let text = handle.render();
+    let lines: Vec<&str> = text.lines().collect();
+    for expected in [
+        "# TYPE acp_requests_total counter",
+        "# HELP acp_idempotency_total POST requests with an Idempotency-Key, by what the idempotency stage did.",
+        "acp_idempotency_total{outcome=\"started\"} 1",
+        "acp_store_duration_seconds_count{operation=\"finish\"} 1",
+    ] {
+        assert!(lines.contains(&expected), "{expected}\n{text}");
+    }
+    let created = lines
+        .iter()
+        .find(|line| line.starts_with("acp_requests_total{"))
+        .unwrap_or_else(|| panic!("{text}"));
+    for label in [
+        "route=\"/checkout_sessions\"",
+        "method=\"POST\"",
+        "status=\"201\"",
+        "api_version=\"2026-04-17\"",
+    ] {
+        assert!(created.contains(label), "{label}: {created}");
+    }
+    assert!(created.ends_with("} 1"), "{created}");
 }
