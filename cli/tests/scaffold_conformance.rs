@@ -5,6 +5,7 @@
 //! server. Then the suite runs against a deliberately broken server (the scaffold behind a proxy
 //! that swaps the conflict status, strips `links[]`, adds 1 to every `total` and re-signs order
 //! webhooks with a wrong secret), and exactly the checks covering those faults must fail.
+//! After the suite, each scaffold's `GET /metrics` must show its requests (issue 15).
 
 #[path = "../../generator/tests/common/mod.rs"]
 mod common;
@@ -204,7 +205,100 @@ fn scaffold_passes(name: &str, version: &str) -> (PathBuf, Server, PathBuf, u16)
     }
     let (server, port) = last.expect("two profiles ran");
     let config = dir.join(format!("merchant-{port}.toml"));
+    metrics_show_the_suites_requests(&config, port, version);
+    metrics_are_off_without_a_token(&dir, name);
     (dir, server, config, port)
+}
+
+/// `GET /metrics` of the server on `port` with `authorization`: the status and body.
+fn get_metrics(port: u16, authorization: Option<&str>) -> (u16, String) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut request = reqwest::Client::new().get(format!("http://127.0.0.1:{port}/metrics"));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let response = request.send().await.expect("GET /metrics");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    })
+}
+
+/// After a suite run: the create route's 201s and the idempotent replays are counted, read by
+/// an independent Prometheus parser; a missing or wrong token is refused.
+fn metrics_show_the_suites_requests(config: &Path, port: u16, version: &str) {
+    let table: toml::Table = std::fs::read_to_string(config).unwrap().parse().unwrap();
+    let token = table["metrics"]["token"].as_str().expect("[metrics] token");
+    assert_eq!(get_metrics(port, None).0, 401);
+    assert_eq!(get_metrics(port, Some(&format!("Bearer {token}x"))).0, 401);
+    let api_key = table["merchant"]["api_key"].as_str().unwrap();
+    assert_eq!(get_metrics(port, Some(&format!("Bearer {api_key}"))).0, 401);
+
+    let (status, text) = get_metrics(port, Some(&format!("Bearer {token}")));
+    assert_eq!(status, 200, "{text}");
+    let lines = text.lines().map(|line| Ok(line.to_string()));
+    let scrape = prometheus_parse::Scrape::parse(lines).expect("Prometheus text format");
+    let counter = |name: &str, labels: &[(&str, &str)]| -> f64 {
+        scrape
+            .samples
+            .iter()
+            .filter(|s| s.metric == name)
+            .filter(|s| labels.iter().all(|(k, v)| s.labels.get(k) == Some(*v)))
+            .map(|s| match s.value {
+                prometheus_parse::Value::Counter(n) => n,
+                ref other => panic!("{name} is not a counter: {other:?}"),
+            })
+            .sum()
+    };
+    let created = [
+        ("route", "/checkout_sessions"),
+        ("method", "POST"),
+        ("status", "201"),
+        ("api_version", version),
+    ];
+    assert!(counter("acp_requests_total", &created) >= 1.0, "{text}");
+    let replayed = [("outcome", "replayed")];
+    assert!(counter("acp_idempotency_total", &replayed) >= 1.0, "{text}");
+    // Route templates, never raw paths with session ids.
+    let routes: std::collections::BTreeSet<&str> = scrape
+        .samples
+        .iter()
+        .filter_map(|s| s.labels.get("route"))
+        .collect();
+    assert!(
+        routes.contains("/checkout_sessions/{checkout_session_id}"),
+        "{routes:?}"
+    );
+    assert!(
+        routes
+            .iter()
+            .all(|r| *r == "unmatched" || r.split('/').all(|s| !s.starts_with("cs_"))),
+        "{routes:?}"
+    );
+    assert!(
+        scrape
+            .samples
+            .iter()
+            .any(|s| s.metric.starts_with("acp_request_duration_seconds")),
+        "{text}"
+    );
+}
+
+/// Without `[metrics] token` the endpoint does not exist, whatever the client sends.
+fn metrics_are_off_without_a_token(dir: &Path, name: &str) {
+    let [port, webhook_port] = free_ports();
+    let config = configure(dir, port, webhook_port);
+    let mut table: toml::Table = std::fs::read_to_string(&config).unwrap().parse().unwrap();
+    let token = table
+        .remove("metrics")
+        .expect("the scaffold configures metrics")["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::write(&config, toml::to_string(&table).unwrap()).unwrap();
+    let _server = start(dir, name, &config, port, Profile::Spec);
+    assert_eq!(get_metrics(port, Some(&format!("Bearer {token}"))).0, 404);
+    assert_eq!(get_metrics(port, None).0, 404);
 }
 
 #[test]
