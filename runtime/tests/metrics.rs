@@ -2,6 +2,7 @@
 //! read back from a recorder installed for the test's thread only (tests run in parallel).
 
 use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,10 +31,19 @@ async fn retrieve(_: RequestContext, Path(id): Path<String>) -> AcpJson<Value> {
     AcpJson(serde_json::json!({ "id": id }))
 }
 
+/// Counts the calls of the version router's fallback (the route probe must not make any).
+static FALLBACK_CALLS: AtomicUsize = AtomicUsize::new(0);
+
+async fn fallback() -> StatusCode {
+    FALLBACK_CALLS.fetch_add(1, Ordering::SeqCst);
+    StatusCode::NOT_FOUND
+}
+
 fn app(store: Option<Arc<dyn IdempotencyStore>>) -> Router {
     let routes = Router::new()
         .route("/checkout_sessions", post(create))
-        .route("/checkout_sessions/{checkout_session_id}", get(retrieve));
+        .route("/checkout_sessions/{checkout_session_id}", get(retrieve))
+        .fallback(fallback);
     let builder = AcpServer::builder()
         .version(VERSION, routes)
         .auth(StaticTokens::new([(
@@ -111,7 +121,9 @@ async fn requests_are_counted_by_route_template_status_and_version() {
         );
     }
     let unknown = request("GET", "/checkout_sessions/cs_1/nothing_here", None, "");
+    let fallback_calls = FALLBACK_CALLS.load(Ordering::SeqCst);
     assert_eq!(status(&app, unknown).await, StatusCode::NOT_FOUND);
+    assert_eq!(FALLBACK_CALLS.load(Ordering::SeqCst), fallback_calls + 1);
     let mut anonymous = request("POST", "/checkout_sessions", Some("k2"), body);
     anonymous.headers_mut().remove("authorization");
     assert_eq!(status(&app, anonymous).await, StatusCode::UNAUTHORIZED);
@@ -120,6 +132,15 @@ async fn requests_are_counted_by_route_template_status_and_version() {
         .headers_mut()
         .insert("api-version", "1999-01-01".parse().unwrap());
     assert_eq!(status(&app, unsupported).await, StatusCode::BAD_REQUEST);
+    let mut refused_unknown = request("GET", "/nothing_here", None, "");
+    refused_unknown.headers_mut().remove("authorization");
+    let fallback_calls = FALLBACK_CALLS.load(Ordering::SeqCst);
+    assert_eq!(
+        status(&app, refused_unknown).await,
+        StatusCode::UNAUTHORIZED
+    );
+    // Probed for its route (none), but the fallback did not run.
+    assert_eq!(FALLBACK_CALLS.load(Ordering::SeqCst), fallback_calls);
 
     let (counters, histograms) = recorded(&snapshotter);
     let requests = |route: &str, method: &str, status: u16, version: &str| {
@@ -143,6 +164,7 @@ async fn requests_are_counted_by_route_template_status_and_version() {
     // Answered before routing (replay, conflict above; refused here): still the route's template.
     assert_eq!(requests("/checkout_sessions", "POST", 401, VERSION), 1);
     assert_eq!(requests(item, "GET", 400, "unsupported"), 1);
+    assert_eq!(requests("unmatched", "GET", 401, VERSION), 1);
     // Raw paths never become labels.
     assert!(
         counters.keys().all(|name| !name.contains("cs_")),
@@ -176,7 +198,7 @@ async fn requests_are_counted_by_route_template_status_and_version() {
     };
     assert_eq!(duration("/checkout_sessions", "POST"), Some(4));
     assert_eq!(duration(item, "GET"), Some(3));
-    assert_eq!(duration("unmatched", "GET"), Some(1));
+    assert_eq!(duration("unmatched", "GET"), Some(2));
     assert_eq!(
         histograms.get("acp_store_duration_seconds{operation=\"begin\"}"),
         Some(&3)

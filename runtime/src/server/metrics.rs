@@ -38,16 +38,13 @@ const UNMATCHED: &str = "unmatched";
 struct MatchedRoute(MatchedPath);
 
 /// Puts each route's template on its responses: the version routers run inside `dispatch`
-/// (via `oneshot`), so axum's [`MatchedPath`] is not visible to the outer layers.
+/// (via `oneshot`), so axum's [`MatchedPath`] is not visible to the outer layers. A `layer`
+/// rather than a `route_layer`: a probe must not run a fallback either.
 pub(crate) fn label_routes(routes: Router) -> Router {
-    if !routes.has_routes() {
-        // `route_layer` refuses a router without routes; nothing to label anyway.
-        return routes;
-    }
-    routes.route_layer(from_fn(carry_matched_path))
+    routes.layer(from_fn(carry_matched_path))
 }
 
-/// Marks a request sent only to learn which route would serve it: the route is not run.
+/// Marks a request sent only to learn which route would serve it: no handler runs.
 #[derive(Debug, Clone, Copy)]
 struct RouteProbe;
 
