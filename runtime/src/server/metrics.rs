@@ -154,6 +154,7 @@ pub(crate) async fn record_request(
     *probe.extensions_mut() = request.extensions().clone();
     probe.extensions_mut().insert(RouteProbe);
     let response = next.run(request).await;
+    let elapsed = started.elapsed();
     let matched = match response.extensions().get::<MatchedRoute>() {
         Some(MatchedRoute(matched)) => Some(matched.clone()),
         None => metrics.route_of(version.as_deref(), probe).await,
@@ -165,7 +166,7 @@ pub(crate) async fn record_request(
         "route" => route.clone(),
         "method" => method,
     )
-    .record(started.elapsed());
+    .record(elapsed);
     counter!(
         "acp_requests_total",
         "route" => route,
