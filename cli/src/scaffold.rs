@@ -33,6 +33,7 @@ const DEPENDENCIES: &[&str] = &[
     "base64",
     "chrono",
     "ed25519-dalek",
+    "metrics-exporter-prometheus",
     "rusqlite",
     "serde",
     "serde_json",
@@ -78,6 +79,8 @@ pub struct Secrets {
     pub webhook_secret: String,
     /// `[signing] key` (HMAC-SHA256).
     pub signing_key: String,
+    /// `[metrics] token`: the bearer token of `GET /metrics`.
+    pub metrics_token: String,
 }
 
 impl std::fmt::Debug for Secrets {
@@ -94,6 +97,7 @@ impl Secrets {
             psp_key: format!("psp_test_{}", random_hex()?),
             webhook_secret: format!("whsec_{}", random_hex()?),
             signing_key: format!("sig_{}", random_hex()?),
+            metrics_token: format!("metrics_{}", random_hex()?),
         })
     }
 
@@ -104,6 +108,7 @@ impl Secrets {
             psp_key: "psp_test_replace_me".into(),
             webhook_secret: "whsec_replace_me".into(),
             signing_key: "sig_replace_me".into(),
+            metrics_token: "metrics_replace_me".into(),
         }
     }
 }
@@ -190,6 +195,7 @@ struct Context {
     psp_key: String,
     webhook_secret: String,
     signing_key: String,
+    metrics_token: String,
     /// Rendering `merchant.example.toml` (placeholder secrets) rather than `merchant.toml`.
     example: bool,
     /// `items` or `line_items`.
@@ -230,6 +236,7 @@ impl Context {
             psp_key: secrets.psp_key.clone(),
             webhook_secret: secrets.webhook_secret.clone(),
             signing_key: secrets.signing_key.clone(),
+            metrics_token: secrets.metrics_token.clone(),
             example: false,
             items_member: if shape.items_with_quantity {
                 "items"
@@ -289,6 +296,7 @@ templates! {
     CatalogRs => "scaffold/src/catalog.rs.askama" => "src/catalog.rs",
     CheckoutRs => "scaffold/src/checkout.rs.askama" => "src/checkout.rs",
     ConfigRs => "scaffold/src/config.rs.askama" => "src/config.rs",
+    MetricsRs => "scaffold/src/metrics.rs.askama" => "src/metrics.rs",
     PagesRs => "scaffold/src/pages.rs.askama" => "src/pages.rs",
     StoreRs => "scaffold/src/store.rs.askama" => "src/store.rs",
     WebhooksRs => "scaffold/src/webhooks.rs.askama" => "src/webhooks.rs",
@@ -474,6 +482,7 @@ mod tests {
             psp_key: "psp_test_fixed".into(),
             webhook_secret: "whsec_fixed".into(),
             signing_key: "sig_fixed".into(),
+            metrics_token: "metrics_fixed".into(),
         }
     }
 
@@ -681,6 +690,7 @@ mod tests {
                 &secrets.psp_key,
                 &secrets.webhook_secret,
                 &secrets.signing_key,
+                &secrets.metrics_token,
             ] {
                 assert!(file(&files, "merchant.toml").contains(secret.as_str()));
                 assert!(!example.contains(secret.as_str()), "{version}: {secret}");

@@ -5,6 +5,7 @@
 //! server. Then the suite runs against a deliberately broken server (the scaffold behind a proxy
 //! that swaps the conflict status, strips `links[]`, adds 1 to every `total` and re-signs order
 //! webhooks with a wrong secret), and exactly the checks covering those faults must fail.
+//! After the suite, each scaffold's `GET /metrics` must show its requests (issue 15).
 
 #[path = "../../generator/tests/common/mod.rs"]
 mod common;
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use acp_conformance::{MerchantConfig, Outcome, Profile, Suite, SuiteOptions, CHECKS};
 use common::workspace_root;
+use prom_text_format_parser::{Scrape, Type};
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_acp-codegen");
@@ -204,7 +206,101 @@ fn scaffold_passes(name: &str, version: &str) -> (PathBuf, Server, PathBuf, u16)
     }
     let (server, port) = last.expect("two profiles ran");
     let config = dir.join(format!("merchant-{port}.toml"));
+    metrics_show_the_suites_requests(&config, port, version);
+    metrics_are_off_without_a_token(&dir, name);
     (dir, server, config, port)
+}
+
+/// `GET /metrics` of the server on `port` with `authorization`: the status and body.
+fn get_metrics(port: u16, authorization: Option<&str>) -> (u16, String) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut request = reqwest::Client::new().get(format!("http://127.0.0.1:{port}/metrics"));
+        if let Some(value) = authorization {
+            request = request.header("authorization", value);
+        }
+        let response = request.send().await.expect("GET /metrics");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap())
+    })
+}
+
+/// After a suite run: the create route's 201s and the idempotent replays are counted, read by
+/// an independent Prometheus text parser (one that reads quoted label values with braces in
+/// them: prometheus-parse drops such lines); a missing or wrong token is refused.
+fn metrics_show_the_suites_requests(config: &Path, port: u16, version: &str) {
+    let table: toml::Table = std::fs::read_to_string(config).unwrap().parse().unwrap();
+    let token = table["metrics"]["token"].as_str().expect("[metrics] token");
+    assert_eq!(get_metrics(port, None).0, 401);
+    assert_eq!(get_metrics(port, Some(&format!("Bearer {token}x"))).0, 401);
+    let api_key = table["merchant"]["api_key"].as_str().unwrap();
+    assert_eq!(get_metrics(port, Some(&format!("Bearer {api_key}"))).0, 401);
+
+    let (status, text) = get_metrics(port, Some(&format!("Bearer {token}")));
+    assert_eq!(status, 200, "{text}");
+    let scrape = Scrape::parse(&text).unwrap_or_else(|e| panic!("{e:?}\n{text}"));
+    let metric = |name: &str| {
+        let metric = scrape.metrics.iter().find(|m| m.name == name);
+        metric.unwrap_or_else(|| panic!("no {name}:\n{text}"))
+    };
+    let label = |sample: &'_ prom_text_format_parser::Sample, key: &str| {
+        let label = sample.labels.iter().find(|l| l.key == key);
+        label.map(|l| l.value.clone())
+    };
+    let counter = |name: &str, labels: &[(&str, &str)]| -> f64 {
+        let metric = metric(name);
+        assert_eq!(metric.kind, Type::Counter, "{name}");
+        (metric.samples.iter())
+            .filter(|s| {
+                labels
+                    .iter()
+                    .all(|(k, v)| label(s, k).as_deref() == Some(*v))
+            })
+            .map(|s| s.value.value.as_f64())
+            .sum()
+    };
+    let created = [
+        ("route", "/checkout_sessions"),
+        ("method", "POST"),
+        ("status", "201"),
+        ("api_version", version),
+    ];
+    assert!(counter("acp_requests_total", &created) >= 1.0, "{text}");
+    let replayed = [("outcome", "replayed")];
+    assert!(counter("acp_idempotency_total", &replayed) >= 1.0, "{text}");
+    // Route templates, never raw paths: ids (`cs_<hex>`) would add a series per session.
+    let routes: std::collections::BTreeSet<String> = (metric("acp_requests_total").samples)
+        .iter()
+        .filter_map(|s| label(s, "route"))
+        .collect();
+    assert!(
+        routes.contains("/checkout_sessions/{checkout_session_id}"),
+        "{routes:?}"
+    );
+    assert!(
+        routes
+            .iter()
+            .all(|r| !r.contains(|c: char| c.is_ascii_digit())),
+        "{routes:?}"
+    );
+    assert_eq!(metric("acp_request_duration_seconds").kind, Type::Histogram);
+}
+
+/// Without `[metrics] token` the endpoint does not exist, whatever the client sends.
+fn metrics_are_off_without_a_token(dir: &Path, name: &str) {
+    let [port, webhook_port] = free_ports();
+    let config = configure(dir, port, webhook_port);
+    let mut table: toml::Table = std::fs::read_to_string(&config).unwrap().parse().unwrap();
+    let token = table
+        .remove("metrics")
+        .expect("the scaffold configures metrics")["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    std::fs::write(&config, toml::to_string(&table).unwrap()).unwrap();
+    let _server = start(dir, name, &config, port, Profile::Spec);
+    assert_eq!(get_metrics(port, Some(&format!("Bearer {token}"))).0, 404);
+    assert_eq!(get_metrics(port, None).0, 404);
 }
 
 #[test]

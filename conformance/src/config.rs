@@ -34,6 +34,10 @@ pub struct MerchantConfig {
     /// `[signing]`: request signing; without it requests are sent unsigned.
     #[serde(default)]
     pub signing: Option<Signing>,
+    /// `[metrics]`: for the merchant server only (the scaffold's `GET /metrics` token); the
+    /// suite reads it so one file serves both, and masks the token.
+    #[serde(default)]
+    pub metrics: Option<Metrics>,
 }
 
 /// `[merchant]`.
@@ -149,6 +153,14 @@ pub struct Signing {
     /// `algorithm` is set. Secret: masked in all output.
     #[serde(default)]
     pub key: Option<String>,
+}
+
+/// `[metrics]`: the bearer token of the merchant server's metrics endpoint.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Metrics {
+    /// Secret: masked in all output.
+    pub token: String,
 }
 
 /// A request signing algorithm.
@@ -312,6 +324,7 @@ impl MerchantConfig {
         secrets.extend(self.payment.psp_key.as_deref());
         secrets.extend(self.webhooks.as_ref().map(|w| w.secret.as_str()));
         secrets.extend(self.signing.as_ref().and_then(|s| s.key.as_deref()));
+        secrets.extend(self.metrics.as_ref().map(|m| m.token.as_str()));
         secrets
     }
 }
@@ -325,6 +338,7 @@ impl fmt::Debug for MerchantConfig {
             .field("payment", &self.payment)
             .field("webhooks", &self.webhooks)
             .field("signing", &self.signing)
+            .field("metrics", &self.metrics)
             .finish()
     }
 }
@@ -366,6 +380,14 @@ impl fmt::Debug for Webhooks {
         f.debug_struct("Webhooks")
             .field("secret", &super::mask::MASK)
             .field("listen", &self.listen)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Metrics")
+            .field("token", &super::mask::MASK)
             .finish()
     }
 }

@@ -377,7 +377,7 @@ fn the_example_config_parses() {
     // Every secret of the example is masked.
     let masker = Masker::from_config(&config);
     let secrets = config.secrets();
-    assert_eq!(secrets.len(), 7);
+    assert_eq!(secrets.len(), 8);
     for secret in secrets {
         assert_eq!(
             masker.mask_text(&format!("[{secret}]")),

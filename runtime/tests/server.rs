@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use acp_runtime::server::{
     fingerprint, webhook_receiver, AcpJson, AcpQuery, AcpServer, AcpServerBuilder, ApiError, Begin,
     IdempotencyStore, MemoryStore, Profile, RequestContext, SqliteStore, StaticTokens,
-    StoredResponse, VersionRules,
+    VersionRules,
 };
 use acp_runtime::signing::{merchant_signature, sign, SignatureVerifier, SigningKey};
 use acp_runtime::{Validate, Validator};

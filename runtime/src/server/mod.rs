@@ -14,12 +14,17 @@
 //! # let _ = app;
 //! # }
 //! ```
+//!
+//! The pipeline records request, idempotency and store metrics through the `metrics` facade
+//! (see the `metrics` module's source for names and labels); they go to whatever recorder the
+//! application installs before [`AcpServerBuilder::build`].
 
 mod auth;
 mod error;
 mod extract;
 mod fingerprint;
 mod idempotency;
+mod metrics;
 mod pipeline;
 #[cfg(feature = "postgres")]
 mod postgres;

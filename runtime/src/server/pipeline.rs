@@ -25,6 +25,7 @@ use super::fingerprint::fingerprint;
 use super::idempotency::{
     Begin, Claim, HeldKey, IdempotencyStore, MemoryStore, StoreError, StoredResponse,
 };
+use super::metrics::{label_routes, record_request, record_store_call, RequestMetrics};
 use super::rules::{Profile, VersionRules};
 use super::serve::BodyReadTimeout;
 use super::{headers, BodyLimit, DEFAULT_BODY_LIMIT};
@@ -213,10 +214,14 @@ impl AcpServerBuilder {
     /// header and body read timeouts and a connection limit ([`ServeLimits`](super::ServeLimits));
     /// `axum::serve` has neither, so a few thousand slow clients could hold the server.
     pub fn build(self) -> Router {
+        let versions: BTreeMap<String, Router> = (self.versions.into_iter())
+            .map(|(version, routes)| (version, label_routes(routes)))
+            .collect();
+        let metrics = RequestMetrics::new(&versions);
         let shared = Arc::new(Shared {
             // Newest first, as the spec lists them.
-            supported: self.versions.keys().rev().cloned().collect(),
-            versions: self.versions,
+            supported: versions.keys().rev().cloned().collect(),
+            versions,
             verifier: self.verifier,
             allow_anonymous: self.allow_anonymous,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
@@ -249,6 +254,7 @@ impl AcpServerBuilder {
             .layer(from_fn_with_state(shared, authenticate))
             .layer(CatchPanicLayer::custom(panic_response))
             .layer(from_fn(echo_request_id))
+            .layer(from_fn_with_state(metrics, record_request))
     }
 }
 
@@ -345,7 +351,7 @@ fn request_id(request: &Request) -> String {
 /// span: `started`, `replayed`, `conflict`, `in_flight` or `unavailable` (store error); a
 /// request that never reached the stage (refused earlier, not a POST, no key) is `none`.
 #[derive(Debug, Clone, Copy)]
-struct IdempotencyOutcome(&'static str);
+pub(super) struct IdempotencyOutcome(pub(super) &'static str);
 
 fn with_outcome(mut response: Response, outcome: &'static str) -> Response {
     response
@@ -617,6 +623,17 @@ fn sentence(text: &str) -> String {
     }
 }
 
+/// Runs a store call, recording its duration and outcome (`acp_store_*` metrics).
+async fn timed<T>(
+    operation: &'static str,
+    call: impl std::future::Future<Output = Result<T, StoreError>>,
+) -> Result<T, StoreError> {
+    let started = Instant::now();
+    let result = call.await;
+    record_store_call(operation, started.elapsed(), result.is_ok());
+    result
+}
+
 /// Logs a failed store call with its cause: the client only learns that the store is down.
 fn log_store_error(operation: &str, scope: &str, request_id: &str, error: &StoreError) {
     tracing::error!(
@@ -707,7 +724,7 @@ async fn idempotency(State(shared): State<Arc<Shared>>, request: Request, next: 
             fingerprint: print,
             ttl: shared.ttl,
         };
-        match shared.store.begin(claim).await {
+        match timed("begin", shared.store.begin(claim)).await {
             Err(error) => {
                 log_store_error("begin", &scope, &request_id, &error);
                 return with_outcome(store_unavailable(), "unavailable");
@@ -773,7 +790,7 @@ async fn run_and_record(
 ) -> Response {
     let response = next.run(request).await;
     if response.status().is_server_error() {
-        if let Err(error) = held.release().await {
+        if let Err(error) = timed("release", held.release()).await {
             log_store_error("release", &scope, &request_id, &error);
         }
         return response;
@@ -797,7 +814,7 @@ async fn run_and_record(
             body: bytes.to_vec(),
         }
     };
-    match held.finish(stored).await {
+    match timed("finish", held.finish(stored)).await {
         Ok(()) => Response::from_parts(parts, Body::from(bytes)),
         Err(error) => {
             log_store_error("finish", &scope, &request_id, &error);
