@@ -217,11 +217,11 @@ impl Context {
             .wire_shape;
         let runtime_dependency = match &project.runtime {
             RuntimeSource::Path(path) => format!(
-                "{{ path = {}, features = [\"server\", \"client\"] }}",
+                "{{ path = {}, features = [\"server\", \"client\", \"postgres\"] }}",
                 toml::Value::String(path.clone())
             ),
             RuntimeSource::Version(requirement) => format!(
-                "{{ version = {}, features = [\"server\", \"client\"] }}",
+                "{{ version = {}, features = [\"server\", \"client\", \"postgres\"] }}",
                 toml::Value::String(requirement.clone())
             ),
         };

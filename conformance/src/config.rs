@@ -38,6 +38,17 @@ pub struct MerchantConfig {
     /// suite reads it so one file serves both, and masks the token.
     #[serde(default)]
     pub metrics: Option<Metrics>,
+    /// `[storage]`: the server's own database setting; the suite does not use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<Storage>,
+}
+
+/// `[storage]` (read by the scaffolded server only).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Storage {
+    /// A SQLite file path or a `postgres://` URL.
+    pub database: String,
 }
 
 /// `[merchant]`.
@@ -339,7 +350,8 @@ impl fmt::Debug for MerchantConfig {
             .field("webhooks", &self.webhooks)
             .field("signing", &self.signing)
             .field("metrics", &self.metrics)
-            .finish()
+            // `[storage]` may hold a database password.
+            .finish_non_exhaustive()
     }
 }
 
