@@ -7,130 +7,18 @@
 //! webhooks with a wrong secret), and exactly the checks covering those faults must fail.
 //! After the suite, each scaffold's `GET /metrics` must show its requests (issue 15).
 
-#[path = "../../generator/tests/common/mod.rs"]
-mod common;
+mod scaffold_support;
 
-use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use acp_conformance::{MerchantConfig, Outcome, Profile, Suite, SuiteOptions, CHECKS};
-use common::workspace_root;
 use prom_text_format_parser::{Scrape, Type};
+use scaffold_support::{
+    configure, free_ports, nested_target, run, scaffold, start, workspace_root, Server, BIN,
+};
 use serde_json::Value;
-
-const BIN: &str = env!("CARGO_BIN_EXE_acp-codegen");
-
-fn nested_target() -> PathBuf {
-    workspace_root().join("target/nested")
-}
-
-/// `N` distinct free loopback ports. The listeners are all held until every port is known: a
-/// port released at once can be handed out again by the next bind.
-fn free_ports<const N: usize>() -> [u16; N] {
-    let listeners: Vec<TcpListener> = (0..N)
-        .map(|_| TcpListener::bind("127.0.0.1:0").expect("a free loopback port"))
-        .collect();
-    std::array::from_fn(|i| listeners[i].local_addr().expect("a bound port").port())
-}
-
-fn run(command: &mut Command, what: &str) -> String {
-    let output = command.output().unwrap_or_else(|e| panic!("{what}: {e}"));
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "{what} failed:\n{stdout}\n{stderr}"
-    );
-    stdout
-}
-
-/// Scaffolds and builds `name` for `version`; the project folder.
-fn scaffold(name: &str, version: &str) -> PathBuf {
-    let dir = nested_target().join("scaffolds").join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    run(
-        Command::new(BIN)
-            .args(["new", name, "--version", version, "--dir"])
-            .arg(&dir),
-        "acp-codegen new",
-    );
-    for file in ["Cargo.toml", "merchant.toml", "README.md"] {
-        assert!(dir.join(file).is_file(), "the scaffold has no {file}");
-    }
-    // The workspace's lock file: the same dependency versions as everything else here.
-    std::fs::copy(workspace_root().join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
-    run(
-        Command::new(env!("CARGO"))
-            .args(["build", "--manifest-path"])
-            .arg(dir.join("Cargo.toml"))
-            .env("CARGO_TARGET_DIR", nested_target())
-            .env("RUSTFLAGS", "-D warnings"),
-        "building the scaffold",
-    );
-    dir
-}
-
-/// `merchant.toml` of the scaffold with its server on `port` and order webhooks sent to
-/// `webhook_port`.
-fn configure(dir: &Path, port: u16, webhook_port: u16) -> PathBuf {
-    let text = std::fs::read_to_string(dir.join("merchant.toml")).unwrap();
-    let mut table: toml::Table = text.parse().expect("the scaffold's merchant.toml is TOML");
-    table["merchant"]["base_url"] = toml::Value::String(format!("http://127.0.0.1:{port}"));
-    table["webhooks"]["listen"] = toml::Value::String(format!("127.0.0.1:{webhook_port}"));
-    let path = dir.join(format!("merchant-{port}.toml"));
-    std::fs::write(&path, toml::to_string(&table).unwrap()).unwrap();
-    MerchantConfig::load(&path).expect("the configured merchant.toml loads in the suite");
-    path
-}
-
-/// A running scaffold server; killed when dropped.
-struct Server {
-    child: Child,
-    log: PathBuf,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(dir: &Path, name: &str, config: &Path, port: u16, profile: Profile) -> Server {
-    let binary = nested_target().join("debug").join(name);
-    let log = dir.join(format!("server-{port}.log"));
-    let database = dir.join(format!("merchant-{port}.db"));
-    let _ = std::fs::remove_file(&database);
-    let child = Command::new(&binary)
-        .arg("--config")
-        .arg(config)
-        .arg("--database")
-        .arg(&database)
-        .args(["--profile", profile.as_str()])
-        .current_dir(dir)
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap_or_else(|e| panic!("start {}: {e}", binary.display()));
-    let mut server = Server { child, log };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if let Ok(Some(status)) = server.child.try_wait() {
-            panic!(
-                "the scaffold exited with {status}:\n{}",
-                std::fs::read_to_string(&server.log).unwrap_or_default()
-            );
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the scaffold did not listen on {port}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    server
-}
 
 /// Runs `acp-codegen conformance`; the exit success and report.json.
 fn conformance(config: &Path, version: &str, profile: Profile, report: &Path) -> (bool, Value) {
@@ -184,7 +72,7 @@ fn scaffold_passes(name: &str, version: &str) -> (PathBuf, Server, PathBuf, u16)
     for profile in Profile::ALL {
         let [port, webhook_port] = free_ports();
         let config = configure(&dir, port, webhook_port);
-        let server = start(&dir, name, &config, port, profile);
+        let server = start(&dir, name, &config, port, profile, None);
         let report_dir = dir.join(format!("report-{profile}"));
         let (success, report) = conformance(&config, version, profile, &report_dir);
         let results = outcomes(&report);
@@ -298,7 +186,7 @@ fn metrics_are_off_without_a_token(dir: &Path, name: &str) {
         .unwrap()
         .to_string();
     std::fs::write(&config, toml::to_string(&table).unwrap()).unwrap();
-    let _server = start(dir, name, &config, port, Profile::Spec);
+    let _server = start(dir, name, &config, port, Profile::Spec, None);
     assert_eq!(get_metrics(port, Some(&format!("Bearer {token}"))).0, 404);
     assert_eq!(get_metrics(port, None).0, 404);
 }
@@ -352,7 +240,7 @@ fn scaffold_2026_04_17_passes_the_suite_and_the_emitted_tests_and_a_broken_serve
 fn broken_server_fails_the_covering_checks(dir: &Path, name: &str, version: &str) {
     let [port, server_webhooks, proxy_port, suite_webhooks] = free_ports();
     let server_config = configure(dir, port, server_webhooks);
-    let _server = start(dir, name, &server_config, port, Profile::Spec);
+    let _server = start(dir, name, &server_config, port, Profile::Spec, None);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let mut config = MerchantConfig::load(&server_config).unwrap();
     let secret = config.webhooks.as_ref().unwrap().secret.clone();

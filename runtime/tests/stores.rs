@@ -20,6 +20,20 @@ use axum::Router;
 use serde_json::Value;
 use tower::ServiceExt;
 
+#[path = "../../tests/support/postgres.rs"]
+mod postgres;
+
+/// A fresh database for one test.
+async fn fresh_postgres_database() -> String {
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let name = format!(
+        "acp_stores_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::SeqCst)
+    );
+    postgres::fresh_postgres_database(&name).await
+}
+
 const DAY: Duration = Duration::from_secs(86_400);
 const A: [u8; 32] = [1; 32];
 const B: [u8; 32] = [2; 32];
@@ -392,48 +406,4 @@ async fn sqlite_runs_the_handler_once_per_key() {
     let app = app(Arc::new(store.clone()));
     one_run_for_one_key(app.clone(), app).await;
     assert_eq!(sqlite_orders(&store).len(), 1);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Postgres test databases
-// ---------------------------------------------------------------------------------------------
-
-/// A new, empty database on the test server; its URL.
-async fn fresh_postgres_database() -> String {
-    let url = std::env::var("ACP_TEST_POSTGRES_URL").unwrap_or_else(|_| {
-        panic!(
-            "ACP_TEST_POSTGRES_URL is not set: start a server with \
-             `export ACP_TEST_POSTGRES_URL=$(scripts/test-postgres.sh start)` (as .ci/run does)"
-        )
-    });
-    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
-        .await
-        .unwrap_or_else(|e| panic!("cannot connect to ACP_TEST_POSTGRES_URL {url}: {e}"));
-    tokio::spawn(connection);
-    let name = format!("acp_test_{:016x}", rand_u64());
-    client
-        .batch_execute(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let mut config: tokio_postgres::Config = url.parse().unwrap();
-    config.dbname(&name);
-    let host = match &config.get_hosts()[0] {
-        tokio_postgres::config::Host::Tcp(host) => host.clone(),
-        other => panic!("ACP_TEST_POSTGRES_URL must use TCP, not {other:?}"),
-    };
-    let port = config.get_ports().first().copied().unwrap_or(5432);
-    let user = config.get_user().unwrap_or("postgres");
-    format!("postgres://{user}@{host}:{port}/{name}")
-}
-
-fn rand_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos(),
-    );
-    hasher.finish()
 }

@@ -305,13 +305,20 @@ impl Shared {
                 if row.is_none() {
                     // Free, expired, or an unfinished row from an older version of this store:
                     // claim it in this transaction.
-                    connection.execute(
-                    "INSERT INTO acp_idempotency (scope, key, fingerprint, started_at, expires_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (scope, key) DO UPDATE SET fingerprint = ?3, started_at = ?4,
-                         expires_at = ?5, status = NULL, content_type = NULL, body = NULL",
-                    params![claim.scope, claim.key, &claim.fingerprint[..], now, expires_at],
-                )?;
+                    connection
+                    .prepare_cached(
+                        "INSERT INTO acp_idempotency (scope, key, fingerprint, started_at, expires_at)
+                         VALUES (?1, ?2, ?3, ?4, ?5)
+                         ON CONFLICT (scope, key) DO UPDATE SET fingerprint = ?3, started_at = ?4,
+                             expires_at = ?5, status = NULL, content_type = NULL, body = NULL",
+                    )?
+                    .execute(params![
+                        claim.scope,
+                        claim.key,
+                        &claim.fingerprint[..],
+                        now,
+                        expires_at
+                    ])?;
                 }
                 Ok(row)
             })?;
@@ -373,17 +380,18 @@ impl KeyHolder for SqliteHold {
             };
             let (scope, key) = &held.id;
             let recorded = self.transaction.with_sqlite(|connection| {
-                connection.execute(
-                    "UPDATE acp_idempotency SET status = ?3, content_type = ?4, body = ?5
-                     WHERE scope = ?1 AND key = ?2",
-                    params![
+                connection
+                    .prepare_cached(
+                        "UPDATE acp_idempotency SET status = ?3, content_type = ?4, body = ?5
+                         WHERE scope = ?1 AND key = ?2",
+                    )?
+                    .execute(params![
                         scope,
                         key,
                         i64::from(response.status),
                         response.content_type,
                         response.body
-                    ],
-                )
+                    ])
             });
             match recorded {
                 Ok(_) => self.transaction.commit_now().await,

@@ -38,8 +38,9 @@ struct Shared {
 
 enum Held {
     Sqlite(Mutex<Option<OwnedMutexGuard<Connection>>>),
+    // Boxed: a pooled client is large, and a SQLite guard small.
     #[cfg(feature = "postgres")]
-    Postgres(tokio::sync::Mutex<Option<deadpool_postgres::Object>>),
+    Postgres(tokio::sync::Mutex<Option<Box<deadpool_postgres::Object>>>),
 }
 
 impl fmt::Debug for Transaction {
@@ -83,7 +84,7 @@ impl Transaction {
     #[cfg(feature = "postgres")]
     pub(crate) fn postgres(client: deadpool_postgres::Object, request_bound: bool) -> Self {
         Transaction(Arc::new(Shared {
-            connection: Held::Postgres(tokio::sync::Mutex::new(Some(client))),
+            connection: Held::Postgres(tokio::sync::Mutex::new(Some(Box::new(client)))),
             request_bound,
             after_commit: Mutex::default(),
         }))
@@ -118,7 +119,7 @@ impl Transaction {
         let Held::Postgres(slot) = &self.0.connection else {
             return Err(wrong_backend("Postgres"));
         };
-        tokio::sync::MutexGuard::try_map(slot.lock().await, Option::as_mut)
+        tokio::sync::MutexGuard::try_map(slot.lock().await, |client| client.as_deref_mut())
             .map(PostgresClient)
             .map_err(|_| finished())
     }
@@ -241,8 +242,8 @@ impl Drop for Shared {
 
 /// Takes a connection out of its pool and closes it: its session state is unknown.
 #[cfg(feature = "postgres")]
-fn discard(client: deadpool_postgres::Object) {
-    drop(deadpool_postgres::Object::take(client));
+fn discard(client: Box<deadpool_postgres::Object>) {
+    drop(deadpool_postgres::Object::take(*client));
 }
 
 /// The Postgres client of a [`Transaction`], locked for the statements being sent.
