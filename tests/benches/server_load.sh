@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
 # Load benchmark of the generated server (not a test): POST /checkout_sessions (create session,
-# API-Version 2026-04-17) against two servers built from tests/examples/bench_server.rs:
+# API-Version 2026-04-17) against servers built from tests/examples/bench_server.rs, all
+# answering 201 with a session of the same shape and size (~4.4 KB) built per request:
 #
-#   bare  a plain axum route answering 201 with the fixed session JSON (no parsing, no rules)
-#   full  the generated checkout router + a trivial merchant behind AcpServer (bearer auth,
-#         API-Version, idempotency in a MemoryStore, request parsing and validation)
+#   fair      a hand-written axum endpoint doing the same work without the protocol pipeline:
+#             bearer check, body parsed into plain serde structs, session built and serialized
+#   memory    the generated checkout router + a trivial merchant behind AcpServer (bearer auth,
+#             API-Version, idempotency in a MemoryStore, request parsing and validation)
+#   sqlite    memory with a SqliteStore in a file (WAL, synchronous=NORMAL, one commit/request)
+#   postgres  memory with a PostgresStore (one transaction per request)
 #
-# and prints requests/s and p99 latency of each, and the ratios full/bare.
+# and prints one table: requests/s, p50 and p99 latency, the ratio to fair (requests/s) next to
+# its target (memory >= 0.8x, sqlite >= 0.5x, postgres reported), the server's CPU time per
+# request (utime+stime from /proc/PID/stat over the measured run) and its peak RSS (VmHWM from
+# /proc/PID/status, read just before it is stopped).
 #
-# Every request carries a unique Idempotency-Key (wrk + server_load.lua), so the full stack
+# Every request carries a unique Idempotency-Key (wrk + server_load.lua), so the stack
 # creates a session each time instead of replaying one. A run with any response other than a
-# fresh 201, or any socket error, is reported INVALID and the script exits 1.
+# fresh 201, or any socket error, is reported INVALID and the script exits 1. A missed target
+# is reported, not an error.
+#
+# PostgreSQL: BENCH_POSTGRES_URL names the database (its table acp_idempotency is created if
+# missing). Without it, when PostgreSQL is installed, scripts/test-postgres.sh starts a private
+# cluster on BENCH_POSTGRES_PORT (not the tests' port, so a running test cluster is left alone)
+# that is deleted at exit; otherwise the postgres mode is skipped with a note.
 #
 # Usage: tests/benches/server_load.sh
 # Environment (all optional):
@@ -19,12 +32,14 @@
 #   BENCH_THREADS=2        load generator threads
 #   BENCH_CONNECTIONS=32   open connections
 #   BENCH_PORT=18471       loopback port of the server
-#   BENCH_MODES="bare full"
-#   TOKIO_WORKER_THREADS   server worker threads (tokio's default: one per CPU)
+#   BENCH_MODES="fair memory sqlite postgres"
+#   BENCH_POSTGRES_URL     database of the postgres mode (default: a private cluster, see above)
+#   BENCH_POSTGRES_PORT=55491  port of that private cluster
+#   TOKIO_WORKER_THREADS   server worker threads (tokio's default: one per CPU), for every mode
 #
 # Needs wrk (installed with apt-get when missing and running as root); without it, falls back
 # to oha (cargo install oha --locked), which cannot vary headers per request: every request
-# then shares one Idempotency-Key and the full mode measures idempotent replays instead.
+# then shares one Idempotency-Key and the stack modes measure idempotent replays instead.
 set -euo pipefail
 
 DURATION=${BENCH_DURATION:-10}
@@ -32,11 +47,13 @@ WARMUP=${BENCH_WARMUP:-2}
 THREADS=${BENCH_THREADS:-2}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 PORT=${BENCH_PORT:-18471}
-MODES=${BENCH_MODES:-bare full}
+MODES=${BENCH_MODES:-fair memory sqlite postgres}
+POSTGRES_URL=${BENCH_POSTGRES_URL:-}
+POSTGRES_PORT=${BENCH_POSTGRES_PORT:-55491}
 TOKEN=sk_bench_$$
 HOST=127.0.0.1
 
-for value in "$DURATION" "$WARMUP" "$THREADS" "$CONNECTIONS" "$PORT"; do
+for value in "$DURATION" "$WARMUP" "$THREADS" "$CONNECTIONS" "$PORT" "$POSTGRES_PORT"; do
   [[ $value =~ ^[0-9]+$ ]] || { echo "server_load: not a number: $value" >&2; exit 2; }
 done
 
@@ -45,6 +62,7 @@ ROOT=$(cd "$BENCH_DIR/../.." && pwd)
 BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/examples/bench_server
 WORK=$(mktemp -d)
 SERVER_PID=""
+PG_DIR=""
 
 stop_server() {
   if [[ -n $SERVER_PID ]]; then
@@ -55,6 +73,10 @@ stop_server() {
 }
 cleanup() {
   stop_server
+  if [[ -n $PG_DIR ]]; then
+    ACP_TEST_POSTGRES_PORT=$POSTGRES_PORT ACP_TEST_POSTGRES_DIR=$PG_DIR \
+      "$ROOT/scripts/test-postgres.sh" stop || true
+  fi
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -101,7 +123,13 @@ start_server() {
     log "$HOST:$PORT is already in use (set BENCH_PORT)"
     exit 1
   fi
-  "$BIN" --mode "$mode" --port "$PORT" --token "$TOKEN" 2>"$WORK/server-$mode.log" &
+  local extra=()
+  case $mode in
+    sqlite) extra=(--sqlite-path "$WORK/bench-$mode.sqlite") ;;
+    postgres) extra=(--database-url "$POSTGRES_URL") ;;
+  esac
+  "$BIN" --mode "$mode" --port "$PORT" --token "$TOKEN" "${extra[@]}" \
+    2>"$WORK/server-$mode.log" &
   SERVER_PID=$!
   local tries
   for ((tries = 0; tries < 300; tries++)); do
@@ -116,6 +144,23 @@ start_server() {
   done
   log "the $mode server did not accept connections within 30 s"
   exit 1
+}
+
+# CPU time of the server so far: "utime stime" in clock ticks.
+server_cpu_ticks() {
+  local stat fields
+  stat=$(<"/proc/$SERVER_PID/stat")
+  read -ra fields <<<"${stat##*) }" # after the command name: field 3 (state) is fields[0]
+  echo "${fields[11]} ${fields[12]}"
+}
+# Busy and total CPU ticks of the whole machine so far: "busy total".
+machine_busy_ticks() {
+  awk '$1 == "cpu" { t = 0; for (i = 2; i <= NF; i++) t += $i;
+                     printf "%d %d", t - $5 - $6, t }' /proc/stat
+}
+# Peak resident set of the server (VmHWM), in MiB.
+server_peak_rss_mib() {
+  awk '$1 == "VmHWM:" { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"
 }
 
 # --- one load run: sets R_RPS R_P99_MS R_P50_MS R_REQUESTS R_PROBLEMS ---------------------------
@@ -198,12 +243,31 @@ run_load() { if [[ $TOOL == wrk ]]; then run_wrk "$@"; else run_oha "$@"; fi; }
 log "load generator: $TOOL; $DURATION s per mode (after ${WARMUP} s warm-up), $THREADS threads," \
   "$CONNECTIONS connections, $HOST:$PORT, $(nproc) CPUs shared by server and load generator"
 [[ $TOOL == wrk ]] || log "NOTE: oha sends one Idempotency-Key with every request:" \
-  "the full mode measures idempotent replays, not session creation"
+  "the stack modes measure idempotent replays, not session creation"
 
-declare -A RPS=() P99=() P50=() REQS=() STATUS=()
+declare -A RPS=() P99=() P50=() REQS=() STATUS=() CPU=() BUSY=() RSS=()
+declare -A TARGET=([memory]=0.8 [sqlite]=0.5)
+CLK_TCK=$(getconf CLK_TCK)
 INVALID=0
+RUN_MODES=()
 for mode in $MODES; do
-  case $mode in full | bare) ;; *) log "unknown mode: $mode"; exit 2 ;; esac
+  case $mode in fair | memory | sqlite | postgres) ;; *) log "unknown mode: $mode"; exit 2 ;; esac
+done
+if [[ " $MODES " == *" postgres "* && -z $POSTGRES_URL ]]; then
+  if ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
+    PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/acp-bench-postgres.XXXXXX")
+    log "starting a private PostgreSQL cluster on port $POSTGRES_PORT (scripts/test-postgres.sh)"
+    POSTGRES_URL=$(ACP_TEST_POSTGRES_PORT=$POSTGRES_PORT ACP_TEST_POSTGRES_DIR=$PG_DIR \
+      "$ROOT/scripts/test-postgres.sh" start)
+  fi
+fi
+for mode in $MODES; do
+  if [[ $mode == postgres && -z $POSTGRES_URL ]]; then
+    echo "server_load: NOTE: postgres mode skipped: no BENCH_POSTGRES_URL and PostgreSQL" \
+      "is not installed"
+    continue
+  fi
+  RUN_MODES+=("$mode")
   start_server "$mode"
   if [[ $WARMUP -gt 0 ]]; then
     log "$mode: warm-up ${WARMUP} s"
@@ -211,12 +275,25 @@ for mode in $MODES; do
     [[ -z $R_PROBLEMS ]] || log "$mode: warm-up problems:$R_PROBLEMS"
   fi
   log "$mode: measuring ${DURATION} s"
+  cpu_before=$(server_cpu_ticks)
+  busy_before=$(machine_busy_ticks)
   run_load "$mode" "$DURATION"
+  busy_after=$(machine_busy_ticks)
+  cpu_after=$(server_cpu_ticks)
+  RSS[$mode]=$(server_peak_rss_mib)
   stop_server
   RPS[$mode]=$R_RPS
   P99[$mode]=$R_P99_MS
   P50[$mode]=$R_P50_MS
   REQS[$mode]=$R_REQUESTS
+  read -r user_after sys_after <<<"$cpu_after"
+  read -r user_before sys_before <<<"$cpu_before"
+  CPU[$mode]=$(awk -v u=$((user_after - user_before)) -v s=$((sys_after - sys_before)) \
+    -v hz="$CLK_TCK" -v n="$R_REQUESTS" \
+    'BEGIN { n = (n > 0 ? n : 1); printf "%.1f+%.1f", 1e6 * u / hz / n, 1e6 * s / hz / n }')
+  BUSY[$mode]=$(awk -v a="$busy_after" -v b="$busy_before" \
+    'BEGIN { split(a, x); split(b, y); t = x[2] - y[2];
+             printf "%.0f%%", (t > 0 ? 100 * (x[1] - y[1]) / t : 0) }')
   if [[ -n $R_PROBLEMS ]]; then
     STATUS[$mode]="INVALID:$R_PROBLEMS"
     INVALID=1
@@ -227,19 +304,31 @@ done
 
 echo
 echo "server_load: POST /checkout_sessions, API-Version 2026-04-17, ${DURATION} s," \
-  "$THREADS threads, $CONNECTIONS connections ($TOOL)"
-printf '%-5s %12s %12s %12s %10s  %s\n' mode requests/s "p50 (ms)" "p99 (ms)" requests status
-for mode in $MODES; do
-  printf '%-5s %12s %12s %12s %10s  %s\n' "$mode" "${RPS[$mode]}" "${P50[$mode]}" \
-    "${P99[$mode]}" "${REQS[$mode]}" "${STATUS[$mode]}"
+  "$THREADS threads, $CONNECTIONS connections ($TOOL), $(nproc) CPUs shared by server and" \
+  "load generator"
+echo "(x fair: requests/s over fair's; server CPU: its user+system microseconds per request;" \
+  "busy: share of all CPUs busy during the run, load generator and database included)"
+printf '%-8s %10s %7s %7s %8s %6s %-15s %12s %5s %10s  %s\n' mode requests/s "p50 ms" \
+  "p99 ms" requests "x fair" target "server CPU" busy "peak RSS" status
+for mode in "${RUN_MODES[@]}"; do
+  ratio="-" target="-"
+  if [[ -n ${RPS[fair]:-} ]]; then
+    ratio=$(awk -v r="${RPS[$mode]}" -v f="${RPS[fair]}" \
+      'BEGIN { printf "%.2f", (f > 0 ? r / f : 0) }')
+    if [[ -n ${TARGET[$mode]:-} ]]; then
+      if awk -v r="$ratio" -v t="${TARGET[$mode]}" 'BEGIN { exit !(r >= t) }'; then
+        target=">=${TARGET[$mode]}x met"
+      else
+        target=">=${TARGET[$mode]}x MISSED"
+      fi
+    elif [[ $mode == postgres ]]; then
+      target="reported"
+    fi
+  fi
+  printf '%-8s %10s %7s %7s %8s %6s %-15s %12s %5s %10s  %s\n' "$mode" "${RPS[$mode]}" \
+    "${P50[$mode]}" "${P99[$mode]}" "${REQS[$mode]}" "$ratio" "$target" "${CPU[$mode]}" \
+    "${BUSY[$mode]}" "${RSS[$mode]} MiB" "${STATUS[$mode]}"
 done
-if [[ -n ${RPS[full]:-} && -n ${RPS[bare]:-} ]]; then
-  awk -v fr="${RPS[full]}" -v br="${RPS[bare]}" -v fp="${P99[full]}" -v bp="${P99[bare]}" '
-    BEGIN {
-      printf "full/bare: requests/s %.3f (full serves %.1f%% of bare), p99 latency %.2fx\n",
-        fr / br, 100 * fr / br, (bp > 0 ? fp / bp : 0)
-    }'
-fi
 if [[ $INVALID -ne 0 ]]; then
   echo "server_load: INVALID run: some responses were not fresh 201s or sockets failed"
   exit 1
