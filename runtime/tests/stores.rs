@@ -211,6 +211,15 @@ async fn a_deleted_sqlite_file_fails_writes_and_reads_instead_of_losing_them() {
     assert!(error.0.contains("was replaced"), "{error}");
 }
 
+/// A store on `url` whose database has the `orders` table.
+async fn postgres_with_orders(url: &str) -> PostgresStore {
+    let store = PostgresStore::connect(url).await.unwrap();
+    let client = store.client().await.unwrap();
+    client.batch_execute(ORDERS).await.unwrap();
+    drop(client);
+    store
+}
+
 async fn postgres_orders(url: &str) -> Vec<String> {
     let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
         .await
@@ -235,14 +244,7 @@ async fn postgres_write(held: &HeldKey, id: &str) {
 #[tokio::test]
 async fn postgres_writes_commit_with_the_response_or_not_at_all() {
     let url = fresh_postgres_database().await;
-    let store = PostgresStore::connect(&url).await.unwrap();
-    store
-        .client()
-        .await
-        .unwrap()
-        .batch_execute(ORDERS)
-        .await
-        .unwrap();
+    let store = postgres_with_orders(&url).await;
 
     let kept = started(begin(&store, "s", "kept", A).await);
     postgres_write(&kept, "o_kept").await;
@@ -383,14 +385,7 @@ async fn one_run_for_one_key(first: Router, second: Router) -> Vec<(StatusCode, 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_two_instances_run_the_handler_once_per_key() {
     let url = fresh_postgres_database().await;
-    let first = PostgresStore::connect(&url).await.unwrap();
-    first
-        .client()
-        .await
-        .unwrap()
-        .batch_execute(ORDERS)
-        .await
-        .unwrap();
+    let first = postgres_with_orders(&url).await;
     let second = PostgresStore::connect(&url).await.unwrap();
     one_run_for_one_key(app(Arc::new(first)), app(Arc::new(second))).await;
     assert_eq!(postgres_orders(&url).await.len(), 1);

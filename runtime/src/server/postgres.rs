@@ -292,13 +292,7 @@ impl KeyHolder for PostgresHold {
                     .await
                     .map_err(pg_error)
             };
-            match recorded.await {
-                Ok(_) => self.transaction.commit_now().await,
-                Err(error) => {
-                    self.transaction.abandon();
-                    Err(error)
-                }
-            }
+            self.transaction.commit_if(recorded.await).await
         })
     }
 

@@ -393,13 +393,7 @@ impl KeyHolder for SqliteHold {
                         response.body
                     ])
             });
-            match recorded {
-                Ok(_) => self.transaction.commit_now().await,
-                Err(error) => {
-                    self.transaction.abandon();
-                    Err(error)
-                }
-            }
+            self.transaction.commit_if(recorded).await
         })
     }
 

@@ -168,6 +168,21 @@ impl Transaction {
         Ok(())
     }
 
+    /// Commits when `recorded` (the last write) succeeded; otherwise rolls back and returns its
+    /// error.
+    pub(crate) async fn commit_if<T>(
+        &self,
+        recorded: Result<T, StoreError>,
+    ) -> Result<(), StoreError> {
+        match recorded {
+            Ok(_) => self.commit_now().await,
+            Err(error) => {
+                self.abandon();
+                Err(error)
+            }
+        }
+    }
+
     /// Rolls back now (a no-op when already finished).
     pub async fn rollback(&self) -> Result<(), StoreError> {
         lock(&self.0.after_commit).clear();
