@@ -402,3 +402,116 @@ async fn sqlite_runs_the_handler_once_per_key() {
     one_run_for_one_key(app.clone(), app).await;
     assert_eq!(sqlite_orders(&store).len(), 1);
 }
+
+// ---------------------------------------------------------------------------------------------
+// A full disk: 503s, and no success for a write that was not kept
+// ---------------------------------------------------------------------------------------------
+
+/// A small tmpfs mounted at a new temporary folder, unmounted when dropped.
+struct Tmpfs(tempfile::TempDir);
+
+impl Tmpfs {
+    fn mount(size: &str) -> Tmpfs {
+        let dir = tempfile::tempdir().unwrap();
+        let status = std::process::Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={size}"), "tmpfs"])
+            .arg(dir.path())
+            .status()
+            .expect("run mount");
+        assert!(
+            status.success(),
+            "mounting a tmpfs failed: these tests need root (CAP_SYS_ADMIN), as in CI"
+        );
+        Tmpfs(dir)
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount")
+            .arg(self.0.path())
+            .status();
+    }
+}
+
+/// Stores a 32 KiB blob per request in the request's transaction.
+async fn store_blob(ctx: RequestContext, AcpJson(_): AcpJson<Value>) -> AcpJson<Value> {
+    let id = ctx.idempotency_key.clone().unwrap_or_default();
+    let blob = vec![7u8; 32 * 1024];
+    ctx.transaction
+        .expect("the request holds a transaction")
+        .with_sqlite(|c| {
+            c.execute(
+                "INSERT INTO blobs (id, data) VALUES (?1, ?2)",
+                rusqlite::params![id, blob],
+            )
+        })
+        .unwrap();
+    AcpJson(serde_json::json!({ "id": id }))
+}
+
+fn blob_app(store: SqliteStore) -> Router {
+    AcpServer::builder()
+        .version(VERSION, Router::new().route("/orders", post(store_blob)))
+        .auth(StaticTokens::new([(
+            TOKEN.to_string(),
+            "agent".to_string(),
+        )]))
+        .idempotency_store(Arc::new(store))
+        .build()
+}
+
+fn blob_ids(path: &std::path::Path) -> Vec<String> {
+    let connection =
+        rusqlite::Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    let mut statement = connection
+        .prepare("SELECT id FROM blobs ORDER BY id")
+        .unwrap();
+    let rows = statement.query_map([], |row| row.get(0)).unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+#[tokio::test]
+async fn a_full_disk_answers_503_and_never_a_lost_success() {
+    let disk = Tmpfs::mount("1m");
+    let path = disk.0.path().join("shop.db");
+    let store = SqliteStore::open(&path).unwrap();
+    let setup = store.transaction().await.unwrap();
+    setup
+        .with_sqlite(|c| c.execute("CREATE TABLE blobs (id TEXT PRIMARY KEY, data BLOB)", []))
+        .unwrap();
+    setup.commit().await.unwrap();
+    let app = blob_app(store.clone());
+
+    // Fill the disk: every answer is a success whose blob is kept, or a 503.
+    let mut succeeded = Vec::new();
+    let mut refused = 0;
+    for i in 0..100 {
+        let key = format!("k{i:03}");
+        let (status, body) = post_order(app.clone(), &key).await;
+        match status {
+            StatusCode::OK => succeeded.push(key),
+            StatusCode::SERVICE_UNAVAILABLE => {
+                assert_eq!(body["type"], "service_unavailable", "{body}");
+                refused += 1;
+            }
+            other => panic!("{key}: {other} {body}"),
+        }
+    }
+    assert!(refused > 0, "1 MiB never filled up: {succeeded:?}");
+    assert!(!succeeded.is_empty());
+    let mut kept = blob_ids(&path);
+    kept.sort();
+    assert_eq!(
+        kept, succeeded,
+        "a success without its write, or a write without its answer"
+    );
+    // The refused keys were not recorded: sent again they are refused again, not replayed.
+    let refused_key = (0..100)
+        .map(|i| format!("k{i:03}"))
+        .find(|key| !succeeded.contains(key))
+        .unwrap();
+    let (status, _) = post_order(app, &refused_key).await;
+    assert!(status != StatusCode::OK || blob_ids(&path).contains(&refused_key));
+}
