@@ -593,7 +593,12 @@ mod tests {
         let manifest: toml::Table = file(&files, "Cargo.toml").parse().unwrap();
         let runtime = &manifest["dependencies"]["acp-runtime"];
         assert_eq!(runtime["version"].as_str(), Some("0.1"));
-        assert_eq!(runtime["features"].as_array().unwrap().len(), 2);
+        // The scaffold serves (server), calls the PSP (client) and can keep its data in
+        // PostgreSQL (postgres).
+        let features: Vec<&str> = (runtime["features"].as_array().unwrap().iter())
+            .map(|f| f.as_str().unwrap())
+            .collect();
+        assert_eq!(features, ["server", "client", "postgres"]);
     }
 
     #[test]
