@@ -25,7 +25,7 @@ fn stored(body: &str) -> StoredResponse {
     StoredResponse {
         status: 201,
         content_type: Some("application/json".into()),
-        body: body.as_bytes().to_vec(),
+        body: body.as_bytes().to_vec().into(),
     }
 }
 

@@ -7,6 +7,8 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
+
 use super::transaction::Transaction;
 
 /// A response kept for replays.
@@ -16,8 +18,8 @@ pub struct StoredResponse {
     pub status: u16,
     /// The `Content-Type` header, if any.
     pub content_type: Option<String>,
-    /// The body.
-    pub body: Vec<u8>,
+    /// The body (shared with the response it was sent as, not copied).
+    pub body: Bytes,
 }
 
 /// A request's claim on an idempotency key: what [`IdempotencyStore::begin`] is asked.
@@ -298,7 +300,10 @@ impl MemoryHold {
 }
 
 impl KeyHolder for MemoryHold {
-    fn finish(mut self: Box<Self>, response: StoredResponse) -> StoreFuture<'static, ()> {
+    fn finish(mut self: Box<Self>, mut response: StoredResponse) -> StoreFuture<'static, ()> {
+        // A copy of exactly the body's length: the response's own buffer has the spare
+        // capacity of a growing serializer, and this one is kept for the key's lifetime.
+        response.body = Bytes::copy_from_slice(&response.body);
         if let Some(id) = self.id.take() {
             if let Some(entry) = lock_memory(&self.inner).entries.get_mut(&id) {
                 entry.response = Some(response);

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request};
 use axum::middleware::{from_fn, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
@@ -61,7 +61,7 @@ async fn carry_matched_path(request: Request, next: Next) -> Response {
     response
 }
 
-/// The state of [`record_request`]: the version routers (labelled by [`label_routes`]), to
+/// Records requests ([`RequestMetrics::start`]), keeping the version routers (labelled by [`label_routes`]), to
 /// find the route of a request answered before it reached them.
 #[derive(Clone)]
 pub(crate) struct RequestMetrics {
@@ -136,49 +136,70 @@ impl RequestMetrics {
     }
 }
 
-/// The outermost layer of the pipeline: records every request once its response is ready.
-pub(crate) async fn record_request(
-    State(metrics): State<RequestMetrics>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let started = Instant::now();
-    let method = method_label(request.method());
-    let api_version = metrics.api_version_label(&request);
-    let version = metrics.version(&request).map(str::to_string);
-    // The same method, path and extensions (a path prefix `nest_service` matched) without the
-    // body, in case the request is answered before routing.
-    let mut probe = Request::new(Body::empty());
-    *probe.method_mut() = request.method().clone();
-    *probe.uri_mut() = request.uri().clone();
-    *probe.extensions_mut() = request.extensions().clone();
-    probe.extensions_mut().insert(RouteProbe);
-    let response = next.run(request).await;
-    let elapsed = started.elapsed();
-    let matched = match response.extensions().get::<MatchedRoute>() {
-        Some(MatchedRoute(matched)) => Some(matched.clone()),
-        None => metrics.route_of(version.as_deref(), probe).await,
-    };
-    let route = matched.map_or_else(|| UNMATCHED.to_string(), |m| m.as_str().to_string());
-    let status = response.status().as_u16().to_string();
-    histogram!(
-        "acp_request_duration_seconds",
-        "route" => route.clone(),
-        "method" => method,
-    )
-    .record(elapsed);
-    counter!(
-        "acp_requests_total",
-        "route" => route,
-        "method" => method,
-        "status" => status,
-        "api_version" => api_version,
-    )
-    .increment(1);
-    if let Some(IdempotencyOutcome(outcome)) = response.extensions().get() {
-        counter!("acp_idempotency_total", "outcome" => *outcome).increment(1);
+impl RequestMetrics {
+    /// Starts recording `request`, before any stage of the pipeline sees it.
+    pub(crate) fn start(&self, request: &Request) -> Recording<'_> {
+        // The same method, path and extensions (a path prefix `nest_service` matched) without
+        // the body, in case the request is answered before routing.
+        let mut probe = Request::new(Body::empty());
+        *probe.method_mut() = request.method().clone();
+        *probe.uri_mut() = request.uri().clone();
+        *probe.extensions_mut() = request.extensions().clone();
+        probe.extensions_mut().insert(RouteProbe);
+        Recording {
+            metrics: self,
+            started: Instant::now(),
+            method: method_label(request.method()),
+            api_version: self.api_version_label(request),
+            version: self.version(request).map(str::to_string),
+            probe,
+        }
     }
-    response
+}
+
+/// One request being recorded: see [`RequestMetrics::start`].
+pub(crate) struct Recording<'a> {
+    metrics: &'a RequestMetrics,
+    started: Instant,
+    method: &'static str,
+    api_version: String,
+    version: Option<String>,
+    probe: Request,
+}
+
+impl Recording<'_> {
+    /// Records the request with its `response`, which it passes on.
+    pub(crate) async fn finish(self, response: Response) -> Response {
+        let elapsed = self.started.elapsed();
+        let matched = match response.extensions().get::<MatchedRoute>() {
+            Some(MatchedRoute(matched)) => Some(matched.clone()),
+            None => {
+                (self.metrics)
+                    .route_of(self.version.as_deref(), self.probe)
+                    .await
+            }
+        };
+        let route = matched.map_or_else(|| UNMATCHED.to_string(), |m| m.as_str().to_string());
+        let status = response.status().as_u16().to_string();
+        histogram!(
+            "acp_request_duration_seconds",
+            "route" => route.clone(),
+            "method" => self.method,
+        )
+        .record(elapsed);
+        counter!(
+            "acp_requests_total",
+            "route" => route,
+            "method" => self.method,
+            "status" => status,
+            "api_version" => self.api_version,
+        )
+        .increment(1);
+        if let Some(IdempotencyOutcome(outcome)) = response.extensions().get() {
+            counter!("acp_idempotency_total", "outcome" => *outcome).increment(1);
+        }
+        response
+    }
 }
 
 /// A standard method's name, `other` for any extension method (clients choose those freely).

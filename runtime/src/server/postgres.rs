@@ -243,7 +243,7 @@ impl PostgresStore {
             Begin::Replay(StoredResponse {
                 status: u16::try_from(row.get::<_, i32>(1)).unwrap_or(500),
                 content_type: row.get(2),
-                body: row.get::<_, Option<Vec<u8>>>(3).unwrap_or_default(),
+                body: row.get::<_, Option<Vec<u8>>>(3).unwrap_or_default().into(),
             })
         })
     }
@@ -286,7 +286,7 @@ impl KeyHolder for PostgresHold {
                             &self.key,
                             &i32::from(response.status),
                             &response.content_type,
-                            &response.body,
+                            &&response.body[..],
                         ],
                     )
                     .await

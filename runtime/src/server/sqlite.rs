@@ -336,7 +336,7 @@ impl Shared {
                     Begin::Replay(StoredResponse {
                         status: u16::try_from(status).unwrap_or(500),
                         content_type,
-                        body: body.unwrap_or_default(),
+                        body: body.unwrap_or_default().into(),
                     })
                 })
             }
@@ -390,7 +390,7 @@ impl KeyHolder for SqliteHold {
                         key,
                         i64::from(response.status),
                         response.content_type,
-                        response.body
+                        &response.body[..]
                     ])
             });
             self.transaction.commit_if(recorded).await
