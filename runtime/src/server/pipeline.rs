@@ -2,6 +2,7 @@
 
 use std::any::Any;
 use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::ops::ControlFlow::{self, Break, Continue};
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
@@ -367,22 +368,25 @@ async fn serve_request(State(shared): State<Arc<Shared>>, request: Request) -> R
     recording.finish(response).await
 }
 
+/// A stage's verdict: pass the request on, or answer it now.
+type Stage = ControlFlow<Response, Request>;
+
 async fn run_stages(shared: &Arc<Shared>, request: Request) -> Response {
     let request = match authenticate(shared, request) {
-        Ok(request) => request,
-        Err(refused) => return refused,
+        Continue(request) => request,
+        Break(refused) => return refused,
     };
     let request = match buffer_body(request, shared.body_limit).await {
         Ok(request) => request,
         Err(error) => return error.into_response(),
     };
     let request = match negotiate_version(shared, request) {
-        Ok(request) => request,
-        Err(refused) => return refused,
+        Continue(request) => request,
+        Break(refused) => return refused,
     };
     let request = match check_signature(shared, request).await {
-        Ok(request) => request,
-        Err(refused) => return refused,
+        Continue(request) => request,
+        Break(refused) => return refused,
     };
     idempotency(shared, request).await
 }
@@ -496,7 +500,7 @@ fn unauthorized(error_type: &str, code: &str, message: &str) -> Response {
 
 /// (2) Bearer authentication on the headers alone; the identity goes into the request's
 /// extensions.
-fn authenticate(shared: &Shared, mut request: Request) -> Result<Request, Response> {
+fn authenticate(shared: &Shared, mut request: Request) -> Stage {
     let path = request.uri().path();
     let error_type = requested_version(shared, &request).map_or("invalid_request", |v| {
         shared.rules(v).unauthorized_type_for(path)
@@ -504,14 +508,14 @@ fn authenticate(shared: &Shared, mut request: Request) -> Result<Request, Respon
     let identity = match (credentials(request.headers()), &shared.verifier) {
         (Credentials::Absent, _) if shared.allow_anonymous => "anonymous".to_string(),
         (Credentials::Absent, _) => {
-            return Err(unauthorized(
+            return Break(unauthorized(
                 error_type,
                 "unauthorized",
                 "Send the API key as `Authorization: Bearer <key>`.",
             ))
         }
         (Credentials::Malformed, _) => {
-            return Err(unauthorized(
+            return Break(unauthorized(
                 error_type,
                 "unauthorized",
                 "The Authorization header must be `Bearer <key>`.",
@@ -520,7 +524,7 @@ fn authenticate(shared: &Shared, mut request: Request) -> Result<Request, Respon
         (Credentials::Bearer(token), Some(verifier)) => match verifier.verify(token) {
             Some(identity) => identity,
             None => {
-                return Err(unauthorized(
+                return Break(unauthorized(
                     error_type,
                     "invalid_api_key",
                     "The API key is not valid.",
@@ -529,7 +533,7 @@ fn authenticate(shared: &Shared, mut request: Request) -> Result<Request, Respon
         },
         (Credentials::Bearer(_), None) if shared.allow_anonymous => "anonymous".to_string(),
         (Credentials::Bearer(_), None) => {
-            return Err(unauthorized(
+            return Break(unauthorized(
                 error_type,
                 "invalid_api_key",
                 "The API key is not valid.",
@@ -537,52 +541,58 @@ fn authenticate(shared: &Shared, mut request: Request) -> Result<Request, Respon
         }
     };
     request.extensions_mut().insert(Identity(identity));
-    Ok(request)
+    Continue(request)
 }
 
 /// (4) `API-Version` negotiation.
-fn negotiate_version(shared: &Shared, mut request: Request) -> Result<Request, Response> {
+fn negotiate_version(shared: &Shared, mut request: Request) -> Stage {
     let supported = || shared.supported.clone();
     let version = match request.headers().get(headers::API_VERSION) {
         None => {
-            return Err(ApiError::invalid_request(
-                "missing_api_version",
-                format!(
-                    "Send the API-Version header; supported versions: {}.",
-                    shared.supported.join(", ")
-                ),
+            return Break(
+                ApiError::invalid_request(
+                    "missing_api_version",
+                    format!(
+                        "Send the API-Version header; supported versions: {}.",
+                        shared.supported.join(", ")
+                    ),
+                )
+                .with_supported_versions(supported())
+                .into_response(),
             )
-            .with_supported_versions(supported())
-            .into_response())
         }
         Some(value) => match value.to_str().map(str::trim) {
             Ok("") => {
-                return Err(ApiError::invalid_request(
-                    "missing_api_version",
-                    format!(
-                        "The API-Version header is empty; supported versions: {}.",
-                        shared.supported.join(", ")
-                    ),
+                return Break(
+                    ApiError::invalid_request(
+                        "missing_api_version",
+                        format!(
+                            "The API-Version header is empty; supported versions: {}.",
+                            shared.supported.join(", ")
+                        ),
+                    )
+                    .with_supported_versions(supported())
+                    .into_response(),
                 )
-                .with_supported_versions(supported())
-                .into_response())
             }
             Ok(text) if shared.versions.contains_key(text) => text.to_string(),
             _ => {
-                return Err(ApiError::invalid_request(
-                    "unsupported_api_version",
-                    format!(
-                        "This API-Version is not supported; supported versions: {}.",
-                        shared.supported.join(", ")
-                    ),
+                return Break(
+                    ApiError::invalid_request(
+                        "unsupported_api_version",
+                        format!(
+                            "This API-Version is not supported; supported versions: {}.",
+                            shared.supported.join(", ")
+                        ),
+                    )
+                    .with_supported_versions(supported())
+                    .into_response(),
                 )
-                .with_supported_versions(supported())
-                .into_response())
             }
         },
     };
     request.extensions_mut().insert(ApiVersion(version));
-    Ok(request)
+    Continue(request)
 }
 
 fn negotiated(request: &Request) -> String {
@@ -594,9 +604,9 @@ fn negotiated(request: &Request) -> String {
 }
 
 /// (5) `Signature` + `Timestamp` over the body, when configured.
-async fn check_signature(shared: &Shared, request: Request) -> Result<Request, Response> {
+async fn check_signature(shared: &Shared, request: Request) -> Stage {
     let Some(verifier) = &shared.signatures else {
-        return Ok(request);
+        return Continue(request);
     };
     let error_type = shared
         .rules(&negotiated(&request))
@@ -611,7 +621,7 @@ async fn check_signature(shared: &Shared, request: Request) -> Result<Request, R
                 .check(&timestamp, &bytes, &signature, SystemTime::now())
                 .map(|()| (bytes, signature))
                 .map_err(|error| sentence(&error.to_string())),
-            Err(error) => return Err(error.into_response()),
+            Err(error) => return Break(error.into_response()),
         },
         (Err(message), _) | (_, Err(message)) => Err(message),
     };
@@ -624,22 +634,26 @@ async fn check_signature(shared: &Shared, request: Request) -> Result<Request, R
     match checked {
         Ok((_, signature)) if replayed(&signature) => {
             tracing::warn!("refused a replayed request signature");
-            Err(ApiError::new(
+            Break(
+                ApiError::new(
+                    StatusCode::UNAUTHORIZED,
+                    error_type,
+                    "signature_replayed",
+                    "This Signature was already used; sign every request afresh.",
+                )
+                .into_response(),
+            )
+        }
+        Ok((bytes, _)) => Continue(Request::from_parts(parts, Body::from(bytes))),
+        Err(message) => Break(
+            ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 error_type,
-                "signature_replayed",
-                "This Signature was already used; sign every request afresh.",
+                "invalid_signature",
+                message,
             )
-            .into_response())
-        }
-        Ok((bytes, _)) => Ok(Request::from_parts(parts, Body::from(bytes))),
-        Err(message) => Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            error_type,
-            "invalid_signature",
-            message,
-        )
-        .into_response()),
+            .into_response(),
+        ),
     }
 }
 
