@@ -51,6 +51,9 @@ use axum::routing::post;
 use axum::Router;
 use serde::{Deserialize, Serialize};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const VERSION: &str = "2026-04-17";
 const EXAMPLES: &str = "examples/2026-04-17/examples.agentic_checkout.json";
 
@@ -601,7 +604,16 @@ fn run() -> Result<(), String> {
         let (app, store): (Router, Cow<'static, str>) = match mode {
             Mode::Fair => (fair_app(args.token, capabilities), "none".into()),
             Mode::Memory => (
-                stack_app(session, args.token, Arc::new(MemoryStore::new())),
+                stack_app(
+                    session,
+                    args.token,
+                    Arc::new(MemoryStore::with_capacity(
+                        std::env::var("EXP_CAP")
+                            .ok()
+                            .and_then(|c| c.parse().ok())
+                            .unwrap_or(MemoryStore::DEFAULT_CAPACITY),
+                    )),
+                ),
                 "MemoryStore".into(),
             ),
             Mode::Sqlite => {

@@ -1,6 +1,7 @@
 //! axum extractors for generated handlers: the request context, JSON bodies and query strings.
 
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::response::{IntoResponse, Response};
@@ -179,10 +180,17 @@ where
     }
 }
 
+/// The capacity a response body starts with: the size of the last one, rounded up (at most
+/// 64 KiB), so a typical body is written without growing its buffer (each growth copies it).
+static RESPONSE_CAPACITY: AtomicUsize = AtomicUsize::new(1024);
+
 impl<T: Serialize> IntoResponse for AcpJson<T> {
     fn into_response(self) -> Response {
-        match serde_json::to_vec(&self.0) {
-            Ok(body) => {
+        let mut body = Vec::with_capacity(RESPONSE_CAPACITY.load(Ordering::Relaxed));
+        match serde_json::to_writer(&mut body, &self.0) {
+            Ok(()) => {
+                let hint = (body.len() + body.len() / 8).clamp(1024, 64 * 1024);
+                RESPONSE_CAPACITY.store(hint, Ordering::Relaxed);
                 let mut response = body.into_response();
                 response
                     .headers_mut()

@@ -132,7 +132,13 @@ struct Entry {
 
 /// Expiry instant plus an insertion counter, so keys expiring at the same instant stay apart.
 type ExpiryKey = (Instant, u64);
-type Id = (String, String);
+/// A claim's scope and key in one string (`<scope length>:<scope><key>`, so no two pairs
+/// share one), shared by both maps of the store.
+type Id = Arc<str>;
+
+fn id_text(scope: &str, key: &str) -> String {
+    format!("{}:{scope}{key}", scope.len())
+}
 
 /// An in-process store (`Mutex<HashMap>`), not transactional and lost on restart, bounded by a capacity (most keys held at once,
 /// default [`MemoryStore::DEFAULT_CAPACITY`]) and by each key's TTL.
@@ -157,7 +163,7 @@ struct MemoryInner {
 }
 
 impl MemoryInner {
-    fn remove(&mut self, id: &Id) {
+    fn remove(&mut self, id: &str) {
         if let Some(entry) = self.entries.remove(id) {
             self.by_expiry.remove(&entry.expiry);
         }
@@ -241,8 +247,8 @@ impl MemoryStore {
         let now = Instant::now();
         let mut inner = self.lock();
         inner.drop_expired(now);
-        let id = (claim.scope.to_string(), claim.key.to_string());
-        if let Some(entry) = inner.entries.get(&id) {
+        let id = id_text(claim.scope, claim.key);
+        if let Some(entry) = inner.entries.get(id.as_str()) {
             // A running request may still fail and free its key, so a different body is only
             // a conflict once the first request has an answer.
             return Ok(match &entry.response {
@@ -259,6 +265,7 @@ impl MemoryStore {
         }
         inner.inserted += 1;
         let expiry = (later(now, claim.ttl), inner.inserted);
+        let id = Id::from(id);
         inner.by_expiry.insert(expiry, id.clone());
         inner.entries.insert(
             id.clone(),

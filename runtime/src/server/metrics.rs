@@ -15,7 +15,8 @@
 //! has; `api_version` is a registered version, `none` (no header) or `unsupported`; `method` is
 //! a standard method or `other`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{OnceLock, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -24,7 +25,7 @@ use axum::middleware::{from_fn, Next};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use http::Method;
-use metrics::{counter, describe_counter, describe_histogram, histogram, Unit};
+use metrics::{counter, describe_counter, describe_histogram, histogram, Counter, Histogram, Unit};
 use tower::ServiceExt;
 
 use super::headers;
@@ -63,9 +64,47 @@ async fn carry_matched_path(request: Request, next: Next) -> Response {
 
 /// Records requests ([`RequestMetrics::start`]), keeping the version routers (labelled by [`label_routes`]), to
 /// find the route of a request answered before it reached them.
-#[derive(Clone)]
+///
+/// Metric handles are registered once per label set and reused: building a key and looking it
+/// up in the recorder on every request cost more than the rest of the recording.
 pub(crate) struct RequestMetrics {
     versions: BTreeMap<String, Router>,
+    /// By route template (or [`UNMATCHED`]), then method, status and API version label.
+    requests: RwLock<HashMap<String, HashMap<RequestLabels, RequestHandles>>>,
+    idempotency: [OnceLock<Counter>; IDEMPOTENCY_OUTCOMES.len()],
+    store_durations: [OnceLock<Histogram>; STORE_OPERATIONS.len()],
+    store_errors: [OnceLock<Counter>; STORE_OPERATIONS.len()],
+}
+
+/// The values of `acp_idempotency_total`'s `outcome` label.
+const IDEMPOTENCY_OUTCOMES: [&str; 5] = [
+    "started",
+    "replayed",
+    "conflict",
+    "in_flight",
+    "unavailable",
+];
+/// The values of the `operation` label of the store metrics.
+const STORE_OPERATIONS: [&str; 3] = ["begin", "finish", "release"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct RequestLabels {
+    method: &'static str,
+    status: u16,
+    api_version: ApiVersionLabel,
+}
+
+/// `api_version`: a registered version (its index), no header, or one not served.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum ApiVersionLabel {
+    Version(usize),
+    None,
+    Unsupported,
+}
+
+struct RequestHandles {
+    total: Counter,
+    duration: Histogram,
 }
 
 impl RequestMetrics {
@@ -95,26 +134,98 @@ impl RequestMetrics {
         );
         RequestMetrics {
             versions: versions.clone(),
+            requests: RwLock::default(),
+            idempotency: Default::default(),
+            store_durations: Default::default(),
+            store_errors: Default::default(),
         }
     }
 
     /// The registered version the request names, if any.
-    fn version(&self, request: &Request) -> Option<&str> {
+    fn version(&self, request: &Request) -> Option<(usize, &str)> {
         let text = request.headers().get(headers::API_VERSION)?.to_str().ok()?;
-        self.versions
-            .get_key_value(text.trim())
-            .map(|(version, _)| version.as_str())
+        let text = text.trim();
+        (self.versions.keys().enumerate())
+            .find(|(_, version)| version.as_str() == text)
+            .map(|(index, version)| (index, version.as_str()))
     }
 
-    fn api_version_label(&self, request: &Request) -> String {
+    fn api_version_label(&self, request: &Request) -> ApiVersionLabel {
         match (
             self.version(request),
             request.headers().get(headers::API_VERSION),
         ) {
-            (Some(version), _) => version.to_string(),
-            (None, None) => "none".to_string(),
-            (None, Some(value)) if value.as_bytes().trim_ascii().is_empty() => "none".to_string(),
-            (None, Some(_)) => "unsupported".to_string(),
+            (Some((index, _)), _) => ApiVersionLabel::Version(index),
+            (None, None) => ApiVersionLabel::None,
+            (None, Some(value)) if value.as_bytes().trim_ascii().is_empty() => {
+                ApiVersionLabel::None
+            }
+            (None, Some(_)) => ApiVersionLabel::Unsupported,
+        }
+    }
+
+    /// The handles of one label set, registered on first use.
+    fn with_request_handles(
+        &self,
+        route: &str,
+        labels: RequestLabels,
+        record: impl FnOnce(&RequestHandles),
+    ) {
+        if let Some(handles) = read(&self.requests)
+            .get(route)
+            .and_then(|by_labels| by_labels.get(&labels))
+        {
+            return record(handles);
+        }
+        let api_version = match labels.api_version {
+            ApiVersionLabel::Version(index) => {
+                self.versions.keys().nth(index).cloned().unwrap_or_default()
+            }
+            ApiVersionLabel::None => "none".to_string(),
+            ApiVersionLabel::Unsupported => "unsupported".to_string(),
+        };
+        let handles = RequestHandles {
+            total: counter!(
+                "acp_requests_total",
+                "route" => route.to_string(),
+                "method" => labels.method,
+                "status" => labels.status.to_string(),
+                "api_version" => api_version,
+            ),
+            duration: histogram!(
+                "acp_request_duration_seconds",
+                "route" => route.to_string(),
+                "method" => labels.method,
+            ),
+        };
+        record(&handles);
+        let mut requests = self.requests.write().unwrap_or_else(|e| e.into_inner());
+        requests
+            .entry(route.to_string())
+            .or_default()
+            .insert(labels, handles);
+    }
+
+    fn idempotency_outcome(&self, outcome: &'static str) {
+        if let Some(index) = IDEMPOTENCY_OUTCOMES.iter().position(|o| *o == outcome) {
+            self.idempotency[index]
+                .get_or_init(|| counter!("acp_idempotency_total", "outcome" => outcome))
+                .increment(1);
+        }
+    }
+
+    /// Records one idempotency store call (`begin`, `finish`, `release`).
+    pub(crate) fn store_call(&self, operation: &'static str, elapsed: Duration, ok: bool) {
+        let Some(index) = STORE_OPERATIONS.iter().position(|o| *o == operation) else {
+            return;
+        };
+        self.store_durations[index]
+            .get_or_init(|| histogram!("acp_store_duration_seconds", "operation" => operation))
+            .record(elapsed);
+        if !ok {
+            self.store_errors[index]
+                .get_or_init(|| counter!("acp_store_errors_total", "operation" => operation))
+                .increment(1);
         }
     }
 
@@ -151,7 +262,9 @@ impl RequestMetrics {
             started: Instant::now(),
             method: method_label(request.method()),
             api_version: self.api_version_label(request),
-            version: self.version(request).map(str::to_string),
+            version: self
+                .version(request)
+                .map(|(_, version)| version.to_string()),
             probe,
         }
     }
@@ -162,7 +275,7 @@ pub(crate) struct Recording<'a> {
     metrics: &'a RequestMetrics,
     started: Instant,
     method: &'static str,
-    api_version: String,
+    api_version: ApiVersionLabel,
     version: Option<String>,
     probe: Request,
 }
@@ -179,27 +292,26 @@ impl Recording<'_> {
                     .await
             }
         };
-        let route = matched.map_or_else(|| UNMATCHED.to_string(), |m| m.as_str().to_string());
-        let status = response.status().as_u16().to_string();
-        histogram!(
-            "acp_request_duration_seconds",
-            "route" => route.clone(),
-            "method" => self.method,
-        )
-        .record(elapsed);
-        counter!(
-            "acp_requests_total",
-            "route" => route,
-            "method" => self.method,
-            "status" => status,
-            "api_version" => self.api_version,
-        )
-        .increment(1);
+        let labels = RequestLabels {
+            method: self.method,
+            status: response.status().as_u16(),
+            api_version: self.api_version,
+        };
+        let route = matched.as_ref().map_or(UNMATCHED, |m| m.as_str());
+        self.metrics.with_request_handles(route, labels, |handles| {
+            handles.duration.record(elapsed);
+            handles.total.increment(1);
+        });
         if let Some(IdempotencyOutcome(outcome)) = response.extensions().get() {
-            counter!("acp_idempotency_total", "outcome" => *outcome).increment(1);
+            self.metrics.idempotency_outcome(outcome);
         }
         response
     }
+}
+
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    // Handles are only ever added, so a panic elsewhere cannot leave the map half-changed.
+    lock.read().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A standard method's name, `other` for any extension method (clients choose those freely).
@@ -215,14 +327,6 @@ fn method_label(method: &Method) -> &'static str {
         Method::TRACE => "TRACE",
         Method::CONNECT => "CONNECT",
         _ => "other",
-    }
-}
-
-/// Records one idempotency store call (`begin`, `finish`, `release`).
-pub(crate) fn record_store_call(operation: &'static str, elapsed: Duration, ok: bool) {
-    histogram!("acp_store_duration_seconds", "operation" => operation).record(elapsed);
-    if !ok {
-        counter!("acp_store_errors_total", "operation" => operation).increment(1);
     }
 }
 

@@ -27,7 +27,7 @@ use super::fingerprint::fingerprint;
 use super::idempotency::{
     Begin, Claim, HeldKey, IdempotencyStore, MemoryStore, StoreError, StoredResponse,
 };
-use super::metrics::{label_routes, record_store_call, RequestMetrics};
+use super::metrics::{label_routes, RequestMetrics};
 use super::rules::{Profile, VersionRules};
 use super::serve::BodyReadTimeout;
 use super::{headers, BodyLimit, DEFAULT_BODY_LIMIT};
@@ -676,12 +676,13 @@ fn sentence(text: &str) -> String {
 
 /// Runs a store call, recording its duration and outcome (`acp_store_*` metrics).
 async fn timed<T>(
+    metrics: &RequestMetrics,
     operation: &'static str,
     call: impl std::future::Future<Output = Result<T, StoreError>>,
 ) -> Result<T, StoreError> {
     let started = Instant::now();
     let result = call.await;
-    record_store_call(operation, started.elapsed(), result.is_ok());
+    metrics.store_call(operation, started.elapsed(), result.is_ok());
     result
 }
 
@@ -775,7 +776,7 @@ async fn idempotency(shared: &Arc<Shared>, request: Request) -> Response {
             fingerprint: print,
             ttl: shared.ttl,
         };
-        match timed("begin", shared.store.begin(claim)).await {
+        match timed(&shared.metrics, "begin", shared.store.begin(claim)).await {
             Err(error) => {
                 log_store_error("begin", &scope, &request_id, &error);
                 return with_outcome(store_unavailable(), "unavailable");
@@ -841,7 +842,7 @@ async fn run_and_record(
 ) -> Response {
     let response = dispatch(&shared, request).await;
     if response.status().is_server_error() {
-        if let Err(error) = timed("release", held.release()).await {
+        if let Err(error) = timed(&shared.metrics, "release", held.release()).await {
             log_store_error("release", &scope, &request_id, &error);
         }
         return response;
@@ -865,7 +866,7 @@ async fn run_and_record(
             body: bytes.clone(),
         }
     };
-    match timed("finish", held.finish(stored)).await {
+    match timed(&shared.metrics, "finish", held.finish(stored)).await {
         Ok(()) => Response::from_parts(parts, Body::from(bytes)),
         Err(error) => {
             log_store_error("finish", &scope, &request_id, &error);
