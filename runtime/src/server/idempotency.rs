@@ -206,7 +206,9 @@ impl Default for MemoryStore {
 
 impl MemoryStore {
     /// The capacity of [`MemoryStore::new`]: the most keys held at once.
-    pub const DEFAULT_CAPACITY: usize = 100_000;
+    ///
+    /// Each key holds its response: with ~4 KB sessions, 10 000 keys take about 60 MB.
+    pub const DEFAULT_CAPACITY: usize = 10_000;
 
     /// An empty store holding up to [`Self::DEFAULT_CAPACITY`] keys.
     pub fn new() -> Self {

@@ -595,12 +595,8 @@ fn negotiate_version(shared: &Shared, mut request: Request) -> Stage {
     Continue(request)
 }
 
-fn negotiated(request: &Request) -> String {
-    request
-        .extensions()
-        .get::<ApiVersion>()
-        .map(|v| v.0.clone())
-        .unwrap_or_default()
+fn negotiated(request: &Request) -> &str {
+    (request.extensions().get::<ApiVersion>()).map_or("", |v| v.0.as_str())
 }
 
 /// (5) `Signature` + `Timestamp` over the body, when configured.
@@ -609,7 +605,7 @@ async fn check_signature(shared: &Shared, request: Request) -> Stage {
         return Continue(request);
     };
     let error_type = shared
-        .rules(&negotiated(&request))
+        .rules(negotiated(&request))
         .unauthorized_type_for(request.uri().path());
     let (parts, body) = request.into_parts();
     let checked = match (
@@ -733,7 +729,7 @@ async fn idempotency(shared: &Arc<Shared>, request: Request) -> Response {
     if request.method() != Method::POST {
         return dispatch(shared, request).await;
     }
-    let rules = shared.rules(&negotiated(&request));
+    let rules = shared.rules(negotiated(&request));
     let key = match request.headers().get(headers::IDEMPOTENCY_KEY) {
         None if rules.idempotency_key_required => {
             return ApiError::invalid_request(
@@ -754,10 +750,7 @@ async fn idempotency(shared: &Arc<Shared>, request: Request) -> Response {
             }
         },
     };
-    let identity = request
-        .extensions()
-        .get::<Identity>()
-        .map_or_else(|| "anonymous".to_string(), |i| i.0.clone());
+    let identity = (request.extensions().get::<Identity>()).map_or("anonymous", |i| i.0.as_str());
     let scope = format!("{identity} {}", request.uri().path());
     let request_id = request_id(&request);
     let (parts, body) = request.into_parts();
@@ -900,16 +893,17 @@ fn not_stored_marker(size: usize, limit: usize) -> StoredResponse {
 /// the status the first response was sent with.
 async fn dispatch(shared: &Shared, request: Request) -> Response {
     let version = negotiated(&request);
-    let Some(router) = shared.versions.get(&version) else {
+    let Some(router) = shared.versions.get(version) else {
         return ApiError::not_found("No route serves this request.").into_response();
     };
-    let complete = VersionRules::is_complete(request.method(), request.uri().path());
+    let complete_status = VersionRules::is_complete(request.method(), request.uri().path())
+        .then(|| shared.rules(version).complete_status);
     let mut response = match router.clone().oneshot(request).await {
         Ok(response) => response,
         Err(never) => match never {},
     };
-    if complete && response.status() == StatusCode::OK {
-        *response.status_mut() = shared.rules(&version).complete_status;
+    if let Some(status) = complete_status.filter(|_| response.status() == StatusCode::OK) {
+        *response.status_mut() = status;
     }
     spec_shaped(response)
 }

@@ -16,6 +16,7 @@ use rusqlite::Connection;
 use tokio::sync::OwnedMutexGuard;
 
 use super::idempotency::StoreError;
+use super::sqlite::run_cached;
 
 type Hook = Box<dyn FnOnce() + Send + 'static>;
 
@@ -146,9 +147,9 @@ impl Transaction {
         match &self.0.connection {
             Held::Sqlite(slot) => {
                 let connection = lock(slot).take().ok_or_else(finished)?;
-                if let Err(error) = connection.execute_batch("COMMIT") {
+                if let Err(error) = run_cached(&connection, "COMMIT") {
                     // A failed COMMIT can leave the transaction open (SQLITE_BUSY, SQLITE_FULL).
-                    let _ = connection.execute_batch("ROLLBACK");
+                    let _ = run_cached(&connection, "ROLLBACK");
                     return Err(StoreError(format!("commit failed: {error}")));
                 }
             }
@@ -220,8 +221,7 @@ impl Shared {
             return Ok(());
         };
         match lock(slot).take() {
-            Some(connection) => connection
-                .execute_batch("ROLLBACK")
+            Some(connection) => run_cached(&connection, "ROLLBACK")
                 .map_err(|e| StoreError(format!("rollback failed: {e}"))),
             None => Ok(()),
         }
