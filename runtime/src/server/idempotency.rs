@@ -309,10 +309,9 @@ impl MemoryHold {
 }
 
 impl KeyHolder for MemoryHold {
-    fn finish(mut self: Box<Self>, mut response: StoredResponse) -> StoreFuture<'static, ()> {
-        // A copy of exactly the body's length: the response's own buffer has the spare
-        // capacity of a growing serializer, and this one is kept for the key's lifetime.
-        response.body = Bytes::copy_from_slice(&response.body);
+    fn finish(mut self: Box<Self>, response: StoredResponse) -> StoreFuture<'static, ()> {
+        // The body is the response's own buffer, not a copy; generated handlers size it to the
+        // body (see `AcpJson`), so little spare capacity is kept with it.
         if let Some(id) = self.id.take() {
             if let Some(entry) = lock_memory(&self.inner).entries.get_mut(&id) {
                 entry.response = Some(response);

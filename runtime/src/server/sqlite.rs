@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
@@ -34,15 +34,6 @@ const SWEEP_INTERVAL_MS: i64 = 10_000;
 
 /// Idle read connections kept for reuse.
 const IDLE_READERS: usize = 8;
-
-/// How often the checkpoint thread copies the write-ahead log into the database file.
-const CHECKPOINT_INTERVAL: Duration = Duration::from_millis(100);
-
-/// The size the write-ahead log is cut back to when it restarts (it grows between checkpoints).
-const WAL_SIZE_LIMIT: i64 = 64 * 1024 * 1024;
-
-/// The log length (pages) past which a checkpoint makes the log restart.
-const WAL_RESTART_PAGES: i64 = 8192;
 
 /// When a commit is durable. See [`SqliteStore::durability`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -88,8 +79,6 @@ struct Shared {
     /// writer.
     holding: Arc<Mutex<HashSet<(String, String)>>>,
     last_sweep: AtomicI64,
-    /// Its checkpoint thread (if any) stops once this has no strong reference left.
-    _alive: Arc<()>,
 }
 
 /// The database file and its identity when opened.
@@ -174,17 +163,12 @@ impl SqliteStore {
             .pragma_update(None, "synchronous", "NORMAL")
             .map_err(db_error)?;
         writer.execute_batch(SCHEMA).map_err(db_error)?;
-        let alive = Arc::new(());
-        if let Some(file) = &file {
-            start_checkpoints(&writer, &file.path, Arc::downgrade(&alive))?;
-        }
         Ok(SqliteStore(Arc::new(Shared {
             file,
             writer: Arc::new(tokio::sync::Mutex::new(writer)),
             readers: Mutex::default(),
             holding: Arc::default(),
             last_sweep: AtomicI64::new(0),
-            _alive: alive,
         })))
     }
 
@@ -249,67 +233,6 @@ impl SqliteStore {
         }
         result
     }
-}
-
-/// Moves checkpoints off the writer: by default the commit that fills the log past 1000 pages
-/// copies it into the database file and `fsync`s, inside that request's transaction, while
-/// every other write waits. A thread with its own connection does it instead, every
-/// [`CHECKPOINT_INTERVAL`], beside the writer (`PASSIVE`: it never blocks a transaction).
-/// Durability is unchanged: commits are in the log either way.
-fn start_checkpoints(writer: &Connection, path: &Path, alive: Weak<()>) -> Result<(), StoreError> {
-    let checkpointer = Connection::open(path).map_err(db_error)?;
-    checkpointer
-        .busy_timeout(Duration::from_secs(5))
-        .map_err(db_error)?;
-    writer
-        .pragma_update(None, "wal_autocheckpoint", 0)
-        .map_err(db_error)?;
-    writer
-        .pragma_update(None, "journal_size_limit", WAL_SIZE_LIMIT)
-        .map_err(db_error)?;
-    let path = path.to_path_buf();
-    std::thread::Builder::new()
-        .name("acp-sqlite-checkpoint".to_string())
-        .spawn(move || {
-            // Logged when checkpoints start failing and when they recover, not every time.
-            let mut failing = false;
-            while alive.strong_count() > 0 {
-                std::thread::sleep(CHECKPOINT_INTERVAL);
-                // PASSIVE never blocks the writer, but while writes go on without a pause the
-                // log is never entirely copied, so it would never restart: past a size, RESTART
-                // (which holds new writes for the copy) lets the next commit start it over.
-                let done = checkpointer
-                    .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |row| {
-                        row.get::<_, i64>(1)
-                    })
-                    .and_then(|log_pages| {
-                        if log_pages > WAL_RESTART_PAGES {
-                            checkpointer.query_row("PRAGMA wal_checkpoint(RESTART)", [], |row| {
-                                row.get::<_, i64>(1)
-                            })
-                        } else {
-                            Ok(log_pages)
-                        }
-                    });
-                match done {
-                    Err(error) if !failing => {
-                        failing = true;
-                        tracing::error!(
-                            path = %path.display(),
-                            cause = %error,
-                            "SQLite checkpoints fail; the write-ahead log grows until one succeeds"
-                        );
-                    }
-                    Ok(_) if failing => {
-                        failing = false;
-                        tracing::info!(path = %path.display(), "SQLite checkpoints succeed again");
-                    }
-                    _ => {}
-                }
-            }
-        })
-        .map_err(|e| StoreError(format!("cannot start the checkpoint thread: {e}")))?;
-    Ok(())
 }
 
 impl Shared {
