@@ -418,3 +418,78 @@ async fn without_the_option_a_resent_signature_runs_again() {
     }
     assert_eq!(runs.load(Ordering::SeqCst), 2);
 }
+
+/// Files this process cannot write, even as root (which ignores file modes): `chattr +i`.
+/// Undone when dropped, so the folder can be removed.
+struct Immutable(Vec<std::path::PathBuf>);
+
+impl Immutable {
+    fn set(paths: &[std::path::PathBuf]) -> Immutable {
+        let status = std::process::Command::new("chattr")
+            .arg("+i")
+            .args(paths)
+            .status()
+            .expect("run chattr");
+        assert!(
+            status.success(),
+            "chattr +i failed: this test needs root (CAP_LINUX_IMMUTABLE) on a file system with \
+             attributes, as in CI"
+        );
+        Immutable(paths.to_vec())
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .args(&self.0)
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn a_read_only_database_answers_503_with_the_cause_logged_and_replays_what_it_kept() {
+    // In the target folder: a real file system (a tmpfs may not take `chattr`).
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let path = dir.path().join("shop.db");
+    let store = acp_runtime::server::SqliteStore::open(&path).unwrap();
+    let app = builder().idempotency_store(Arc::new(store)).build();
+    let kept = app
+        .clone()
+        .oneshot(post_echo("/echo", "before", "req_before"))
+        .await
+        .unwrap();
+    assert_eq!(kept.status(), StatusCode::OK);
+
+    // The database and its log become read-only under the running server (not the shared
+    // memory index, which SQLite maps: writing to it would be a crash, not an error).
+    let wal = dir.path().join("shop.db-wal");
+    let _read_only = Immutable::set(&[path.clone(), wal]);
+    let (collector, _guard) = Collector::install();
+    for i in 0..5 {
+        let request_id = format!("req_ro_{i}");
+        let response = app
+            .clone()
+            .oneshot(post_echo("/echo", &format!("new-{i}"), &request_id))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(response.headers().contains_key("retry-after"));
+        let code = error_code(response).await;
+        assert_eq!(code, "idempotency_unavailable");
+        let errors = collector.errors();
+        let logged = errors
+            .iter()
+            .find(|e| e.fields.get("request_id") == Some(&request_id))
+            .unwrap_or_else(|| panic!("no error logged for {request_id}: {errors:?}"));
+        assert!(!logged.fields["cause"].is_empty(), "{logged:?}");
+    }
+    // What was committed before is still answered, from the read-only file.
+    let replay = app
+        .oneshot(post_echo("/echo", "before", "req_again"))
+        .await
+        .unwrap();
+    assert_eq!(replay.status(), StatusCode::OK);
+    assert_eq!(replay.headers()["idempotent-replayed"], "true");
+}
