@@ -286,6 +286,56 @@ async fn postgres_instances_share_keys() {
     // An instance that dies holding a key frees it at once: `tests/crash.sh` kills real ones.
 }
 
+/// Whether the store's connections to the test server are encrypted.
+async fn encrypted(url: &str) -> Result<bool, String> {
+    let store = PostgresStore::connect(url).await.map_err(|e| e.0)?;
+    let client = store.client().await.map_err(|e| e.0)?;
+    let row = client
+        .query_one(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(row.get(0))
+}
+
+#[tokio::test]
+async fn postgres_tls_follows_sslmode_as_libpq_does() {
+    // The test server offers TLS with a certificate from its own CA, for 127.0.0.1 and
+    // acp-test-postgres only (scripts/test-postgres.sh).
+    let url = fresh_postgres_database().await;
+    let store = PostgresStore::connect(&url).await.unwrap();
+    let ca: String = (store.client().await.unwrap())
+        .query_one("SHOW ssl_ca_file", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert!(
+        ca.ends_with(".pem"),
+        "the test server offers no TLS: {ca:?}"
+    );
+    let with = |options: &str| format!("{url}?{options}");
+
+    // prefer (the default) and require: encrypted, whoever signed the certificate.
+    assert_eq!(encrypted(&url).await, Ok(true));
+    assert_eq!(encrypted(&with("sslmode=require")).await, Ok(true));
+    assert_eq!(encrypted(&with("sslmode=disable")).await, Ok(false));
+    // verify-full: only with the CA, and only for a name the certificate has.
+    let trusted = format!("sslmode=verify-full&sslrootcert={ca}");
+    assert_eq!(encrypted(&with(&trusted)).await, Ok(true));
+    let unknown_ca = encrypted(&with("sslmode=verify-full")).await.unwrap_err();
+    assert!(unknown_ca.contains("certificate"), "{unknown_ca}");
+    let by_other_name = url.replace("127.0.0.1", "localhost");
+    let wrong_name = encrypted(&format!("{by_other_name}?{trusted}"))
+        .await
+        .unwrap_err();
+    assert!(wrong_name.contains("certificate"), "{wrong_name}");
+    // verify-ca checks the chain, not the name.
+    let chain_only = format!("{by_other_name}?sslmode=verify-ca&sslrootcert={ca}");
+    assert_eq!(encrypted(&chain_only).await, Ok(true));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Through the pipeline: one handler run per key
 // ---------------------------------------------------------------------------------------------

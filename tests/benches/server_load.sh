@@ -257,8 +257,9 @@ if [[ " $MODES " == *" postgres "* && -z $POSTGRES_URL ]]; then
   if ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
     PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/acp-bench-postgres.XXXXXX")
     log "starting a private PostgreSQL cluster on port $POSTGRES_PORT (scripts/test-postgres.sh)"
-    POSTGRES_URL=$(ACP_TEST_POSTGRES_PORT=$POSTGRES_PORT ACP_TEST_POSTGRES_DIR=$PG_DIR \
-      "$ROOT/scripts/test-postgres.sh" start)
+    # Plain TCP on loopback, as the README's figures (the cluster also offers TLS).
+    POSTGRES_URL="$(ACP_TEST_POSTGRES_PORT=$POSTGRES_PORT ACP_TEST_POSTGRES_DIR=$PG_DIR \
+      "$ROOT/scripts/test-postgres.sh" start)?sslmode=disable"
   fi
 fi
 for mode in $MODES; do

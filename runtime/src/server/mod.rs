@@ -28,6 +28,8 @@ mod metrics;
 mod pipeline;
 #[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "postgres")]
+mod postgres_tls;
 mod rules;
 mod serve;
 mod sqlite;

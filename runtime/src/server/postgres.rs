@@ -1,17 +1,16 @@
 //! A transactional idempotency store in PostgreSQL, shared by any number of server instances.
 
-use std::str::FromStr;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod};
 use sha2::{Digest, Sha256};
-use tokio_postgres::NoTls;
 
 use super::idempotency::{
     Begin, Claim, HeldKey, IdempotencyStore, KeyHolder, StoreError, StoreFuture, StoredResponse,
 };
+use super::postgres_tls;
 use super::transaction::Transaction;
 
 const SCHEMA: &str = "
@@ -70,8 +69,24 @@ fn pg_error(error: tokio_postgres::Error) -> StoreError {
     // The server's message (e.g. "disk full") is in the source of a `db error`.
     match error.as_db_error() {
         Some(db) => StoreError(format!("postgres: {}: {}", db.code().code(), db.message())),
-        None => StoreError(format!("postgres: {error}")),
+        None => StoreError(format!("postgres: {}", with_causes(&error))),
     }
+}
+
+/// An error and its chain of causes ("error performing TLS handshake: invalid peer
+/// certificate: UnknownIssuer"): the outer message alone rarely says what to fix.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let message = inner.to_string();
+        if !text.ends_with(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 fn now_millis() -> i64 {
@@ -97,17 +112,20 @@ fn lock_id(scope: &str, key: &str) -> i64 {
 impl PostgresStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`, or key=value form),
     /// with a pool of up to 16 connections, and creates the table if needed.
+    ///
+    /// TLS follows libpq's `sslmode` (default `prefer`: encrypted when the server offers it,
+    /// certificate unchecked); `sslmode=verify-full` checks the server's certificate against
+    /// the system's roots plus `sslrootcert=<PEM file>` (a cloud provider's CA) and its name.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Self::connect_with_pool_size(url, DEFAULT_POOL_SIZE).await
     }
 
     /// [`connect`](Self::connect) with at most `size` pooled connections.
     pub async fn connect_with_pool_size(url: &str, size: usize) -> Result<Self, StoreError> {
-        let config = tokio_postgres::Config::from_str(url)
-            .map_err(|e| StoreError(format!("invalid Postgres URL: {e}")))?;
+        let (config, tls) = postgres_tls::connection(url)?;
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -137,7 +155,7 @@ impl PostgresStore {
             .pool
             .get()
             .await
-            .map_err(|e| StoreError(format!("no Postgres connection: {e}")))
+            .map_err(|e| StoreError(format!("no Postgres connection: {}", with_causes(&e))))
     }
 
     /// A stand-alone transaction (for writes of requests without an idempotency key),
