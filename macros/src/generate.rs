@@ -7,6 +7,7 @@ use syn::{bracketed, Ident, LitBool, LitStr, Token};
 
 use acp_codegen::emit::SchemarsImpls;
 
+use crate::args::{string_literal, VERSION_EXAMPLE};
 use crate::spec;
 
 /// The arguments.
@@ -45,17 +46,7 @@ const EXPECTED: &str = "expected `version = \"...\"`, `spec = \"...\"` (repeatab
 
 /// A string literal, or an error saying so.
 fn string(input: ParseStream, key: &str, example: &str) -> syn::Result<LitStr> {
-    let expr: syn::Expr = input.parse()?;
-    match &expr {
-        syn::Expr::Lit(syn::ExprLit {
-            lit: syn::Lit::Str(lit),
-            ..
-        }) => Ok(lit.clone()),
-        _ => Err(syn::Error::new_spanned(
-            expr,
-            format!("acp: `{key}` takes a string literal: `{key} = \"{example}\"`"),
-        )),
-    }
+    string_literal(input.parse()?, key, example)
 }
 
 impl Parse for Args {
@@ -69,7 +60,7 @@ impl Parse for Args {
             match name.as_str() {
                 "version" => {
                     input.parse::<Token![=]>()?;
-                    let value = string(input, "version", "2026-04-17")?;
+                    let value = string(input, "version", VERSION_EXAMPLE)?;
                     if version.is_some() {
                         return Err(syn::Error::new(key.span(), "`version` given twice"));
                     }
@@ -121,7 +112,9 @@ impl Parse for Args {
         let version = version.ok_or_else(|| {
             syn::Error::new(
                 Span::call_site(),
-                "acp: missing `version = \"...\"` (e.g. `generate!(version = \"2026-04-17\")`)",
+                format!(
+                    "acp: missing `version = \"...\"` (e.g. `generate!(version = \"{VERSION_EXAMPLE}\")`)"
+                ),
             )
         })?;
         let [server, client, tolerant, borrowed, allow_unpinned, schemars] = flags;

@@ -14,6 +14,7 @@
 
 use proc_macro::TokenStream;
 
+mod args;
 mod derive;
 mod generate;
 mod spec;

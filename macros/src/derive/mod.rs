@@ -11,8 +11,9 @@ use acp_codegen::naming;
 use proc_macro2::{Span, TokenStream};
 use quote::quote;
 use syn::spanned::Spanned;
-use syn::{Data, DeriveInput, Expr, Fields, Lit, LitStr};
+use syn::{Data, DeriveInput, Fields, LitStr};
 
+use crate::args::{string_literal, MODULE_EXAMPLE, VERSION_EXAMPLE};
 use crate::spec;
 use check::Errors;
 
@@ -41,16 +42,7 @@ fn string_value(
     key: &str,
     example: &str,
 ) -> syn::Result<LitStr> {
-    let expr: Expr = meta.value()?.parse()?;
-    match &expr {
-        Expr::Lit(syn::ExprLit {
-            lit: Lit::Str(lit), ..
-        }) => Ok(lit.clone()),
-        _ => Err(syn::Error::new(
-            expr.span(),
-            format!("acp: `{key}` takes a string literal: `{key} = \"{example}\"`"),
-        )),
-    }
+    string_literal(meta.value()?.parse()?, key, example)
 }
 
 fn type_options(input: &DeriveInput) -> syn::Result<TypeOptions> {
@@ -80,10 +72,10 @@ fn type_options(input: &DeriveInput) -> syn::Result<TypeOptions> {
                 }
             };
             let example = match key.as_str() {
-                "version" => "2026-04-17",
+                "version" => VERSION_EXAMPLE,
                 "schema" => "CheckoutSession",
                 "spec" => "checkout",
-                _ => "acp::v2026_04_17::checkout::CheckoutSession",
+                _ => &format!("{MODULE_EXAMPLE}::checkout::CheckoutSession"),
             };
             let value = string_value(&meta, &key, example)?;
             if slot.is_some() {
@@ -93,8 +85,10 @@ fn type_options(input: &DeriveInput) -> syn::Result<TypeOptions> {
             Ok(())
         })?;
     }
-    let usage = "`#[derive(AcpSchema)]` needs `#[acp(version = \"2026-04-17\", schema = \
-                 \"CheckoutSession\")]` on the type";
+    let usage = format!(
+        "`#[derive(AcpSchema)]` needs `#[acp(version = \"{VERSION_EXAMPLE}\", schema = \
+         \"CheckoutSession\")]` on the type"
+    );
     if !seen_attr {
         return Err(syn::Error::new(input.ident.span(), format!("acp: {usage}")));
     }
@@ -356,7 +350,7 @@ fn expand_input(input: &DeriveInput) -> syn::Result<TokenStream> {
             syn::Error::new(
                 lit.span(),
                 format!(
-                    "acp: `model` must be a type path (`acp::v2026_04_17::checkout::Address`): {e}"
+                    "acp: `model` must be a type path (`{MODULE_EXAMPLE}::checkout::Address`): {e}"
                 ),
             )
         })?,
