@@ -300,7 +300,7 @@ impl Http {
                 })
             }
             Err(error) => {
-                let text = describe(&error);
+                let text = acp_runtime::with_causes(&error);
                 log.push(Exchange {
                     request: logged_request,
                     response: None,
@@ -310,17 +310,4 @@ impl Http {
             }
         }
     }
-}
-
-/// A transport error with its causes (reqwest's own text is often just "error sending
-/// request").
-fn describe(error: &reqwest::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = std::error::Error::source(error);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }

@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 mod borrowed;
+mod causes;
 #[cfg(feature = "client")]
 pub mod client;
 mod datetime;
@@ -25,6 +26,7 @@ mod validate;
 pub mod versions;
 
 pub use borrowed::{Document, Owned, Str};
+pub use causes::with_causes;
 pub use datetime::DateTime;
 #[doc(hidden)]
 pub use nullable::required_nullable;

@@ -141,13 +141,11 @@ impl RequestMetrics {
         }
     }
 
-    /// The registered version the request names, if any.
-    fn version(&self, request: &Request) -> Option<(usize, &str)> {
+    /// The position of the registered version the request names, if any.
+    fn version(&self, request: &Request) -> Option<usize> {
         let text = request.headers().get(headers::API_VERSION)?.to_str().ok()?;
         let text = text.trim();
-        (self.versions.keys().enumerate())
-            .find(|(_, version)| version.as_str() == text)
-            .map(|(index, version)| (index, version.as_str()))
+        self.versions.keys().position(|version| version == text)
     }
 
     fn api_version_label(&self, request: &Request) -> ApiVersionLabel {
@@ -155,7 +153,7 @@ impl RequestMetrics {
             self.version(request),
             request.headers().get(headers::API_VERSION),
         ) {
-            (Some((index, _)), _) => ApiVersionLabel::Version(index),
+            (Some(index), _) => ApiVersionLabel::Version(index),
             (None, None) => ApiVersionLabel::None,
             (None, Some(value)) if value.as_bytes().trim_ascii().is_empty() => {
                 ApiVersionLabel::None
@@ -262,9 +260,6 @@ impl RequestMetrics {
             started: Instant::now(),
             method: method_label(request.method()),
             api_version: self.api_version_label(request),
-            version: self
-                .version(request)
-                .map(|(_, version)| version.to_string()),
             probe,
         }
     }
@@ -276,7 +271,6 @@ pub(crate) struct Recording<'a> {
     started: Instant,
     method: &'static str,
     api_version: ApiVersionLabel,
-    version: Option<String>,
     probe: Request,
 }
 
@@ -287,8 +281,12 @@ impl Recording<'_> {
         let matched = match response.extensions().get::<MatchedRoute>() {
             Some(MatchedRoute(matched)) => Some(matched.clone()),
             None => {
+                let version = match self.api_version {
+                    ApiVersionLabel::Version(index) => self.metrics.versions.keys().nth(index),
+                    ApiVersionLabel::None | ApiVersionLabel::Unsupported => None,
+                };
                 (self.metrics)
-                    .route_of(self.version.as_deref(), self.probe)
+                    .route_of(version.map(String::as_str), self.probe)
                     .await
             }
         };

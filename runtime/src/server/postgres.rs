@@ -12,6 +12,7 @@ use super::idempotency::{
 };
 use super::postgres_tls;
 use super::transaction::Transaction;
+use crate::with_causes;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS acp_idempotency (
@@ -71,22 +72,6 @@ fn pg_error(error: tokio_postgres::Error) -> StoreError {
         Some(db) => StoreError(format!("postgres: {}: {}", db.code().code(), db.message())),
         None => StoreError(format!("postgres: {}", with_causes(&error))),
     }
-}
-
-/// An error and its chain of causes ("error performing TLS handshake: invalid peer
-/// certificate: UnknownIssuer"): the outer message alone rarely says what to fix.
-fn with_causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut cause = error.source();
-    while let Some(inner) = cause {
-        let message = inner.to_string();
-        if !text.ends_with(&message) {
-            text.push_str(": ");
-            text.push_str(&message);
-        }
-        cause = inner.source();
-    }
-    text
 }
 
 fn now_millis() -> i64 {
