@@ -5,10 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use acp_runtime::server::{
-    AcpJson, AcpServer, Begin, Claim, HeldKey, IdempotencyStore, KeyHolder, RequestContext,
-    StaticTokens, StoreError, StoreFuture, StoredResponse,
-};
+use acp_runtime::server::{AcpJson, AcpServer, IdempotencyStore, RequestContext, StaticTokens};
 use axum::body::Body;
 use axum::extract::Path;
 use axum::routing::{get, post};
@@ -18,6 +15,10 @@ use metrics_exporter_prometheus::PrometheusBuilder;
 use metrics_util::debugging::{DebugValue, DebuggingRecorder, Snapshotter};
 use serde_json::Value;
 use tower::ServiceExt;
+
+#[path = "support/failing_store.rs"]
+mod failing_store;
+use failing_store::FailingStore;
 
 const VERSION: &str = "2026-04-17";
 const TOKEN: &str = "sk_test_good";
@@ -211,39 +212,12 @@ async fn requests_are_counted_by_route_template_status_and_version() {
         .any(|name| name.starts_with("acp_store_errors_total")));
 }
 
-/// A store whose recording fails, like a disk filling up mid-request.
-struct FailingStore;
-
-impl IdempotencyStore for FailingStore {
-    fn begin<'a>(&'a self, _: Claim<'a>) -> StoreFuture<'a, Begin> {
-        Box::pin(std::future::ready(Ok(Begin::Started(HeldKey::new(
-            FailingHold,
-        )))))
-    }
-}
-
-struct FailingHold;
-
-impl KeyHolder for FailingHold {
-    fn finish(self: Box<Self>, _: StoredResponse) -> StoreFuture<'static, ()> {
-        Box::pin(std::future::ready(Err(StoreError(
-            "disk full on finish".to_string(),
-        ))))
-    }
-
-    fn release(self: Box<Self>) -> StoreFuture<'static, ()> {
-        Box::pin(std::future::ready(Err(StoreError(
-            "disk full on release".to_string(),
-        ))))
-    }
-}
-
 #[tokio::test]
 async fn failed_store_calls_are_counted_by_operation() {
     let recorder = DebuggingRecorder::new();
     let snapshotter = recorder.snapshotter();
     let _guard = metrics::set_default_local_recorder(&recorder);
-    let app = app(Some(Arc::new(FailingStore)));
+    let app = app(Some(Arc::new(FailingStore { fail_begin: false })));
 
     // The answer could not be recorded, so it is not sent: 503.
     let create = request("POST", "/checkout_sessions", Some("k1"), "{}");

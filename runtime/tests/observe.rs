@@ -6,10 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
-use acp_runtime::server::{
-    AcpJson, AcpServer, ApiError, Begin, Claim, HeldKey, IdempotencyStore, KeyHolder,
-    RequestContext, StaticTokens, StoreError, StoreFuture, StoredResponse,
-};
+use acp_runtime::server::{AcpJson, AcpServer, ApiError, RequestContext, StaticTokens};
 use acp_runtime::signing::{sign, SignatureVerifier, SigningKey};
 use axum::body::Body;
 use axum::routing::post;
@@ -20,6 +17,10 @@ use tower::ServiceExt;
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Level, Metadata, Subscriber};
+
+#[path = "support/failing_store.rs"]
+mod failing_store;
+use failing_store::FailingStore;
 
 const VERSION: &str = "2026-04-17";
 const TOKEN: &str = "sk_test_good";
@@ -134,39 +135,6 @@ impl Collector {
 
     fn span(&self, id: u64) -> Option<SpanRecord> {
         self.spans.lock().unwrap().get(&id).cloned()
-    }
-}
-
-/// A store whose calls fail as configured, like a full disk.
-struct FailingStore {
-    fail_begin: bool,
-}
-
-impl IdempotencyStore for FailingStore {
-    fn begin<'a>(&'a self, _: Claim<'a>) -> StoreFuture<'a, Begin> {
-        let outcome = if self.fail_begin {
-            Err(StoreError("disk full".to_string()))
-        } else {
-            Ok(Begin::Started(HeldKey::new(FailingHold)))
-        };
-        Box::pin(std::future::ready(outcome))
-    }
-}
-
-/// A claimed key whose recording and release fail.
-struct FailingHold;
-
-impl KeyHolder for FailingHold {
-    fn finish(self: Box<Self>, _: StoredResponse) -> StoreFuture<'static, ()> {
-        Box::pin(std::future::ready(Err(StoreError(
-            "disk full on finish".to_string(),
-        ))))
-    }
-
-    fn release(self: Box<Self>) -> StoreFuture<'static, ()> {
-        Box::pin(std::future::ready(Err(StoreError(
-            "disk full on release".to_string(),
-        ))))
     }
 }
 
