@@ -30,12 +30,12 @@ pub(crate) fn connection(
     let (rest, mode, root) = take_tls_options(url);
     let mut config = tokio_postgres::Config::from_str(&rest)
         .map_err(|e| StoreError(format!("invalid Postgres URL: {e}")))?;
-    let mode = mode.as_deref().unwrap_or("prefer");
-    let check = match mode {
-        "disable" => Check::Nothing,
-        "allow" | "prefer" | "require" => Check::Nothing,
-        "verify-ca" => Check::Chain,
-        "verify-full" => Check::ChainAndName,
+    let (ssl_mode, check) = match mode.as_deref().unwrap_or("prefer") {
+        "disable" => (SslMode::Disable, Check::Nothing),
+        "allow" | "prefer" => (SslMode::Prefer, Check::Nothing),
+        "require" => (SslMode::Require, Check::Nothing),
+        "verify-ca" => (SslMode::Require, Check::Chain),
+        "verify-full" => (SslMode::Require, Check::ChainAndName),
         other => {
             return Err(StoreError(format!(
                 "invalid Postgres URL: sslmode={other} (disable, allow, prefer, require, \
@@ -43,11 +43,7 @@ pub(crate) fn connection(
             )))
         }
     };
-    config.ssl_mode(match mode {
-        "disable" => SslMode::Disable,
-        "allow" | "prefer" => SslMode::Prefer,
-        _ => SslMode::Require,
-    });
+    config.ssl_mode(ssl_mode);
     let roots = match &root {
         Some(path) => read_roots(Path::new(path))?,
         None => Vec::new(),
