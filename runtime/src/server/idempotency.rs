@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
+use super::lock;
 use super::transaction::Transaction;
 
 /// A response kept for replays.
@@ -234,14 +235,8 @@ impl MemoryStore {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, MemoryInner> {
-        lock_memory(&self.inner)
+        lock(&self.inner)
     }
-}
-
-fn lock_memory(inner: &Mutex<MemoryInner>) -> std::sync::MutexGuard<'_, MemoryInner> {
-    // A panic while holding the lock cannot leave the maps inconsistent (no update can panic
-    // between the paired map changes), so a poisoned lock is still usable.
-    inner.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl MemoryStore {
@@ -300,7 +295,7 @@ struct MemoryHold {
 impl MemoryHold {
     fn release_now(&mut self) {
         if let Some(id) = self.id.take() {
-            let mut inner = lock_memory(&self.inner);
+            let mut inner = lock(&self.inner);
             if inner.entries.get(&id).is_some_and(|e| e.response.is_none()) {
                 inner.remove(&id);
             }
@@ -313,7 +308,7 @@ impl KeyHolder for MemoryHold {
         // The body is the response's own buffer, not a copy; generated handlers size it to the
         // body (see `AcpJson`), so little spare capacity is kept with it.
         if let Some(id) = self.id.take() {
-            if let Some(entry) = lock_memory(&self.inner).entries.get_mut(&id) {
+            if let Some(entry) = lock(&self.inner).entries.get_mut(&id) {
                 entry.response = Some(response);
             }
         }

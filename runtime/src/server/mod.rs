@@ -58,6 +58,12 @@ pub use transaction::PostgresClient;
 pub use transaction::Transaction;
 pub use webhook::{webhook_receiver, DEFAULT_WEBHOOK_TOLERANCE};
 
+/// Locks `mutex` even if a holder panicked: the server's locks guard maps and slots that no
+/// update leaves half-changed, and one panicking request must not take the store down.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The default request body limit: 1 MiB.
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 

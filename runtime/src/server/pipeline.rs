@@ -27,6 +27,7 @@ use super::fingerprint::fingerprint;
 use super::idempotency::{
     Begin, Claim, HeldKey, IdempotencyStore, MemoryStore, StoreError, StoredResponse,
 };
+use super::lock;
 use super::metrics::{label_routes, RequestMetrics};
 use super::rules::{Profile, VersionRules};
 use super::serve::BodyReadTimeout;
@@ -292,7 +293,7 @@ impl SeenSignatures {
     /// Remembers `signature`; false when it was already seen within the window.
     fn first_use(&self, signature: &str, now: Instant) -> bool {
         let digest: [u8; 32] = Sha256::digest(signature.trim().as_bytes()).into();
-        let mut seen = self.seen.lock().unwrap_or_else(|e| e.into_inner());
+        let mut seen = lock(&self.seen);
         while let Some(&(expiry, old)) = seen.by_expiry.front() {
             if expiry > now {
                 break;

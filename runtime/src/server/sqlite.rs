@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
@@ -12,6 +12,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use super::idempotency::{
     Begin, Claim, HeldKey, IdempotencyStore, KeyHolder, StoreError, StoreFuture, StoredResponse,
 };
+use super::lock;
 use super::transaction::Transaction;
 
 const SCHEMA: &str = "
@@ -116,10 +117,6 @@ fn now_millis() -> i64 {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default(),
     )
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// (device, inode) of the file at `path`.

@@ -10,12 +10,13 @@
 //! both the writes and the answer (a retry replays it): effects happen exactly once.
 
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use rusqlite::Connection;
 use tokio::sync::OwnedMutexGuard;
 
 use super::idempotency::StoreError;
+use super::lock;
 use super::sqlite::run_cached;
 
 type Hook = Box<dyn FnOnce() + Send + 'static>;
@@ -64,11 +65,6 @@ fn finished() -> StoreError {
 
 fn wrong_backend(wanted: &str) -> StoreError {
     StoreError(format!("this transaction is not a {wanted} transaction"))
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // Holders never leave the state half-changed, so a poisoned lock is still usable.
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Transaction {
