@@ -4,6 +4,9 @@
 //! sent again. Each key must end with exactly one session (the one any earlier answer named), no
 //! key may be refused (in flight) after the restart, and no answer may be a 5xx.
 //!
+//! Also two scaffold processes on one PostgreSQL database: 100 concurrent creates with one key,
+//! spread over both, make one session, and both replay it.
+//!
 //! PostgreSQL comes from `ACP_TEST_POSTGRES_URL` (`.ci/run` starts one with
 //! `scripts/test-postgres.sh start`).
 
@@ -233,4 +236,79 @@ async fn postgres_sessions(url: &str) -> usize {
         .await
         .unwrap();
     row.get::<_, i64>(0) as usize
+}
+
+#[test]
+fn two_postgres_instances_create_once_for_one_key() {
+    let dir = built();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let name = format!("acp_two_{}", std::process::id());
+    let url = runtime.block_on(postgres::fresh_postgres_database(&name));
+    let ports = free_ports::<2>();
+    let (first_config, api_key) = unsigned_config(dir, ports[0]);
+    let (second_config, _) = unsigned_config(dir, ports[1]);
+    let _first = start(
+        dir,
+        NAME,
+        &first_config,
+        ports[0],
+        Profile::Spec,
+        Some(&url),
+    );
+    let _second = start(
+        dir,
+        NAME,
+        &second_config,
+        ports[1],
+        Profile::Spec,
+        Some(&url),
+    );
+    let client = reqwest::Client::new();
+    let key = "one-key-two-instances".to_string();
+    let answers: Vec<Answer> = runtime.block_on(async {
+        let tasks: Vec<_> = (0..100)
+            .map(|i| {
+                let port = ports[i % 2];
+                tokio::spawn(create(client.clone(), port, api_key.clone(), key.clone()))
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.unwrap());
+        }
+        answers
+    });
+    // Each is the one creation, a replay of it, or (2026-04-17) 409 while it runs.
+    let mut created = Vec::new();
+    let mut ids = HashSet::new();
+    for answer in &answers {
+        let (status, id, replayed) = answer.clone().expect("every request is answered");
+        match status {
+            201 => {
+                ids.insert(id.expect("a created session has an id"));
+                if !replayed {
+                    created.push(status);
+                }
+            }
+            409 => {}
+            other => panic!("{other} for a concurrent duplicate: {answers:?}"),
+        }
+    }
+    assert_eq!(
+        created.len(),
+        1,
+        "the handler ran more than once: {answers:?}"
+    );
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    // Both instances replay it.
+    let id = ids.into_iter().next().unwrap();
+    for port in ports {
+        let again = runtime.block_on(resend(client.clone(), port, api_key.clone(), key.clone()));
+        assert_eq!(
+            again,
+            Some((201, Some(id.clone()), true)),
+            "from port {port}"
+        );
+    }
+    assert_eq!(runtime.block_on(postgres_sessions(&url)), 1);
 }
