@@ -13,7 +13,8 @@
 # and prints one table: requests/s, p50 and p99 latency, the ratio to fair (requests/s) next to
 # its target (memory >= 0.8x, sqlite >= 0.5x, postgres reported), the server's CPU time per
 # request (utime+stime from /proc/PID/stat over the measured run) and its peak RSS (VmHWM from
-# /proc/PID/status, read just before it is stopped).
+# /proc/PID/status, read just before it is stopped); then, when sqlite ran, the ceiling of that
+# mode: its store work alone, without HTTP (bench_server --sqlite-store-alone).
 #
 # Every request carries a unique Idempotency-Key (wrk + server_load.lua), so the stack
 # creates a session each time instead of replaying one. A run with any response other than a
@@ -330,6 +331,21 @@ for mode in "${RUN_MODES[@]}"; do
     "${P50[$mode]}" "${P99[$mode]}" "${REQS[$mode]}" "$ratio" "$target" "${CPU[$mode]}" \
     "${BUSY[$mode]}" "${RSS[$mode]} MiB" "${STATUS[$mode]}"
 done
+# The ceiling under the sqlite mode: its store work alone, one claim after another on one
+# thread with no HTTP, the machine otherwise idle. Requests in the sqlite mode do exactly this
+# on the store's single writer, so this many per second is the most that mode can ever serve.
+if [[ " ${RUN_MODES[*]} " == *" sqlite "* ]]; then
+  "$BIN" --sqlite-store-alone "$DURATION" --sqlite-path "$WORK/store-alone.sqlite" \
+    >"$WORK/store-alone.out"
+  read -r claims seconds < <(sed -n 's/^BENCH_STORE claims=\([0-9]*\) seconds=\([0-9.]*\)$/\1 \2/p' \
+    "$WORK/store-alone.out")
+  alone=$(awk -v c="$claims" -v s="$seconds" 'BEGIN { printf "%.1f", c / s }')
+  ratio="-"
+  [[ -z ${RPS[fair]:-} ]] || ratio=$(awk -v r="$alone" -v f="${RPS[fair]}" \
+    'BEGIN { printf "%.2f", (f > 0 ? r / f : 0) }')
+  echo "sqlite store alone (no HTTP, one thread, claim + record + commit): $alone claims/s," \
+    "x fair $ratio: the ceiling of the sqlite mode"
+fi
 if [[ $INVALID -ne 0 ]]; then
   echo "server_load: INVALID run: some responses were not fresh 201s or sockets failed"
   exit 1

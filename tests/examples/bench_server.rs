@@ -4,6 +4,7 @@
 //! bench_server --mode fair|memory|sqlite|postgres --port N [--token T]
 //!              [--sqlite-path FILE] [--database-url URL]
 //! bench_server --print-request
+//! bench_server --sqlite-store-alone SECONDS --sqlite-path FILE
 //! ```
 //!
 //! Every mode answers `POST /checkout_sessions` (create session, 2026-04-17) with `201` and a
@@ -24,24 +25,29 @@
 //!   `BENCH_POSTGRES_URL`): one PostgreSQL transaction per request.
 //! - `--print-request`: prints the example `CheckoutSessionCreateRequest` (checked to parse)
 //!   as one line of JSON, for the load generator, and exits.
+//! - `--sqlite-store-alone SECONDS`: no HTTP at all: one thread claims fresh keys in a
+//!   `SqliteStore` and records the serialized session for each, for SECONDS, and prints
+//!   `BENCH_STORE claims=N seconds=S` — the most the `sqlite` mode could ever serve, since its
+//!   requests do exactly this one at a time on the store's single writer.
 //!
 //! Both bodies come from `examples/2026-04-17/examples.agentic_checkout.json` under the spec
 //! root (`ACP_SPEC_ROOT`, else the default shared location).
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use acp::v2026_04_17::checkout::{
     self, CancelSessionRequest, CheckoutSession, CheckoutSessionCompleteRequest,
     CheckoutSessionCreateRequest, CheckoutSessionUpdateRequest, CheckoutSessionWithOrder,
 };
 use acp_runtime::server::{
-    AcpServer, ApiError, IdempotencyStore, MemoryStore, PostgresStore, RequestContext, SqliteStore,
-    StaticTokens,
+    fingerprint, AcpServer, ApiError, Begin, Claim, IdempotencyStore, MemoryStore, PostgresStore,
+    RequestContext, SqliteStore, StaticTokens, StoredResponse,
 };
 use axum::body::Bytes;
 use axum::extract::State;
@@ -482,6 +488,7 @@ enum Mode {
     Sqlite,
     Postgres,
     PrintRequest,
+    SqliteStoreAlone,
 }
 
 impl Mode {
@@ -492,6 +499,7 @@ impl Mode {
             Mode::Sqlite => "sqlite",
             Mode::Postgres => "postgres",
             Mode::PrintRequest => "print-request",
+            Mode::SqliteStoreAlone => "sqlite-store-alone",
         }
     }
 }
@@ -502,17 +510,20 @@ struct Args {
     token: String,
     sqlite_path: Option<PathBuf>,
     database_url: Option<String>,
+    seconds: u64,
 }
 
 const USAGE: &str = "usage: bench_server --mode fair|memory|sqlite|postgres --port N [--token T]
                     [--sqlite-path FILE] [--database-url URL]
-       bench_server --print-request";
+       bench_server --print-request
+       bench_server --sqlite-store-alone SECONDS --sqlite-path FILE";
 
 fn parse_args() -> Result<Args, String> {
     let mut mode = None;
     let mut port = None;
     let mut token = "sk_bench".to_string();
     let mut sqlite_path = None;
+    let mut seconds = 0;
     let mut database_url = std::env::var("BENCH_POSTGRES_URL")
         .ok()
         .filter(|url| !url.is_empty());
@@ -537,18 +548,23 @@ fn parse_args() -> Result<Args, String> {
             "--sqlite-path" => sqlite_path = Some(PathBuf::from(value("--sqlite-path")?)),
             "--database-url" => database_url = Some(value("--database-url")?),
             "--print-request" => mode = Some(Mode::PrintRequest),
+            "--sqlite-store-alone" => {
+                let text = value("--sqlite-store-alone")?;
+                seconds = text.parse().map_err(|_| format!("bad seconds `{text}`"))?;
+                mode = Some(Mode::SqliteStoreAlone);
+            }
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument `{other}`")),
         }
     }
     let mode = mode.ok_or("--mode is required")?;
     let port = match (mode, port) {
-        (Mode::PrintRequest, _) => 0,
+        (Mode::PrintRequest | Mode::SqliteStoreAlone, _) => 0,
         (_, Some(port)) => port,
         (_, None) => return Err("--port is required".to_string()),
     };
-    if mode == Mode::Sqlite && sqlite_path.is_none() {
-        return Err("sqlite mode needs --sqlite-path".to_string());
+    if matches!(mode, Mode::Sqlite | Mode::SqliteStoreAlone) && sqlite_path.is_none() {
+        return Err("sqlite modes need --sqlite-path".to_string());
     }
     if mode == Mode::Postgres && database_url.is_none() {
         return Err("postgres mode needs --database-url (or BENCH_POSTGRES_URL)".to_string());
@@ -559,6 +575,7 @@ fn parse_args() -> Result<Args, String> {
         token,
         sqlite_path,
         database_url,
+        seconds,
     })
 }
 
@@ -596,6 +613,12 @@ fn run() -> Result<(), String> {
     let session: CheckoutSession = acp_runtime::from_value(response)
         .map_err(|e| format!("create_checkout_session_response: {e}"))?;
 
+    if args.mode == Mode::SqliteStoreAlone {
+        let path = args.sqlite_path.expect("checked by parse_args");
+        let body = serde_json::to_vec(&session).map_err(|e| e.to_string())?;
+        return sqlite_store_alone(&path, body.into(), Duration::from_secs(args.seconds));
+    }
+
     // The same runtime for every mode: tokio's default, one worker per CPU
     // (TOKIO_WORKER_THREADS overrides it).
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -627,7 +650,7 @@ fn run() -> Result<(), String> {
                     "PostgresStore".into(),
                 )
             }
-            Mode::PrintRequest => unreachable!("handled above"),
+            Mode::PrintRequest | Mode::SqliteStoreAlone => unreachable!("handled above"),
         };
         let addr = SocketAddr::from(([127, 0, 0, 1], args.port));
         let listener = tokio::net::TcpListener::bind(addr)
@@ -640,6 +663,44 @@ fn run() -> Result<(), String> {
         axum::serve(listener, app)
             .await
             .map_err(|e| format!("serve: {e}"))
+    })
+}
+
+/// The `sqlite` mode's store work without the HTTP stack: claim a fresh key, record the
+/// session, commit; one at a time, as the store's single writer runs them.
+fn sqlite_store_alone(path: &Path, body: Bytes, seconds: Duration) -> Result<(), String> {
+    let store =
+        SqliteStore::open(path).map_err(|e| format!("sqlite {}: {}", path.display(), e.0))?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .map_err(|e| format!("tokio runtime: {e}"))?;
+    runtime.block_on(async {
+        let started = Instant::now();
+        let mut claims = 0u64;
+        while started.elapsed() < seconds {
+            let key = format!("alone-{claims}");
+            let claim = Claim {
+                scope: "bench",
+                key: &key,
+                fingerprint: fingerprint(key.as_bytes()),
+                ttl: Duration::from_secs(86_400),
+            };
+            let Begin::Started(held) = store.begin(claim).await.map_err(|e| e.0)? else {
+                return Err(format!("key {key} was not fresh"));
+            };
+            let response = StoredResponse {
+                status: 201,
+                content_type: Some("application/json".into()),
+                body: body.clone(),
+            };
+            held.finish(response).await.map_err(|e| e.0)?;
+            claims += 1;
+        }
+        println!(
+            "BENCH_STORE claims={claims} seconds={:.3}",
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
     })
 }
 
