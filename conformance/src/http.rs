@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::config::{MerchantConfig, SigningAlgorithm};
 use super::error::SetupError;
+use super::mask::Masker;
 use super::model::{Exchange, LoggedRequest, LoggedResponse};
 
 /// Bodies longer than this are cut in the log (legal pages can be large HTML).
@@ -61,7 +62,7 @@ pub struct Reply {
     pub status: u16,
     /// Header names (lowercase) and values.
     pub headers: Vec<(String, String)>,
-    /// The body as text.
+    /// The body as text, the run's secrets masked (quoted in messages and logs).
     pub text: String,
     /// The body as JSON, when it is JSON.
     pub json: Option<Value>,
@@ -91,6 +92,9 @@ pub struct Http {
     api_key: String,
     psp_key: Option<String>,
     signing: Option<SigningKey>,
+    /// Masks bodies before they are cut for the log or quoted in messages: a secret cut in
+    /// half would no longer match and its first half would be printed.
+    masker: Masker,
 }
 
 /// Why the `[signing] key` of `merchant.toml` is unusable.
@@ -173,6 +177,7 @@ impl Http {
             api_key: config.merchant.api_key.clone(),
             psp_key: config.payment.psp_key.clone(),
             signing: signing_key(config)?,
+            masker: Masker::from_config(config),
         })
     }
 
@@ -250,7 +255,9 @@ impl Http {
             method: request.method.to_string(),
             url: request.url.clone(),
             headers: headers.clone(),
-            body: body.as_ref().map(|b| cut(&String::from_utf8_lossy(b))),
+            body: body
+                .as_ref()
+                .map(|b| cut(&self.masker.mask_text(&String::from_utf8_lossy(b)))),
         };
         let mut builder = self.client.request(request.method, &request.url);
         for (name, value) in &headers {
@@ -280,7 +287,7 @@ impl Http {
         let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         match outcome {
             Ok((status, headers, bytes)) => {
-                let text = String::from_utf8_lossy(&bytes).into_owned();
+                let text = self.masker.mask_text(&String::from_utf8_lossy(&bytes));
                 let json = serde_json::from_slice(&bytes).ok();
                 log.push(Exchange {
                     request: logged_request,
