@@ -127,6 +127,14 @@ enum Command {
         /// List the checks and exit.
         #[arg(long)]
         list: bool,
+        /// Also run the checks derived from the spec for every operation of these APIs, by spec
+        /// name (`agentic_checkout`, `delegate_payment`, `cart`, `delegate_authentication`,
+        /// `feed`) or `all` (repeatable). Without it only the checklist's checks run.
+        #[arg(long = "api")]
+        apis: Vec<String>,
+        /// The most invalid requests one derived check sends.
+        #[arg(long, default_value_t = 64)]
+        max_examples: usize,
         /// Seconds to wait for order webhooks after completing an order.
         #[arg(long, default_value_t = 20)]
         webhook_timeout: u64,
@@ -368,25 +376,36 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             report_dir,
             checks,
             list,
+            apis,
+            max_examples,
             webhook_timeout,
             timeout,
         } => {
             use acp_conformance::{self as suite, MerchantConfig, SuiteOptions};
-            if list {
-                for check in suite::CHECKS {
-                    println!("{:32} {}", check.id, check.title);
+            let all = acp_runtime::versions::Api::ALL;
+            let mut selected = Vec::new();
+            for name in &apis {
+                match all.into_iter().find(|api| api.spec_name() == name) {
+                    _ if name == "all" => selected.extend(all),
+                    Some(api) => selected.push(api),
+                    None => return Err(format!("unknown API `{name}` for --api")),
                 }
-                return Ok(ExitCode::SUCCESS);
             }
-            if let Some(unknown) = checks
-                .iter()
-                .find(|id| !suite::CHECKS.iter().any(|c| c.id == id.as_str()))
-            {
-                return Err(format!(
-                    "unknown check `{unknown}`; `acp-codegen conformance --list` shows them"
-                ));
-            }
-            let merchant = MerchantConfig::load(&config).map_err(|e| e.to_string())?;
+            let apis = selected;
+            // Listing needs the version's checks, not a merchant: the shipped example stands in.
+            let (merchant, base_url) = if list {
+                let example = MerchantConfig::parse(
+                    include_str!("../../templates/merchant.example.toml"),
+                    "merchant.example.toml",
+                )
+                .map_err(|e| e.to_string())?;
+                (example, Some("http://127.0.0.1".to_string()))
+            } else {
+                (
+                    MerchantConfig::load(&config).map_err(|e| e.to_string())?,
+                    base_url,
+                )
+            };
             let base_url = merchant
                 .base_url(base_url.as_deref())
                 .ok_or_else(|| {
@@ -400,8 +419,25 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             let mut options = SuiteOptions::new(base_url, profile, merchant);
             options.webhook_timeout = std::time::Duration::from_secs(webhook_timeout);
             options.request_timeout = std::time::Duration::from_secs(timeout);
+            options.apis = apis;
+            options.max_examples = max_examples;
             let suite = suite::Suite::load(&generator(&specs)?, &version, options)
                 .map_err(|e| e.to_string())?;
+            let known = suite.check_list();
+            if list {
+                for (id, title) in &known {
+                    println!("{id:32} {title}");
+                }
+                return Ok(ExitCode::SUCCESS);
+            }
+            if let Some(unknown) = checks
+                .iter()
+                .find(|id| !known.iter().any(|(k, _)| k == id.as_str()))
+            {
+                return Err(format!(
+                    "unknown check `{unknown}`; `acp-codegen conformance --list` shows them"
+                ));
+            }
             let runtime = tokio::runtime::Runtime::new()
                 .map_err(|e| format!("cannot start the async runtime: {e}"))?;
             let color = std::io::IsTerminal::is_terminal(&std::io::stdout());

@@ -18,6 +18,9 @@ use super::requests;
 use super::session;
 use acp_runtime::versions::{self, VersionFacts};
 
+mod derived;
+pub use derived::{served_apis, DerivedCheck};
+
 use super::spec::{Op, VersionSpec, COMPLETE, CREATE, DELEGATE, ORDER_EVENTS, RETRIEVE, UPDATE};
 
 /// A check's identity.
@@ -144,6 +147,11 @@ pub struct SuiteOptions {
     pub request_timeout: Duration,
     /// How long to wait for order webhooks after completing.
     pub webhook_timeout: Duration,
+    /// The APIs whose operations the derived checks cover (the order webhooks never: the
+    /// merchant sends them); empty: no derived checks, only the checklist's.
+    pub apis: Vec<super::spec::Api>,
+    /// The most invalid requests one derived check sends.
+    pub max_examples: usize,
 }
 
 impl SuiteOptions {
@@ -155,6 +163,8 @@ impl SuiteOptions {
             config,
             request_timeout: Duration::from_secs(30),
             webhook_timeout: Duration::from_secs(20),
+            apis: Vec::new(),
+            max_examples: 64,
         }
     }
 }
@@ -167,12 +177,17 @@ pub struct Suite {
     http: Http,
     /// The version's facts (request shape, webhook signature scheme) from the version table.
     facts: &'static VersionFacts,
+    /// The operations the derived checks cover, and those checks.
+    derived_ops: Vec<derived::DerivedOp>,
+    derived: Vec<derived::DerivedCheck>,
 }
 
 /// Why a check stopped early.
 enum Stop {
     Fail(String),
     Skip(String),
+    /// The check this one needs (its id) failed; why this one cannot run.
+    Blocked(String, String),
 }
 
 type Step<T> = Result<T, Stop>;
@@ -209,12 +224,15 @@ impl Suite {
         }
         // A folder older than every released version is held to the oldest's rules.
         let facts = versions::facts(&spec.version).unwrap_or_else(versions::oldest);
+        let (derived_ops, derived) = derived::catalog(&spec, &options.apis);
         Ok(Suite {
             spec,
             options,
             base_url,
             http,
             facts,
+            derived_ops,
+            derived,
         })
     }
 
@@ -244,14 +262,31 @@ impl Suite {
     }
 
     /// Runs every check (or those whose id is in `only`, when not empty), calling `each` as
-    /// each finishes.
+    /// each finishes: the checklist's checks, then the derived ones.
     pub async fn run(&self, only: &[String], mut each: impl FnMut(&CheckResult)) -> Report {
         let mut report = self.report();
+        let wanted = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
         for check in CHECKS {
-            if !only.is_empty() && !only.iter().any(|o| o == check.id) {
+            if !wanted(check.id) {
                 continue;
             }
             let result = self.run_check(check).await;
+            each(&result);
+            report.results.push(result);
+        }
+        // An operation whose route is not served fails its first check only.
+        let mut unserved: Vec<(usize, String)> = Vec::new();
+        for check in &self.derived {
+            if !wanted(&check.id) {
+                continue;
+            }
+            let result = match unserved.iter().find(|(op, _)| *op == check.op) {
+                Some((_, root)) => self.blocked(check, root.clone(), "the route is not served"),
+                None => self.run_derived(check).await,
+            };
+            if result.outcome == Outcome::Fail && result.message.contains("is not served") {
+                unserved.push((check.op, check.id.clone()));
+            }
             each(&result);
             report.results.push(result);
         }
@@ -260,8 +295,65 @@ impl Suite {
 
     /// Runs the check with this id; `None` when there is none.
     pub async fn run_id(&self, id: &str) -> Option<CheckResult> {
-        let check = CHECKS.iter().find(|c| c.id == id)?;
-        Some(self.run_check(check).await)
+        if let Some(check) = CHECKS.iter().find(|c| c.id == id) {
+            return Some(self.run_check(check).await);
+        }
+        let check = self.derived.iter().find(|c| c.id == id)?;
+        Some(self.run_derived(check).await)
+    }
+
+    /// The ids and titles of every check of this run.
+    pub fn check_list(&self) -> Vec<(String, String)> {
+        CHECKS
+            .iter()
+            .map(|c| (c.id.to_string(), c.title.to_string()))
+            .chain(self.derived.iter().map(|c| (c.id.clone(), c.title.clone())))
+            .collect()
+    }
+
+    fn blocked(&self, check: &derived::DerivedCheck, by: String, why: &str) -> CheckResult {
+        CheckResult {
+            id: check.id.clone(),
+            title: check.title.clone(),
+            checklist_item: None,
+            outcome: Outcome::Blocked,
+            message: format!("blocked by {by}: {why}"),
+            exchanges: Vec::new(),
+            duration_ms: 0,
+            spec_location: Some(check.spec_location.clone()),
+            blocked_by: Some(by),
+        }
+    }
+
+    async fn run_derived(&self, check: &derived::DerivedCheck) -> CheckResult {
+        let started = Instant::now();
+        let mut ctx = Ctx {
+            suite: self,
+            log: Vec::new(),
+        };
+        let outcome = ctx.derived(check).await;
+        let mut blocked_by = None;
+        let (outcome, message) = match outcome {
+            Ok(note) => (Outcome::Pass, note),
+            Err(Stop::Fail(message)) => (Outcome::Fail, message),
+            Err(Stop::Skip(message)) => (Outcome::Skip, message),
+            Err(Stop::Blocked(by, why)) => {
+                let message = format!("blocked by {by}: {why}");
+                blocked_by = Some(by);
+                (Outcome::Blocked, message)
+            }
+        };
+        CheckResult {
+            id: check.id.clone(),
+            title: check.title.clone(),
+            checklist_item: None,
+            outcome,
+            message,
+            exchanges: ctx.log,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            spec_location: Some(check.spec_location.clone()),
+            blocked_by,
+        }
     }
 
     /// Runs one check.
@@ -295,6 +387,7 @@ impl Suite {
             Ok(note) => (Outcome::Pass, note),
             Err(Stop::Fail(message)) => (Outcome::Fail, message),
             Err(Stop::Skip(message)) => (Outcome::Skip, message),
+            Err(Stop::Blocked(by, why)) => (Outcome::Fail, format!("{by} failed: {why}")),
         };
         CheckResult {
             id: check.id.to_string(),
@@ -304,6 +397,8 @@ impl Suite {
             message,
             exchanges: ctx.log,
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            spec_location: None,
+            blocked_by: None,
         }
     }
 
@@ -342,7 +437,7 @@ impl Suite {
     pub fn request(&self, op: Op, path: &str, body: Option<Value>) -> Request {
         let post = op.method != "get";
         Request {
-            method: if post { Method::POST } else { Method::GET },
+            method: Method::from_bytes(op.method.to_uppercase().as_bytes()).unwrap_or(Method::POST),
             url: format!("{}{path}", self.base_url),
             body,
             key: match op.api {

@@ -197,6 +197,18 @@ impl Http {
         self.exchange(request, headers, body, log).await
     }
 
+    /// Sends `request` with headers and body prepared by the caller (from [`Http::prepare`],
+    /// then altered), appending the exchange to `log`.
+    pub async fn send_prepared(
+        &self,
+        request: Request,
+        headers: Vec<(String, String)>,
+        body: Option<Vec<u8>>,
+        log: &mut Vec<Exchange>,
+    ) -> Result<Reply, SendError> {
+        self.exchange(request, headers, body, log).await
+    }
+
     /// The headers and the canonical body bytes `request` goes out with.
     pub fn prepare(&self, request: &Request) -> Result<Prepared, SendError> {
         let body = request.body.as_ref().map(canonical_json);
@@ -226,20 +238,22 @@ impl Http {
         if let Some(key) = &request.idempotency_key {
             headers.push(("Idempotency-Key".into(), key.clone()));
         }
-        if let Some(bytes) = &body {
+        if body.is_some() {
             headers.push(("Content-Type".into(), "application/json".into()));
-            if let Some(key) = &self.signing {
-                let timestamp = now_rfc3339();
-                let signed: Vec<u8> = match request.signature {
-                    Signature::Configured => bytes.clone(),
-                    Signature::Wrong => canonical_json(&serde_json::json!({
-                        "signed": "a different body"
-                    })),
-                };
-                let signature = sign(key, &timestamp, &signed)?;
-                headers.push(("Signature".into(), signature));
-                headers.push(("Timestamp".into(), timestamp));
-            }
+        }
+        // Every request to the merchant is signed when signing is configured, a GET over its
+        // empty body, as the runtime's client does; plain web pages are not.
+        if let (Some(key), true) = (&self.signing, request.key != Key::None) {
+            let timestamp = now_rfc3339();
+            let signed: Vec<u8> = match request.signature {
+                Signature::Configured => body.clone().unwrap_or_default(),
+                Signature::Wrong => canonical_json(&serde_json::json!({
+                    "signed": "a different body"
+                })),
+            };
+            let signature = sign(key, &timestamp, &signed)?;
+            headers.push(("Signature".into(), signature));
+            headers.push(("Timestamp".into(), timestamp));
         }
         Ok((headers, body))
     }

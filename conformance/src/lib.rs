@@ -16,6 +16,7 @@ pub mod session;
 pub mod checks;
 mod error;
 pub mod http;
+pub mod instance;
 pub mod listener;
 pub mod requests;
 pub mod spec;
@@ -24,7 +25,7 @@ pub mod test_crate;
 /// The generator the suite reads spec files with (the generated test crates reach it here).
 pub use acp_codegen;
 
-pub use checks::{CheckInfo, Suite, SuiteOptions, CHECKS};
+pub use checks::{served_apis, CheckInfo, DerivedCheck, Suite, SuiteOptions, CHECKS};
 pub use config::{ConfigError, MerchantConfig};
 pub use error::SetupError;
 pub use mask::Masker;

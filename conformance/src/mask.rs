@@ -354,6 +354,8 @@ mod tests {
                 error: Some(format!("error {KEY}")),
             }],
             duration_ms: 1,
+            spec_location: None,
+            blocked_by: None,
         };
         masker.mask_result(&mut result);
         let json = serde_json::to_string(&result).unwrap();

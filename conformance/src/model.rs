@@ -20,6 +20,9 @@ pub enum Outcome {
     /// The check did not run (missing fixture, not in this version or profile); the message
     /// says why.
     Skip,
+    /// The check could not run because a check it depends on failed ([`CheckResult::blocked_by`]):
+    /// one root cause is reported once, not as many identical failures.
+    Blocked,
 }
 
 impl Outcome {
@@ -29,6 +32,7 @@ impl Outcome {
             Outcome::Pass => "PASS",
             Outcome::Fail => "FAIL",
             Outcome::Skip => "SKIP",
+            Outcome::Blocked => "BLOCKED",
         }
     }
 }
@@ -95,6 +99,12 @@ pub struct CheckResult {
     pub exchanges: Vec<Exchange>,
     /// Wall time of the whole check.
     pub duration_ms: u64,
+    /// Where in the spec the checked rule comes from (`spec/…/openapi.cart.yaml#/paths/…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec_location: Option<String>,
+    /// The failed check this one depends on, when [`Outcome::Blocked`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub blocked_by: Option<String>,
 }
 
 impl CheckResult {
@@ -166,6 +176,11 @@ impl Report {
         self.count(Outcome::Skip)
     }
 
+    /// Number of checks blocked by a failed one.
+    pub fn blocked(&self) -> usize {
+        self.count(Outcome::Blocked)
+    }
+
     /// Sum of the checks' durations.
     pub fn total_duration_ms(&self) -> u64 {
         self.results.iter().map(|r| r.duration_ms).sum()
@@ -191,6 +206,8 @@ mod tests {
             message: String::new(),
             exchanges: Vec::new(),
             duration_ms: 3,
+            spec_location: None,
+            blocked_by: None,
         }
     }
 

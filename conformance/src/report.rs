@@ -110,7 +110,7 @@ fn write_junit(report: &Report) -> io::Result<String> {
     writer.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let tests = report.results.len().to_string();
     let failures = report.failed().to_string();
-    let skipped = report.skipped().to_string();
+    let skipped = (report.skipped() + report.blocked()).to_string();
     let time = seconds(report.total_duration_ms());
     let suite_name = format!(
         "acp-conformance {} {} ({})",
@@ -189,7 +189,7 @@ fn write_testcase(writer: &mut Writer<Vec<u8>>, result: &CheckResult) -> io::Res
                         .with_attribute(("type", "fail"))
                         .write_text_content(BytesText::new(&xml_safe(&text)))?;
                 }
-                Outcome::Skip => {
+                Outcome::Skip | Outcome::Blocked => {
                     writer
                         .create_element("skipped")
                         .with_attribute(("message", message.as_str()))
@@ -281,13 +281,22 @@ pub fn render_html(report: &Report, masker: &Masker) -> Result<String, ReportErr
 }
 
 fn html_of_masked(report: &Report) -> Result<String, ReportError> {
+    let mut checks: Vec<CheckView> = report.results.iter().map(CheckView::of).collect();
+    // Failures first, then what they blocked; the run order within each.
+    checks.sort_by_key(|check| match check.result.outcome {
+        Outcome::Fail => 0,
+        Outcome::Blocked => 1,
+        Outcome::Skip => 2,
+        Outcome::Pass => 3,
+    });
     let page = HtmlReport {
         report,
         passed: report.passed(),
         failed: report.failed(),
         skipped: report.skipped(),
+        blocked: report.blocked(),
         total_ms: report.total_duration_ms(),
-        checks: report.results.iter().map(CheckView::of).collect(),
+        checks,
     };
     Ok(page.render()?)
 }
@@ -299,6 +308,7 @@ struct HtmlReport<'a> {
     passed: usize,
     failed: usize,
     skipped: usize,
+    blocked: usize,
     total_ms: u64,
     checks: Vec<CheckView<'a>>,
 }
@@ -307,6 +317,8 @@ struct CheckView<'a> {
     result: &'a CheckResult,
     class: &'static str,
     exchanges: Vec<ExchangeView<'a>>,
+    /// The last request of a failed check as a one-line `curl` command.
+    reproduction: Option<String>,
 }
 
 impl<'a> CheckView<'a> {
@@ -317,8 +329,10 @@ impl<'a> CheckView<'a> {
                 Outcome::Pass => "pass",
                 Outcome::Fail => "fail",
                 Outcome::Skip => "skip",
+                Outcome::Blocked => "blocked",
             },
             exchanges: result.exchanges.iter().map(ExchangeView::of).collect(),
+            reproduction: reproduction(result),
         }
     }
 }
@@ -364,6 +378,7 @@ pub fn print_result(result: &CheckResult, out: &mut impl Write, color: bool) -> 
             Outcome::Pass => "32",
             Outcome::Fail => "31",
             Outcome::Skip => "33",
+            Outcome::Blocked => "35",
         };
         format!("\x1b[1;{code}m{label}\x1b[0m")
     } else {
@@ -383,7 +398,39 @@ pub fn print_result(result: &CheckResult, out: &mut impl Write, color: bool) -> 
             write!(out, "\n     {line}")?;
         }
     }
+    if let Some(location) = &result.spec_location {
+        write!(out, "\n     spec: {}", console_safe(location))?;
+    }
+    if let Some(curl) = reproduction(result) {
+        write!(out, "\n     reproduce: {}", console_safe(&curl))?;
+    }
     writeln!(out)
+}
+
+/// The last request of a failed check as one `curl` command line (from the masked log, so the
+/// bearer key reads `****` and has to be filled in).
+pub fn reproduction(result: &CheckResult) -> Option<String> {
+    if result.outcome != Outcome::Fail {
+        return None;
+    }
+    let request = &result.exchanges.last()?.request;
+    let mut line = format!(
+        "curl -sS -X {} {}",
+        request.method,
+        shell_quote(&request.url)
+    );
+    for (name, value) in &request.headers {
+        line.push_str(&format!(" -H {}", shell_quote(&format!("{name}: {value}"))));
+    }
+    if let Some(body) = &request.body {
+        line.push_str(&format!(" --data-raw {}", shell_quote(body)));
+    }
+    Some(line)
+}
+
+/// `text` as one single-quoted POSIX shell word.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
 }
 
 /// Writes the summary line `N passed, N failed, N skipped`.
@@ -391,14 +438,18 @@ pub fn print_summary(report: &Report, out: &mut impl Write) -> io::Result<()> {
     writeln!(out, "{}", summary_line(report))
 }
 
-/// `N passed, N failed, N skipped`.
+/// `N passed, N failed, N skipped` (and `, N blocked` when any was).
 pub fn summary_line(report: &Report) -> String {
-    format!(
+    let mut line = format!(
         "{} passed, {} failed, {} skipped",
         report.passed(),
         report.failed(),
         report.skipped()
-    )
+    );
+    if report.blocked() > 0 {
+        line.push_str(&format!(", {} blocked by a failed check", report.blocked()));
+    }
+    line
 }
 
 fn console_safe(text: &str) -> String {
@@ -427,6 +478,8 @@ mod tests {
             message: message.into(),
             exchanges: Vec::new(),
             duration_ms: 12,
+            spec_location: None,
+            blocked_by: None,
         }
     }
 

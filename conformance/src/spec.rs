@@ -76,9 +76,10 @@ pub const ORDER_EVENTS: Op = Op {
 pub struct VersionSpec {
     /// The version (`2026-04-17`).
     pub version: String,
-    checkout: Option<Document>,
-    delegate_payment: Option<Document>,
-    webhooks: Option<Document>,
+    /// The OpenAPI document of each API the version has.
+    documents: Vec<(Api, Document)>,
+    /// The version's IR: the operations and types the derived checks are made from.
+    ir: acp_codegen::Api,
     oracle: Mutex<Oracle>,
 }
 
@@ -98,30 +99,36 @@ fn escape(token: &str) -> String {
 impl VersionSpec {
     /// The facts of a loaded spec set. Fails when the validator cannot load the files.
     pub fn new(set: &SpecSet) -> Result<VersionSpec, SetupError> {
-        let document = |api: Api| {
-            let spec = set.specs.iter().find(|s| s.name == api.spec_name())?;
-            let file = &set.files[spec.openapi?];
-            Some(Document {
-                path: file.path.clone(),
-                value: file.value.clone(),
+        let documents = Api::ALL
+            .into_iter()
+            .filter_map(|api| {
+                let spec = set.specs.iter().find(|s| s.name == api.spec_name())?;
+                let file = &set.files[spec.openapi?];
+                let document = Document {
+                    path: file.path.clone(),
+                    value: file.value.clone(),
+                };
+                Some((api, document))
             })
-        };
+            .collect();
         Ok(VersionSpec {
             version: set.version.clone(),
-            checkout: document(Api::Checkout),
-            delegate_payment: document(Api::DelegatePayment),
-            webhooks: document(Api::Webhooks),
+            documents,
+            ir: acp_codegen::convert::convert(set),
             oracle: Mutex::new(Oracle::merging_closed_allof(set)?),
         })
     }
 
     fn document(&self, api: Api) -> Option<&Document> {
-        match api {
-            Api::Checkout => self.checkout.as_ref(),
-            Api::DelegatePayment => self.delegate_payment.as_ref(),
-            Api::Webhooks => self.webhooks.as_ref(),
-            _ => None,
-        }
+        self.documents
+            .iter()
+            .find(|(of, _)| *of == api)
+            .map(|(_, document)| document)
+    }
+
+    /// The version's IR.
+    pub fn ir(&self) -> &acp_codegen::Api {
+        &self.ir
     }
 
     /// Whether the version has this operation at all.
@@ -272,7 +279,7 @@ impl VersionSpec {
         let Some(schema) = self.request_schema(ORDER_EVENTS) else {
             return Vec::new();
         };
-        let Some(document) = self.webhooks.as_ref() else {
+        let Some(document) = self.document(Api::Webhooks) else {
             return Vec::new();
         };
         let pointer = schema.split_once('#').map_or("", |(_, p)| p);

@@ -68,6 +68,8 @@ fn sample_report() -> Report {
             message: String::new(),
             exchanges: vec![exchange(r#"{"line_items":[{"id":"item_1","quantity":1}]}"#, r#"{"id":"cs_1","status":"not_ready_for_payment"}"#, 201)],
             duration_ms: 12,
+            spec_location: None,
+            blocked_by: None,
         },
         CheckResult {
             id: "delegate_payment.create".into(),
@@ -81,6 +83,8 @@ fn sample_report() -> Report {
                 400,
             )],
             duration_ms: 30,
+            spec_location: None,
+            blocked_by: None,
         },
         CheckResult {
             id: "webhooks.order_created".into(),
@@ -99,6 +103,8 @@ fn sample_report() -> Report {
                 error: Some(format!("connection refused (key {API_KEY})")),
             }],
             duration_ms: 0,
+            spec_location: None,
+            blocked_by: None,
         },
     ];
     report

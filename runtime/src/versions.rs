@@ -39,6 +39,18 @@ pub enum Api {
 }
 
 impl Api {
+    /// Every spec, in declaration order.
+    pub const ALL: [Api; 8] = [
+        Api::Checkout,
+        Api::Webhooks,
+        Api::DelegatePayment,
+        Api::Discount,
+        Api::Extension,
+        Api::Cart,
+        Api::DelegateAuthentication,
+        Api::Feed,
+    ];
+
     /// The name in the spec's file names (`agentic_checkout`).
     pub fn spec_name(self) -> &'static str {
         match self {

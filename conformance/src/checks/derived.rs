@@ -1,0 +1,989 @@
+//! Checks derived from the version's IR: for every operation of every selected API, the rules
+//! the spec declares for it (auth, `API-Version`, declared statuses, response schemas and
+//! headers, not-found answers, and invalid requests made from the request schema, each answered
+//! with the spec's error shape and a `param` JSONPath that points at the fault).
+//!
+//! A check that needs a resource creates one with the API's create operation; when that fails,
+//! the check is reported as blocked by the create operation's `valid` check instead of failing
+//! with the same cause. An operation whose route is not served at all blocks its other checks
+//! on its first one.
+
+use std::collections::HashSet;
+
+use acp_codegen::ir::{Additional, Operation, Shape, TypeKind, TypeRef};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+use super::{snippet, Ctx, Step, Stop, Suite};
+use crate::http::{Key, Reply, Request};
+use crate::instance;
+use crate::requests;
+use crate::spec::{Api, Op};
+
+/// What a derived check verifies on its operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// No or a wrong bearer key: 401 in the declared error shape.
+    Auth,
+    /// A missing or unsupported `API-Version`: 400 in the declared error shape.
+    ApiVersion,
+    /// A schema-valid request: a declared status, body, content type and headers.
+    Valid,
+    /// An id nobody created: 404 in the declared error shape.
+    NotFound,
+    /// Each required member left out: 400 `invalid_request`, `param` at the member.
+    Required,
+    /// Each member given a value of another JSON type: 400, `param` at the member.
+    Types,
+    /// Each enum member given a value outside the enum: 400, `param` at the member.
+    Enums,
+    /// An unknown member in each closed object: 400, `param` at the member or its object.
+    Closed,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Auth => "auth",
+            Kind::ApiVersion => "api_version",
+            Kind::Valid => "valid",
+            Kind::NotFound => "not_found",
+            Kind::Required => "invalid.required",
+            Kind::Types => "invalid.types",
+            Kind::Enums => "invalid.enums",
+            Kind::Closed => "invalid.closed",
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Kind::Auth => "a missing or wrong bearer key is refused with 401 in the error shape",
+            Kind::ApiVersion => "a missing or unsupported API-Version is refused with 400",
+            Kind::Valid => "a valid request gets a declared status, body, content type and headers",
+            Kind::NotFound => "an unknown id gets 404 in the error shape",
+            Kind::Required => "each required member left out: 400 with param at the member",
+            Kind::Types => "each member of the wrong JSON type: 400 with param at the member",
+            Kind::Enums => "each enum member outside its values: 400 with param at the member",
+            Kind::Closed => "an unknown member in a closed object: 400 with param at it",
+        }
+    }
+}
+
+/// One operation the derived checks cover.
+pub(super) struct DerivedOp {
+    api: Api,
+    op: Op,
+    ir: Operation,
+    /// The operation that creates the resource this one's path names (`POST /carts` for
+    /// `GET /carts/{id}`).
+    creator: Option<usize>,
+    /// `file#pointer` of the operation.
+    location: String,
+}
+
+impl DerivedOp {
+    fn has_path_parameters(&self) -> bool {
+        self.ir.path.contains('{')
+    }
+
+    fn is_post(&self) -> bool {
+        self.op.method != "get"
+    }
+
+    fn check_id(&self, kind: Kind) -> String {
+        format!(
+            "derived.{}.{}.{}",
+            self.api.spec_name(),
+            self.ir.id,
+            kind.name()
+        )
+    }
+}
+
+/// A check derived from one operation.
+#[derive(Debug, Clone)]
+pub struct DerivedCheck {
+    /// `derived.<spec>.<operationId>.<kind>`.
+    pub id: String,
+    /// One line.
+    pub title: String,
+    /// Where the operation is in the spec (`file#pointer`).
+    pub spec_location: String,
+    pub(super) op: usize,
+    pub(super) kind: Kind,
+}
+
+/// The APIs a server receives requests for (the merchant sends the order webhooks).
+pub fn served_apis(spec: &crate::VersionSpec) -> Vec<Api> {
+    spec.ir()
+        .modules
+        .iter()
+        .filter(|m| !m.operations.is_empty())
+        .filter_map(|m| Api::ALL.into_iter().find(|a| a.spec_name() == m.spec))
+        .filter(|api| *api != Api::Webhooks)
+        .collect()
+}
+
+/// The operations of those `apis` a server receives, and their checks, in spec order.
+pub(super) fn catalog(
+    spec: &crate::VersionSpec,
+    apis: &[Api],
+) -> (Vec<DerivedOp>, Vec<DerivedCheck>) {
+    let apis: Vec<Api> = served_apis(spec)
+        .into_iter()
+        .filter(|api| apis.contains(api))
+        .collect();
+    let mut ops = Vec::new();
+    for module in spec.ir().modules.iter() {
+        let Some(api) = apis.iter().copied().find(|a| a.spec_name() == module.spec) else {
+            continue;
+        };
+        for operation in &module.operations {
+            // The suite keeps its operations for the life of the process (one run, or one
+            // generated test binary): leaking the few path strings lets them be `Op`s.
+            let op = Op {
+                api,
+                path: Box::leak(operation.path.clone().into_boxed_str()),
+                method: Box::leak(operation.method.to_lowercase().into_boxed_str()),
+            };
+            ops.push(DerivedOp {
+                api,
+                op,
+                ir: operation.clone(),
+                creator: None,
+                location: operation.origin.to_string(),
+            });
+        }
+    }
+    for i in 0..ops.len() {
+        if !ops[i].has_path_parameters() {
+            continue;
+        }
+        let collection = ops[i].ir.path.split("/{").next().unwrap_or("").to_string();
+        ops[i].creator = ops
+            .iter()
+            .position(|o| o.api == ops[i].api && o.op.method == "post" && o.ir.path == collection);
+    }
+    let mut checks = Vec::new();
+    for (index, op) in ops.iter().enumerate() {
+        let mut kinds = Vec::new();
+        if !op.ir.security.is_empty() {
+            kinds.push(Kind::Auth);
+        }
+        if spec.requires_request_header(op.op, "API-Version") {
+            kinds.push(Kind::ApiVersion);
+        }
+        if !op.has_path_parameters() || op.creator.is_some() {
+            kinds.push(Kind::Valid);
+        }
+        if op.has_path_parameters() {
+            kinds.push(Kind::NotFound);
+        }
+        let struct_body = op
+            .ir
+            .request
+            .as_ref()
+            .is_some_and(|b| matches!(b.ty.shape, Shape::Named(_)));
+        if struct_body && (!op.has_path_parameters() || op.creator.is_some()) {
+            kinds.extend([Kind::Required, Kind::Types, Kind::Enums, Kind::Closed]);
+        }
+        for kind in kinds {
+            checks.push(DerivedCheck {
+                id: op.check_id(kind),
+                title: format!("{} {}: {}", op.ir.method, op.ir.path, kind.title()),
+                spec_location: op.location.clone(),
+                op: index,
+                kind,
+            });
+        }
+    }
+    (ops, checks)
+}
+
+impl Suite {
+    /// The derived checks of this run (see [`DerivedCheck`]).
+    pub fn derived_checks(&self) -> &[DerivedCheck] {
+        &self.derived
+    }
+}
+
+/// One invalid request made from a valid one.
+struct Case {
+    /// What was done (`removed $.buyer.email`).
+    what: String,
+    body: Value,
+    /// Where `param` must point.
+    at: Vec<String>,
+    /// `param` may also name the enclosing object (a missing or unknown member).
+    parent_allowed: bool,
+}
+
+impl<'a> Ctx<'a> {
+    /// Runs a derived check.
+    pub(super) async fn derived(&mut self, check: &DerivedCheck) -> Step<String> {
+        let dop = &self.suite.derived_ops[check.op];
+        match check.kind {
+            Kind::Auth => self.derived_auth(dop).await,
+            Kind::ApiVersion => self.derived_api_version(dop).await,
+            Kind::Valid => self.derived_valid(dop).await,
+            Kind::NotFound => self.derived_not_found(dop).await,
+            kind => self.derived_invalid(dop, kind).await,
+        }
+    }
+
+    /// The path of `dop` with `id` in its parameters.
+    fn derived_path(dop: &DerivedOp, id: &str) -> String {
+        let mut path = dop.ir.path.clone();
+        for parameter in dop.ir.path_parameters() {
+            path = path.replace(&format!("{{{}}}", parameter.name), id);
+        }
+        path
+    }
+
+    /// A valid request body for `dop`: the suite's own builder where it has one, else the
+    /// smallest instance of the request schema with the merchant's item ids; checked by the
+    /// validator.
+    fn derived_body(&self, dop: &DerivedOp) -> Step<Option<Value>> {
+        let Some(request) = &dop.ir.request else {
+            return Ok(None);
+        };
+        let config = self.config();
+        let body = match (dop.api, dop.has_path_parameters()) {
+            (Api::Checkout, false) => requests::create(
+                self.suite.facts.request_shape,
+                config,
+                &config.fixtures.in_stock_item_id,
+                true,
+            ),
+            (Api::DelegatePayment, _) => requests::delegate(
+                config,
+                "cs_conformance",
+                &config.payment.card_number,
+                &self.suite.merchant_id(),
+            ),
+            _ => {
+                let mut body = instance::minimal(self.spec().ir(), &request.ty);
+                with_item_ids(&mut body, &config.fixtures.in_stock_item_id);
+                body
+            }
+        };
+        if let Some(schema) = self.spec().request_schema(dop.op) {
+            let errors = self.spec().validate(&schema, &body);
+            if !errors.is_empty() {
+                return Err(Stop::Skip(format!(
+                    "no valid request could be made from the schema for the checks to start \
+                     from ({}): {body}",
+                    errors.join("; ")
+                )));
+            }
+        }
+        Ok(Some(body))
+    }
+
+    /// A body for checks that must not reach validation (auth, unknown ids): the valid one,
+    /// else the smallest instance of the schema.
+    fn derived_any_body(&self, dop: &DerivedOp) -> Option<Value> {
+        match self.derived_body(dop) {
+            Ok(body) => body,
+            Err(_) => dop
+                .ir
+                .request
+                .as_ref()
+                .map(|request| instance::minimal(self.spec().ir(), &request.ty)),
+        }
+    }
+
+    /// A live resource for `dop`'s path, made with its creator; blocked by the creator's
+    /// `valid` check when that fails.
+    async fn derived_resource(&mut self, dop: &DerivedOp) -> Step<String> {
+        let Some(creator) = dop.creator.map(|i| &self.suite.derived_ops[i]) else {
+            return Err(Stop::Skip(format!(
+                "the spec has no create operation for {}",
+                dop.ir.path
+            )));
+        };
+        let blocked = |why: String| Stop::Blocked(creator.check_id(Kind::Valid), why);
+        let body = self
+            .derived_body(creator)
+            .map_err(|_| blocked("no valid create request".into()))?;
+        let reply = self
+            .derived_send(creator, &creator.ir.path.clone(), body, Key::Merchant)
+            .await
+            .map_err(|_| blocked("the create request got no answer".into()))?;
+        if !(200..300).contains(&reply.status) {
+            return Err(blocked(format!(
+                "creating the resource answered {}: {}",
+                reply.status,
+                snippet(&reply)
+            )));
+        }
+        match reply.body().get("id").and_then(Value::as_str) {
+            Some(id) if !id.is_empty() => Ok(id.to_string()),
+            _ => Err(blocked("the created resource has no id".into())),
+        }
+    }
+
+    /// Sends `body` to `path` of `dop` with the version's headers (a fresh idempotency key
+    /// on writes); `key` chooses the bearer key (`Key::None`: none).
+    async fn derived_send(
+        &mut self,
+        dop: &DerivedOp,
+        path: &str,
+        body: Option<Value>,
+        key: Key,
+    ) -> Step<Reply> {
+        let mut request = self.suite.request(dop.op, path, body);
+        if key == Key::None {
+            request.key = Key::None;
+        }
+        self.derived_send_request(request).await
+    }
+
+    async fn derived_send_request(&mut self, mut request: Request) -> Step<Reply> {
+        request.method = match request.method.as_str() {
+            "GET" => Method::GET,
+            _ => request.method,
+        };
+        let described = format!("{} {}", request.method, request.url);
+        self.suite
+            .http
+            .send(request, &mut self.log)
+            .await
+            .map_err(|e| Stop::Fail(format!("{described} got no response: {e}")))
+    }
+
+    /// The method of `dop` in messages.
+    fn derived_method(dop: &DerivedOp) -> Method {
+        Method::from_bytes(dop.ir.method.as_bytes()).unwrap_or(Method::POST)
+    }
+
+    /// Judges an answer: its status is one of `expected` and declared for the operation, its
+    /// content type JSON and its body valid against the declared schema, the declared required
+    /// headers present and the echoed ones equal to what was sent.
+    fn judge(&self, dop: &DerivedOp, reply: &Reply, expected: &[u16]) -> Step<()> {
+        let status = reply.status;
+        let answered = format!("{} {} answered {status}", dop.ir.method, dop.ir.path);
+        if !expected.is_empty() && !expected.contains(&status) {
+            let hint = other_profile_hint(dop, expected, status);
+            return Err(Stop::Fail(format!(
+                "{answered} where {} was expected{hint}: {}",
+                expected
+                    .iter()
+                    .map(u16::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                snippet(reply)
+            )));
+        }
+        // 401, the API-Version 400 and the unknown id's 404 are protocol rules on every
+        // operation; where the spec forgot to declare one for an operation, the API's
+        // declaration elsewhere gives the shape.
+        let protocol = matches!(status, 400 | 401 | 404) && expected == [status];
+        let (response, schema_op) = match declared_response(&dop.ir, status) {
+            Some(response) => (response, dop),
+            None => match self.declared_elsewhere(dop, status).filter(|_| protocol) {
+                Some(found) => found,
+                None => {
+                    return Err(Stop::Fail(format!(
+                        "{answered}, a status the spec does not declare for the operation \
+                         (declared: {})",
+                        dop.ir
+                            .responses
+                            .iter()
+                            .map(|r| r.status.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )))
+                }
+            },
+        };
+        if response.body.is_some() {
+            let content_type = reply.header("content-type").unwrap_or("");
+            if !content_type
+                .split(';')
+                .next()
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+            {
+                return Err(Stop::Fail(format!(
+                    "{answered} with Content-Type `{content_type}`, not application/json"
+                )));
+            }
+            if let Some(schema) = self.spec().response_schema(schema_op.op, status) {
+                let mut judged = reply.body().clone();
+                // The versioning RFC adds it to version errors; the closed schemas do not
+                // list it.
+                if let Some(map) = judged.as_object_mut() {
+                    map.remove("supported_versions");
+                }
+                let errors = self.spec().validate(&schema, &judged);
+                if !errors.is_empty() {
+                    return Err(Stop::Fail(format!(
+                        "{answered} with a body that does not match the declared schema \
+                         ({schema}): {}",
+                        errors
+                            .iter()
+                            .take(5)
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    )));
+                }
+            }
+        }
+        // What was sent: the last request of the log (a prepared request gets a new
+        // Request-Id each time it is prepared).
+        let sent_headers = self
+            .log
+            .last()
+            .map(|e| e.request.headers.clone())
+            .unwrap_or_default();
+        for header in &response.headers {
+            let got = reply.header(&header.name);
+            let echoed = ["Idempotency-Key", "Request-Id"]
+                .iter()
+                .any(|e| e.eq_ignore_ascii_case(&header.name));
+            let sent_value = sent_headers
+                .iter()
+                .find(|(n, _)| n.eq_ignore_ascii_case(&header.name))
+                .map(|(_, v)| v.as_str());
+            match (got, sent_value) {
+                (None, _) if header.required => {
+                    return Err(Stop::Fail(format!(
+                        "{answered} without the `{}` header the spec declares as required",
+                        header.name
+                    )))
+                }
+                (Some(got), Some(sent)) if echoed && got != sent => {
+                    return Err(Stop::Fail(format!(
+                        "{answered} with `{}: {got}`, which should echo the `{sent}` sent",
+                        header.name
+                    )))
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// An operation of the same API that declares `status`, and its response.
+    fn declared_elsewhere(
+        &self,
+        dop: &DerivedOp,
+        status: u16,
+    ) -> Option<(&'a acp_codegen::ir::Response, &'a DerivedOp)> {
+        self.suite
+            .derived_ops
+            .iter()
+            .filter(|other| other.api == dop.api)
+            .find_map(|other| Some((declared_response(&other.ir, status)?, other)))
+    }
+
+    async fn derived_auth(&mut self, dop: &DerivedOp) -> Step<String> {
+        let path = Self::derived_path(dop, "conformance_unknown");
+        let body = self.derived_any_body(dop);
+        let request = Request {
+            key: Key::None,
+            ..self.suite.request(dop.op, &path, body.clone())
+        };
+        let reply = self.derived_send_request(request.clone()).await?;
+        if matches!(reply.status, 404 | 405 | 501) && !declares_exactly(&dop.ir, reply.status) {
+            return Err(Stop::Fail(format!(
+                "{} {path} is not served: it answered {} before any auth check: {}",
+                Self::derived_method(dop),
+                reply.status,
+                snippet(&reply)
+            )));
+        }
+        self.judge(dop, &reply, &[401])?;
+        // A key nobody issued.
+        let mut wrong = self.suite.request(dop.op, &path, body);
+        wrong.key = Key::None;
+        wrong.url = wrong.url.clone();
+        let reply = self.derived_send_wrong_key(wrong.clone()).await?;
+        self.judge(dop, &reply, &[401])?;
+        Ok("401 without a key and with a wrong key, in the declared error shape".into())
+    }
+
+    /// Sends `request` with a bearer key the merchant never issued.
+    async fn derived_send_wrong_key(&mut self, request: Request) -> Step<Reply> {
+        let (mut headers, body) = self
+            .suite
+            .http
+            .prepare(&request)
+            .map_err(|e| Stop::Fail(e.to_string()))?;
+        headers.push((
+            "Authorization".into(),
+            "Bearer conformance_not_a_key".into(),
+        ));
+        self.suite
+            .http
+            .send_prepared(request, headers, body, &mut self.log)
+            .await
+            .map_err(|e| Stop::Fail(format!("no response: {e}")))
+    }
+
+    async fn derived_api_version(&mut self, dop: &DerivedOp) -> Step<String> {
+        let id = if dop.has_path_parameters() {
+            self.derived_resource(dop).await?
+        } else {
+            String::new()
+        };
+        let path = Self::derived_path(dop, &id);
+        let body = self.derived_body(dop)?;
+        let mut notes = Vec::new();
+        for (version, what) in [(None, "missing"), (Some("1999-01-01"), "unsupported")] {
+            let mut request = self.suite.request(dop.op, &path, body.clone());
+            request.api_version = version.map(str::to_string);
+            let reply = self.derived_send_request(request.clone()).await?;
+            self.judge(dop, &reply, &[400])
+                .map_err(|stop| prefixed(stop, &format!("with a {what} API-Version: ")))?;
+            notes.push(format!("{what} → 400"));
+        }
+        Ok(notes.join(", "))
+    }
+
+    async fn derived_valid(&mut self, dop: &DerivedOp) -> Step<String> {
+        let id = if dop.has_path_parameters() {
+            self.derived_resource(dop).await?
+        } else {
+            String::new()
+        };
+        let path = Self::derived_path(dop, &id);
+        let body = self.derived_body(dop)?;
+        // Bodies the suite builds (and GETs) must succeed; the smallest schema instance may
+        // be refused for business reasons (an unknown token), but only as the spec declares.
+        let must_succeed = body.is_none() || !dop.has_path_parameters() || !dop.is_post();
+        let request = self.suite.request(dop.op, &path, body);
+        let reply = self.derived_send_request(request.clone()).await?;
+        if reply.status >= 500 {
+            return Err(Stop::Fail(format!(
+                "a schema-valid request answered {}: {}",
+                reply.status,
+                snippet(&reply)
+            )));
+        }
+        let success = success_statuses(&dop.ir);
+        self.judge(dop, &reply, if must_succeed { &success } else { &[] })?;
+        Ok(format!(
+            "{} with a valid body and the declared headers",
+            reply.status
+        ))
+    }
+
+    async fn derived_not_found(&mut self, dop: &DerivedOp) -> Step<String> {
+        let id = format!("conformance_unknown_{}", uuid::Uuid::new_v4().simple());
+        let path = Self::derived_path(dop, &id);
+        let body = self.derived_any_body(dop);
+        let request = self.suite.request(dop.op, &path, body);
+        let reply = self.derived_send_request(request.clone()).await?;
+        self.judge(dop, &reply, &[404])?;
+        Ok("404 in the declared error shape".into())
+    }
+
+    async fn derived_invalid(&mut self, dop: &DerivedOp, kind: Kind) -> Step<String> {
+        let body = self.derived_body(dop)?.unwrap_or(Value::Null);
+        let ty = dop.ir.request.as_ref().map(|b| b.ty.clone());
+        let Some(ty) = ty else {
+            return Err(Stop::Skip("the operation has no request body".into()));
+        };
+        let mut cases = Vec::new();
+        mutations(
+            self.spec().ir(),
+            &ty,
+            &body,
+            &mut Vec::new(),
+            kind,
+            &mut cases,
+        );
+        cases.truncate(self.suite.options.max_examples.max(1));
+        if cases.is_empty() {
+            return Err(Stop::Skip(format!(
+                "the request schema gives no case of this kind for the body {body}"
+            )));
+        }
+        let id = if dop.has_path_parameters() {
+            self.derived_resource(dop).await?
+        } else {
+            String::new()
+        };
+        let path = Self::derived_path(dop, &id);
+        let mut failures = Vec::new();
+        for case in &cases {
+            let request = self.suite.request(dop.op, &path, Some(case.body.clone()));
+            let reply = self.derived_send_request(request.clone()).await?;
+            if let Err(why) = self.judge_invalid(dop, &reply, case) {
+                failures.push(format!("{}: {why}", case.what));
+            }
+        }
+        if failures.is_empty() {
+            return Ok(format!(
+                "{} cases, each 400 invalid_request with param at the fault",
+                cases.len()
+            ));
+        }
+        let shown = failures.len().min(5);
+        Err(Stop::Fail(format!(
+            "{} of {} cases failed:\n{}{}",
+            failures.len(),
+            cases.len(),
+            failures[..shown].join("\n"),
+            if failures.len() > shown {
+                format!("\n(+{} more)", failures.len() - shown)
+            } else {
+                String::new()
+            }
+        )))
+    }
+
+    fn judge_invalid(&self, dop: &DerivedOp, reply: &Reply, case: &Case) -> Result<(), String> {
+        self.judge(dop, reply, &[400]).map_err(|stop| match stop {
+            Stop::Fail(why) | Stop::Skip(why) | Stop::Blocked(_, why) => why,
+        })?;
+        let error = reply.body();
+        let kind = error.get("type").and_then(Value::as_str).unwrap_or("");
+        if kind != "invalid_request" {
+            return Err(format!("error type `{kind}`, not `invalid_request`"));
+        }
+        let expected = render_path(&case.at);
+        let Some(param) = error.get("param").and_then(Value::as_str) else {
+            return Err(format!("no `param`; it should be `{expected}`"));
+        };
+        let Some(got) = parse_path(param) else {
+            return Err(format!(
+                "param `{param}` is not an RFC 9535 JSONPath (`{expected}`)"
+            ));
+        };
+        let exact = got == case.at;
+        let parent = case.parent_allowed && got[..] == case.at[..case.at.len().saturating_sub(1)];
+        let deeper = got.len() > case.at.len() && got.starts_with(&case.at);
+        if exact || parent || deeper {
+            Ok(())
+        } else {
+            Err(format!(
+                "param `{param}` does not point at the fault `{expected}`"
+            ))
+        }
+    }
+}
+
+impl Stop {
+    fn with_prefix(self, prefix: &str) -> Stop {
+        match self {
+            Stop::Fail(why) => Stop::Fail(format!("{prefix}{why}")),
+            other => other,
+        }
+    }
+}
+
+fn prefixed(stop: Stop, prefix: &str) -> Stop {
+    stop.with_prefix(prefix)
+}
+
+/// The declared 2xx statuses of an operation.
+fn success_statuses(op: &Operation) -> Vec<u16> {
+    op.responses
+        .iter()
+        .filter_map(|r| r.status.parse::<u16>().ok())
+        .filter(|s| (200..300).contains(s))
+        .collect()
+}
+
+/// The response the spec declares for `status`: the exact code, else its `4XX` range, else
+/// `default`.
+fn declared_response(op: &Operation, status: u16) -> Option<&acp_codegen::ir::Response> {
+    let exact = status.to_string();
+    let range = format!("{}XX", status / 100);
+    op.responses
+        .iter()
+        .find(|r| r.status == exact)
+        .or_else(|| {
+            op.responses
+                .iter()
+                .find(|r| r.status.eq_ignore_ascii_case(&range))
+        })
+        .or_else(|| op.responses.iter().find(|r| r.status == "default"))
+}
+
+fn declares_exactly(op: &Operation, status: u16) -> bool {
+    op.responses.iter().any(|r| r.status == status.to_string())
+}
+
+/// `(the launch checklist's 201 where the spec has 200 on complete)`, when the answer is the
+/// other declared success status.
+fn other_profile_hint(dop: &DerivedOp, expected: &[u16], status: u16) -> String {
+    let success = |s: u16| (200..300).contains(&s);
+    if expected.iter().copied().all(success) && success(status) {
+        format!(
+            " (the answer looks like the other profile's: the spec declares {} for {} {}, the \
+             launch checklist asks for 201 on complete)",
+            expected
+                .iter()
+                .map(u16::to_string)
+                .collect::<Vec<_>>()
+                .join(" or "),
+            dop.ir.method,
+            dop.ir.path
+        )
+    } else {
+        String::new()
+    }
+}
+
+/// Sets the `id` of every requested item (`line_items[]`, `items[]`) to the merchant's
+/// in-stock item: ids a server must know.
+fn with_item_ids(body: &mut Value, item_id: &str) {
+    let Some(members) = body.as_object_mut() else {
+        return;
+    };
+    for name in ["line_items", "items"] {
+        if let Some(Value::Array(items)) = members.get_mut(name) {
+            for item in items {
+                if let Some(item) = item.as_object_mut() {
+                    if item.contains_key("id") {
+                        item.insert("id".into(), json!(item_id));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The named struct type `ty` stands for, through newtypes.
+fn struct_of<'a>(
+    api: &'a acp_codegen::Api,
+    ty: &TypeRef,
+    value: &Value,
+) -> Option<&'a acp_codegen::ir::Struct> {
+    let Shape::Named(id) = ty.shape else {
+        return None;
+    };
+    match &api.types.get(id)?.kind {
+        TypeKind::Struct(object) => Some(object),
+        TypeKind::Newtype(inner) => struct_of(api, inner, value),
+        TypeKind::TaggedUnion(union) => {
+            let tag = value.get(&union.tag)?.as_str()?;
+            let (_, variant) = union.variants.iter().find(|(t, _)| t == tag)?;
+            match &api.types.get(*variant)?.kind {
+                TypeKind::Struct(object) => Some(object),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// Whether `ty` is a closed set of strings.
+fn is_enum(api: &acp_codegen::Api, ty: &TypeRef) -> bool {
+    if ty
+        .rules
+        .allowed
+        .as_ref()
+        .is_some_and(|a| a.iter().all(Value::is_string))
+    {
+        return true;
+    }
+    match ty.shape {
+        Shape::Named(id) => match api.types.get(id).map(|d| &d.kind) {
+            Some(TypeKind::Enum(_)) => true,
+            Some(TypeKind::Newtype(inner)) => is_enum(api, inner),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+/// A JSON value of another type than `value`, which `ty` does not accept.
+fn wrong_type(api: &acp_codegen::Api, ty: &TypeRef, value: &Value) -> Option<Value> {
+    if matches!(ty.shape, Shape::Any) {
+        return None;
+    }
+    if let Shape::Named(id) = ty.shape {
+        if matches!(
+            api.types.get(id).map(|d| &d.kind),
+            Some(TypeKind::Untagged(_))
+        ) {
+            return None;
+        }
+    }
+    Some(match value {
+        Value::String(_) => json!(12345),
+        Value::Number(_) => json!("conformance"),
+        Value::Bool(_) => json!("conformance"),
+        Value::Array(_) | Value::Object(_) => json!(true),
+        Value::Null => return None,
+    })
+}
+
+/// The cases of `kind` for `value` (an instance of `ty`) at `at`, depth first.
+fn mutations(
+    api: &acp_codegen::Api,
+    ty: &TypeRef,
+    value: &Value,
+    at: &mut Vec<String>,
+    kind: Kind,
+    out: &mut Vec<Case>,
+) {
+    if let (Shape::Array(item), Value::Array(items)) = (&ty.shape, value) {
+        if let Some(first) = items.first() {
+            at.push("0".into());
+            let before = out.len();
+            mutations(api, item, first, at, kind, out);
+            at.pop();
+            for case in &mut out[before..] {
+                let mut whole = value.clone();
+                whole[0] = case.body.take();
+                case.body = whole;
+            }
+        }
+        return;
+    }
+    let Some(object) = struct_of(api, ty, value) else {
+        return;
+    };
+    let Some(members) = value.as_object() else {
+        return;
+    };
+    let mut seen = HashSet::new();
+    for field in &object.fields {
+        let Some(member) = members.get(&field.name) else {
+            continue;
+        };
+        seen.insert(field.name.as_str());
+        at.push(field.name.clone());
+        let mut local = |body: Value, what: String, parent_allowed: bool| {
+            out.push(Case {
+                what,
+                body,
+                at: at.clone(),
+                parent_allowed,
+            })
+        };
+        match kind {
+            Kind::Required if field.required => {
+                let mut body = value.clone();
+                body.as_object_mut().map(|m| m.remove(&field.name));
+                local(body, format!("removed {}", render_path(at)), true);
+            }
+            Kind::Types => {
+                if let Some(wrong) = wrong_type(api, &field.ty, member) {
+                    let mut body = value.clone();
+                    body[&field.name] = wrong.clone();
+                    local(body, format!("{} = {wrong}", render_path(at)), false);
+                }
+            }
+            Kind::Enums if is_enum(api, &field.ty) && member.is_string() => {
+                let mut body = value.clone();
+                body[&field.name] = json!("conformance_not_a_value");
+                local(
+                    body,
+                    format!("{} = \"conformance_not_a_value\"", render_path(at)),
+                    false,
+                );
+            }
+            _ => {}
+        }
+        // Into the member: the cases found there, placed back into this object.
+        let before = out.len();
+        mutations(api, &field.ty, member, at, kind, out);
+        for case in &mut out[before..] {
+            let mut whole = value.clone();
+            whole[&field.name] = case.body.take();
+            case.body = whole;
+        }
+        at.pop();
+    }
+    if kind == Kind::Closed && object.additional == Additional::Forbidden {
+        let mut body = value.clone();
+        body.as_object_mut()
+            .map(|m| m.insert("conformance_unknown_member".into(), json!(true)));
+        at.push("conformance_unknown_member".into());
+        out.push(Case {
+            what: format!("added {}", render_path(at)),
+            body,
+            at: at.clone(),
+            parent_allowed: true,
+        });
+        at.pop();
+    }
+}
+
+/// `$.a.b[0]` (member names that are not plain identifiers in brackets).
+fn render_path(at: &[String]) -> String {
+    let mut path = "$".to_string();
+    for segment in at {
+        if segment.parse::<usize>().is_ok() {
+            path.push_str(&format!("[{segment}]"));
+        } else if is_identifier(segment) {
+            path.push_str(&format!(".{segment}"));
+        } else {
+            path.push_str(&format!("['{}']", segment.replace('\'', "\\'")));
+        }
+    }
+    path
+}
+
+fn is_identifier(text: &str) -> bool {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// The segments of a singular RFC 9535 JSONPath (`$`, `.name`, `['name']`, `["name"]`,
+/// `[0]`); `None` when `text` is not one.
+fn parse_path(text: &str) -> Option<Vec<String>> {
+    let mut rest = text.strip_prefix('$')?;
+    let mut segments = Vec::new();
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix('.') {
+            let end = after.find(['.', '[']).unwrap_or(after.len());
+            let name = &after[..end];
+            if !is_identifier(name) {
+                return None;
+            }
+            segments.push(name.to_string());
+            rest = &after[end..];
+        } else if let Some(after) = rest.strip_prefix('[') {
+            let end = after.find(']')?;
+            let inner = &after[..end];
+            let quoted = (inner.starts_with('\'') && inner.ends_with('\''))
+                || (inner.starts_with('"') && inner.ends_with('"'));
+            if quoted && inner.len() >= 2 {
+                segments.push(inner[1..inner.len() - 1].to_string());
+            } else if inner.parse::<usize>().is_ok() {
+                segments.push(inner.to_string());
+            } else {
+                return None;
+            }
+            rest = &after[end + 1..];
+        } else {
+            return None;
+        }
+    }
+    Some(segments)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jsonpaths_parse_in_both_spellings_and_refuse_bare_names() {
+        let expected: Vec<String> = ["line_items", "0", "id"].map(String::from).to_vec();
+        assert_eq!(parse_path("$.line_items[0].id"), Some(expected.clone()));
+        assert_eq!(
+            parse_path("$['line_items'][0]['id']"),
+            Some(expected.clone())
+        );
+        assert_eq!(
+            parse_path("$[\"line_items\"][0].id"),
+            Some(expected.clone())
+        );
+        assert_eq!(render_path(&expected), "$.line_items[0].id");
+        assert_eq!(parse_path("$"), Some(Vec::new()));
+        for bad in ["line_items", "$.", "$.a b", "$[x]", "$[0", "/line_items"] {
+            assert_eq!(parse_path(bad), None, "{bad}");
+        }
+    }
+}
