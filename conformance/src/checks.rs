@@ -188,6 +188,9 @@ enum Stop {
     Skip(String),
     /// The check this one needs (its id) failed; why this one cannot run.
     Blocked(String, String),
+    /// The operation's route is not served at all: this check fails, and the operation's
+    /// other checks are blocked by it.
+    Unserved(String),
 }
 
 type Step<T> = Result<T, Stop>;
@@ -282,11 +285,14 @@ impl Suite {
             }
             let result = match unserved.iter().find(|(op, _)| *op == check.op) {
                 Some((_, root)) => self.blocked(check, root.clone(), "the route is not served"),
-                None => self.run_derived(check).await,
+                None => {
+                    let (result, not_served) = self.run_derived(check).await;
+                    if not_served {
+                        unserved.push((check.op, check.id.clone()));
+                    }
+                    result
+                }
             };
-            if result.outcome == Outcome::Fail && result.message.contains("is not served") {
-                unserved.push((check.op, check.id.clone()));
-            }
             each(&result);
             report.results.push(result);
         }
@@ -299,7 +305,7 @@ impl Suite {
             return Some(self.run_check(check).await);
         }
         let check = self.derived.iter().find(|c| c.id == id)?;
-        Some(self.run_derived(check).await)
+        Some(self.run_derived(check).await.0)
     }
 
     /// The ids and titles of every check of this run.
@@ -325,25 +331,28 @@ impl Suite {
         }
     }
 
-    async fn run_derived(&self, check: &derived::DerivedCheck) -> CheckResult {
+    /// Runs a derived check; whether it found its operation's route not served.
+    async fn run_derived(&self, check: &derived::DerivedCheck) -> (CheckResult, bool) {
         let started = Instant::now();
         let mut ctx = Ctx {
             suite: self,
             log: Vec::new(),
         };
         let outcome = ctx.derived(check).await;
+        let not_served = matches!(outcome, Err(Stop::Unserved(_)));
         let mut blocked_by = None;
         let (outcome, message) = match outcome {
             Ok(note) => (Outcome::Pass, note),
             Err(Stop::Fail(message)) => (Outcome::Fail, message),
             Err(Stop::Skip(message)) => (Outcome::Skip, message),
+            Err(Stop::Unserved(message)) => (Outcome::Fail, message),
             Err(Stop::Blocked(by, why)) => {
                 let message = format!("blocked by {by}: {why}");
                 blocked_by = Some(by);
                 (Outcome::Blocked, message)
             }
         };
-        CheckResult {
+        let result = CheckResult {
             id: check.id.clone(),
             title: check.title.clone(),
             checklist_item: None,
@@ -353,7 +362,8 @@ impl Suite {
             duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
             spec_location: Some(check.spec_location.clone()),
             blocked_by,
-        }
+        };
+        (result, not_served)
     }
 
     /// Runs one check.
@@ -388,6 +398,7 @@ impl Suite {
             Err(Stop::Fail(message)) => (Outcome::Fail, message),
             Err(Stop::Skip(message)) => (Outcome::Skip, message),
             Err(Stop::Blocked(by, why)) => (Outcome::Fail, format!("{by} failed: {why}")),
+            Err(Stop::Unserved(message)) => (Outcome::Fail, message),
         };
         CheckResult {
             id: check.id.to_string(),
@@ -495,6 +506,11 @@ impl Ctx<'_> {
         request.idempotency_key = idempotency_key;
         request.signature = signature;
         request.api_version = api_version;
+        self.send_request(request).await
+    }
+
+    /// Sends `request` as it is, logging the exchange; no answer fails the check.
+    async fn send_request(&mut self, request: Request) -> Step<Reply> {
         let described = format!("{} {}", request.method, request.url);
         self.suite
             .http

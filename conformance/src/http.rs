@@ -194,19 +194,7 @@ impl Http {
         log: &mut Vec<Exchange>,
     ) -> Result<Reply, SendError> {
         let (headers, body) = self.prepare(&request)?;
-        self.exchange(request, headers, body, log).await
-    }
-
-    /// Sends `request` with headers and body prepared by the caller (from [`Http::prepare`],
-    /// then altered), appending the exchange to `log`.
-    pub async fn send_prepared(
-        &self,
-        request: Request,
-        headers: Vec<(String, String)>,
-        body: Option<Vec<u8>>,
-        log: &mut Vec<Exchange>,
-    ) -> Result<Reply, SendError> {
-        self.exchange(request, headers, body, log).await
+        self.send_prepared(request, headers, body, log).await
     }
 
     /// The headers and the canonical body bytes `request` goes out with.
@@ -258,7 +246,9 @@ impl Http {
         Ok((headers, body))
     }
 
-    async fn exchange(
+    /// Sends `request` with headers and body from [`Http::prepare`] (possibly altered),
+    /// appending the exchange to `log`.
+    pub async fn send_prepared(
         &self,
         request: Request,
         headers: Vec<(String, String)>,

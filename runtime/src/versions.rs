@@ -349,16 +349,7 @@ pub static VERSIONS: &[VersionFacts] = &[
     },
     VersionFacts {
         version: "2026-04-17",
-        apis: &[
-            Api::Checkout,
-            Api::Webhooks,
-            Api::DelegatePayment,
-            Api::Discount,
-            Api::Extension,
-            Api::Cart,
-            Api::DelegateAuthentication,
-            Api::Feed,
-        ],
+        apis: &Api::ALL,
         mcp_binding: true,
         idempotency_key_required: true,
         idempotency_conflict_status: 422,

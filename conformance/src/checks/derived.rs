@@ -11,7 +11,6 @@
 use std::collections::HashSet;
 
 use acp_codegen::ir::{Additional, Operation, Shape, TypeKind, TypeRef};
-use reqwest::Method;
 use serde_json::{json, Value};
 
 use super::{snippet, Ctx, Step, Stop, Suite};
@@ -293,6 +292,16 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// `dop`'s path naming a live resource (made with its creator) when it has parameters.
+    async fn derived_live_path(&mut self, dop: &DerivedOp) -> Step<String> {
+        let id = if dop.has_path_parameters() {
+            self.derived_resource(dop).await?
+        } else {
+            String::new()
+        };
+        Ok(Self::derived_path(dop, &id))
+    }
+
     /// A live resource for `dop`'s path, made with its creator; blocked by the creator's
     /// `valid` check when that fails.
     async fn derived_resource(&mut self, dop: &DerivedOp) -> Step<String> {
@@ -306,8 +315,9 @@ impl<'a> Ctx<'a> {
         let body = self
             .derived_body(creator)
             .map_err(|_| blocked("no valid create request".into()))?;
+        let request = self.suite.request(creator.op, &creator.ir.path, body);
         let reply = self
-            .derived_send(creator, &creator.ir.path.clone(), body, Key::Merchant)
+            .send_request(request)
             .await
             .map_err(|_| blocked("the create request got no answer".into()))?;
         if !(200..300).contains(&reply.status) {
@@ -321,40 +331,6 @@ impl<'a> Ctx<'a> {
             Some(id) if !id.is_empty() => Ok(id.to_string()),
             _ => Err(blocked("the created resource has no id".into())),
         }
-    }
-
-    /// Sends `body` to `path` of `dop` with the version's headers (a fresh idempotency key
-    /// on writes); `key` chooses the bearer key (`Key::None`: none).
-    async fn derived_send(
-        &mut self,
-        dop: &DerivedOp,
-        path: &str,
-        body: Option<Value>,
-        key: Key,
-    ) -> Step<Reply> {
-        let mut request = self.suite.request(dop.op, path, body);
-        if key == Key::None {
-            request.key = Key::None;
-        }
-        self.derived_send_request(request).await
-    }
-
-    async fn derived_send_request(&mut self, mut request: Request) -> Step<Reply> {
-        request.method = match request.method.as_str() {
-            "GET" => Method::GET,
-            _ => request.method,
-        };
-        let described = format!("{} {}", request.method, request.url);
-        self.suite
-            .http
-            .send(request, &mut self.log)
-            .await
-            .map_err(|e| Stop::Fail(format!("{described} got no response: {e}")))
-    }
-
-    /// The method of `dop` in messages.
-    fn derived_method(dop: &DerivedOp) -> Method {
-        Method::from_bytes(dop.ir.method.as_bytes()).unwrap_or(Method::POST)
     }
 
     /// Judges an answer: its status is one of `expected` and declared for the operation, its
@@ -485,11 +461,11 @@ impl<'a> Ctx<'a> {
             key: Key::None,
             ..self.suite.request(dop.op, &path, body.clone())
         };
-        let reply = self.derived_send_request(request.clone()).await?;
+        let reply = self.send_request(request.clone()).await?;
         if matches!(reply.status, 404 | 405 | 501) && !declares_exactly(&dop.ir, reply.status) {
-            return Err(Stop::Fail(format!(
+            return Err(Stop::Unserved(format!(
                 "{} {path} is not served: it answered {} before any auth check: {}",
-                Self::derived_method(dop),
+                dop.ir.method,
                 reply.status,
                 snippet(&reply)
             )));
@@ -498,7 +474,6 @@ impl<'a> Ctx<'a> {
         // A key nobody issued.
         let mut wrong = self.suite.request(dop.op, &path, body);
         wrong.key = Key::None;
-        wrong.url = wrong.url.clone();
         let reply = self.derived_send_wrong_key(wrong.clone()).await?;
         self.judge(dop, &reply, &[401])?;
         Ok("401 without a key and with a wrong key, in the declared error shape".into())
@@ -523,38 +498,28 @@ impl<'a> Ctx<'a> {
     }
 
     async fn derived_api_version(&mut self, dop: &DerivedOp) -> Step<String> {
-        let id = if dop.has_path_parameters() {
-            self.derived_resource(dop).await?
-        } else {
-            String::new()
-        };
-        let path = Self::derived_path(dop, &id);
+        let path = self.derived_live_path(dop).await?;
         let body = self.derived_body(dop)?;
         let mut notes = Vec::new();
         for (version, what) in [(None, "missing"), (Some("1999-01-01"), "unsupported")] {
             let mut request = self.suite.request(dop.op, &path, body.clone());
             request.api_version = version.map(str::to_string);
-            let reply = self.derived_send_request(request.clone()).await?;
+            let reply = self.send_request(request.clone()).await?;
             self.judge(dop, &reply, &[400])
-                .map_err(|stop| prefixed(stop, &format!("with a {what} API-Version: ")))?;
+                .map_err(|stop| stop.with_prefix(&format!("with a {what} API-Version: ")))?;
             notes.push(format!("{what} → 400"));
         }
         Ok(notes.join(", "))
     }
 
     async fn derived_valid(&mut self, dop: &DerivedOp) -> Step<String> {
-        let id = if dop.has_path_parameters() {
-            self.derived_resource(dop).await?
-        } else {
-            String::new()
-        };
-        let path = Self::derived_path(dop, &id);
+        let path = self.derived_live_path(dop).await?;
         let body = self.derived_body(dop)?;
         // Bodies the suite builds (and GETs) must succeed; the smallest schema instance may
         // be refused for business reasons (an unknown token), but only as the spec declares.
         let must_succeed = body.is_none() || !dop.has_path_parameters() || !dop.is_post();
         let request = self.suite.request(dop.op, &path, body);
-        let reply = self.derived_send_request(request.clone()).await?;
+        let reply = self.send_request(request.clone()).await?;
         if reply.status >= 500 {
             return Err(Stop::Fail(format!(
                 "a schema-valid request answered {}: {}",
@@ -575,7 +540,7 @@ impl<'a> Ctx<'a> {
         let path = Self::derived_path(dop, &id);
         let body = self.derived_any_body(dop);
         let request = self.suite.request(dop.op, &path, body);
-        let reply = self.derived_send_request(request.clone()).await?;
+        let reply = self.send_request(request.clone()).await?;
         self.judge(dop, &reply, &[404])?;
         Ok("404 in the declared error shape".into())
     }
@@ -601,16 +566,11 @@ impl<'a> Ctx<'a> {
                 "the request schema gives no case of this kind for the body {body}"
             )));
         }
-        let id = if dop.has_path_parameters() {
-            self.derived_resource(dop).await?
-        } else {
-            String::new()
-        };
-        let path = Self::derived_path(dop, &id);
+        let path = self.derived_live_path(dop).await?;
         let mut failures = Vec::new();
         for case in &cases {
             let request = self.suite.request(dop.op, &path, Some(case.body.clone()));
-            let reply = self.derived_send_request(request.clone()).await?;
+            let reply = self.send_request(request.clone()).await?;
             if let Err(why) = self.judge_invalid(dop, &reply, case) {
                 failures.push(format!("{}: {why}", case.what));
             }
@@ -637,7 +597,7 @@ impl<'a> Ctx<'a> {
 
     fn judge_invalid(&self, dop: &DerivedOp, reply: &Reply, case: &Case) -> Result<(), String> {
         self.judge(dop, reply, &[400]).map_err(|stop| match stop {
-            Stop::Fail(why) | Stop::Skip(why) | Stop::Blocked(_, why) => why,
+            Stop::Fail(why) | Stop::Skip(why) | Stop::Blocked(_, why) | Stop::Unserved(why) => why,
         })?;
         let error = reply.body();
         let kind = error.get("type").and_then(Value::as_str).unwrap_or("");
@@ -673,10 +633,6 @@ impl Stop {
             other => other,
         }
     }
-}
-
-fn prefixed(stop: Stop, prefix: &str) -> Stop {
-    stop.with_prefix(prefix)
 }
 
 /// The declared 2xx statuses of an operation.
