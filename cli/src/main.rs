@@ -127,9 +127,11 @@ enum Command {
         /// List the checks and exit.
         #[arg(long)]
         list: bool,
-        /// Also run the checks derived from the spec for every operation of these APIs, by spec
+        /// Run the checks derived from the spec for every operation of these APIs, by spec
         /// name (`agentic_checkout`, `delegate_payment`, `cart`, `delegate_authentication`,
-        /// `feed`) or `all` (repeatable). Without it only the checklist's checks run.
+        /// `feed`; repeatable): the server must serve them. `none` runs only the checklist's
+        /// checks. Without it: every API of the version the server serves (the others are
+        /// skipped, saying so).
         #[arg(long = "api")]
         apis: Vec<String>,
         /// The most invalid requests one derived check sends.
@@ -381,17 +383,27 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             webhook_timeout,
             timeout,
         } => {
-            use acp_conformance::{self as suite, MerchantConfig, SuiteOptions};
+            use acp_conformance::{self as suite, ApiSelection, MerchantConfig, SuiteOptions};
             let all = acp_runtime::versions::Api::ALL;
-            let mut selected = Vec::new();
-            for name in &apis {
-                match all.into_iter().find(|api| api.spec_name() == name) {
-                    _ if name == "all" => selected.extend(all),
-                    Some(api) => selected.push(api),
-                    None => return Err(format!("unknown API `{name}` for --api")),
+            let apis = if apis.is_empty() {
+                ApiSelection::Served
+            } else if apis == ["none"] {
+                ApiSelection::None
+            } else {
+                let mut selected = Vec::new();
+                for name in &apis {
+                    match all.into_iter().find(|api| api.spec_name() == name) {
+                        Some(api) => selected.push(api),
+                        None => {
+                            return Err(format!(
+                                "unknown API `{name}` for --api; the APIs: {}, or `none`",
+                                all.map(|a| a.spec_name()).join(", ")
+                            ))
+                        }
+                    }
                 }
-            }
-            let apis = selected;
+                ApiSelection::Only(selected)
+            };
             // Listing needs the version's checks, not a merchant: the shipped example stands in.
             let (merchant, base_url) = if list {
                 let example = MerchantConfig::parse(

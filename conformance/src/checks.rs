@@ -21,7 +21,9 @@ use acp_runtime::versions::{self, VersionFacts};
 mod derived;
 pub use derived::{served_apis, DerivedCheck};
 
-use super::spec::{Op, VersionSpec, COMPLETE, CREATE, DELEGATE, ORDER_EVENTS, RETRIEVE, UPDATE};
+use super::spec::{
+    Api, Op, VersionSpec, COMPLETE, CREATE, DELEGATE, ORDER_EVENTS, RETRIEVE, UPDATE,
+};
 
 /// A check's identity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,8 +150,8 @@ pub struct SuiteOptions {
     /// How long to wait for order webhooks after completing.
     pub webhook_timeout: Duration,
     /// The APIs whose operations the derived checks cover (the order webhooks never: the
-    /// merchant sends them); empty: no derived checks, only the checklist's.
-    pub apis: Vec<super::spec::Api>,
+    /// merchant sends them).
+    pub apis: ApiSelection,
     /// The most invalid requests one derived check sends.
     pub max_examples: usize,
 }
@@ -163,10 +165,23 @@ impl SuiteOptions {
             config,
             request_timeout: Duration::from_secs(30),
             webhook_timeout: Duration::from_secs(20),
-            apis: Vec::new(),
+            apis: ApiSelection::Served,
             max_examples: 64,
         }
     }
+}
+
+/// The APIs the derived checks cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApiSelection {
+    /// None: only the launch checklist's checks.
+    None,
+    /// Every API of the version that the server serves: an API whose first route answers
+    /// as an unknown route (404, 405, 501 where the spec declares none of them) is skipped,
+    /// saying so, since a merchant need not offer carts or feeds.
+    Served,
+    /// These APIs, which the server must serve: an unserved route fails.
+    Only(Vec<Api>),
 }
 
 /// A conformance run against one server for one version.
@@ -277,13 +292,31 @@ impl Suite {
             each(&result);
             report.results.push(result);
         }
+        let mut skipped_apis = Vec::new();
+        if self.options.apis == ApiSelection::Served {
+            for api in derived::apis_of(&self.derived_ops) {
+                let mut ctx = Ctx {
+                    suite: self,
+                    log: Vec::new(),
+                };
+                if let Some(why) = ctx.unserved_api(api).await {
+                    skipped_apis.push((api, why));
+                }
+            }
+        }
         // An operation whose route is not served fails its first check only.
         let mut unserved: Vec<(usize, String)> = Vec::new();
         for check in &self.derived {
             if !wanted(&check.id) {
                 continue;
             }
+            let api = self.derived_ops[check.op].api();
+            let skipped = skipped_apis.iter().find(|(a, _)| *a == api);
             let result = match unserved.iter().find(|(op, _)| *op == check.op) {
+                _ if skipped.is_some() => {
+                    let (_, why) = skipped.expect("matched");
+                    self.skipped(check, why)
+                }
                 Some((_, root)) => self.blocked(check, root.clone(), "the route is not served"),
                 None => {
                     let (result, not_served) = self.run_derived(check).await;
@@ -315,6 +348,15 @@ impl Suite {
             .map(|c| (c.id.to_string(), c.title.to_string()))
             .chain(self.derived.iter().map(|c| (c.id.clone(), c.title.clone())))
             .collect()
+    }
+
+    fn skipped(&self, check: &derived::DerivedCheck, why: &str) -> CheckResult {
+        CheckResult {
+            outcome: Outcome::Skip,
+            message: why.to_string(),
+            blocked_by: None,
+            ..self.blocked(check, String::new(), why)
+        }
     }
 
     fn blocked(&self, check: &derived::DerivedCheck, by: String, why: &str) -> CheckResult {

@@ -4,6 +4,7 @@
 use std::fmt;
 
 use serde::de::DeserializeOwned;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 use crate::union::split_nested_path;
@@ -104,7 +105,7 @@ pub fn from_slice<'a, T: Deserialize<'a> + Validate>(bytes: &'a [u8]) -> Result<
 fn locate_error<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<ParseError> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Err(error) => Some(shape_error(error, true)),
+        Err(error) => Some(shape_error(error, Some(bytes))),
         Ok(_) => deserializer.end().err().map(|e| plain_error(&e)),
     }
 }
@@ -135,7 +136,7 @@ pub fn from_str<'a, T: Deserialize<'a> + Validate>(text: &'a str) -> Result<T, P
 pub fn from_value<T: DeserializeOwned + Validate>(
     value: serde_json::Value,
 ) -> Result<T, ParseError> {
-    let value = serde_path_to_error::deserialize(value).map_err(|e| shape_error(e, false))?;
+    let value = serde_path_to_error::deserialize(value).map_err(|e| shape_error(e, None))?;
     check(value)
 }
 
@@ -194,20 +195,34 @@ fn check<T: Validate>(value: T) -> Result<T, ParseError> {
     }
 }
 
+/// `text` is the JSON text when the error comes from parsing one.
 fn shape_error(
     error: serde_path_to_error::Error<serde_json::Error>,
-    from_text: bool,
+    text: Option<&[u8]>,
 ) -> ParseError {
+    let from_text = text.is_some();
     let mut path = convert_path(error.path());
     let inner = error.into_inner();
-    if from_text && inner.is_syntax() || inner.is_eof() {
-        return ParseError::Syntax {
-            message: strip_position(&inner.to_string()),
-            line: inner.line(),
-            column: inner.column(),
-        };
+    let mut message = strip_position(&inner.to_string());
+    if inner.is_syntax() || inner.is_eof() {
+        // serde_json reports a number or object where an enum's string belongs as a syntax
+        // error ("expected value"); when the text is JSON, it is a type error at `path`.
+        // (Skipping strings does not check their UTF-8: `from_str` does.)
+        let is_json = text
+            .and_then(|t| std::str::from_utf8(t).ok())
+            .is_some_and(|t| serde_json::from_str::<IgnoredAny>(t).is_ok());
+        if !is_json && (from_text || inner.is_eof()) {
+            return ParseError::Syntax {
+                message,
+                line: inner.line(),
+                column: inner.column(),
+            };
+        }
+        if inner.is_syntax() {
+            message = "invalid type: expected a string of the allowed values".to_string();
+        }
     }
-    let (nested, message) = split_nested_path(&strip_position(&inner.to_string()));
+    let (nested, message) = split_nested_path(&message);
     path.0.extend(nested);
     // serde reports a repeated member at its object; point at the member itself.
     if let Some(name) = message
@@ -258,6 +273,43 @@ mod tests {
 
     impl Validate for Item {
         fn validate(&self, _: &mut crate::Validator) {}
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    #[serde(rename_all = "snake_case")]
+    enum Funding {
+        Credit,
+    }
+
+    #[derive(Debug, serde::Deserialize)]
+    struct Card {
+        #[allow(dead_code)]
+        cards: Vec<Funding>,
+    }
+
+    impl Validate for Card {
+        fn validate(&self, _: &mut crate::Validator) {}
+    }
+
+    /// serde_json calls any non-string where an enum belongs a syntax error; in JSON text it is
+    /// a type error at the member, and text that is not JSON stays a syntax error.
+    #[test]
+    fn a_wrong_json_type_for_an_enum_is_a_shape_error_at_the_member() {
+        for wrong in ["12345", "true", "{}", "[]", "1.5"] {
+            let text = format!(r#"{{"cards": ["credit", {wrong}]}}"#);
+            match from_slice::<Card>(text.as_bytes()).unwrap_err() {
+                ParseError::Shape { path, message, .. } => {
+                    assert_eq!(path.to_string(), "$.cards[1]", "{wrong}");
+                    assert!(message.starts_with("invalid type"), "{wrong}: {message}");
+                }
+                other => panic!("{wrong}: {other:?}"),
+            }
+        }
+        let broken = br#"{"cards": ["credit", x]}"#;
+        assert!(matches!(
+            from_slice::<Card>(broken).unwrap_err(),
+            ParseError::Syntax { .. }
+        ));
     }
 
     #[test]

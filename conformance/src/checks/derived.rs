@@ -8,8 +8,6 @@
 //! with the same cause. An operation whose route is not served at all blocks its other checks
 //! on its first one.
 
-use std::collections::HashSet;
-
 use acp_codegen::ir::{Additional, Operation, Shape, TypeKind, TypeRef};
 use serde_json::{json, Value};
 
@@ -81,6 +79,11 @@ pub(super) struct DerivedOp {
 }
 
 impl DerivedOp {
+    /// The API the operation belongs to.
+    pub(super) fn api(&self) -> Api {
+        self.api
+    }
+
     fn has_path_parameters(&self) -> bool {
         self.ir.path.contains('{')
     }
@@ -123,14 +126,29 @@ pub fn served_apis(spec: &crate::VersionSpec) -> Vec<Api> {
         .collect()
 }
 
-/// The operations of those `apis` a server receives, and their checks, in spec order.
+/// The APIs of `ops`, in order.
+pub(super) fn apis_of(ops: &[DerivedOp]) -> Vec<Api> {
+    let mut apis: Vec<Api> = Vec::new();
+    for op in ops {
+        if !apis.contains(&op.api) {
+            apis.push(op.api);
+        }
+    }
+    apis
+}
+
+/// The operations of the selected APIs a server receives, and their checks, in spec order.
 pub(super) fn catalog(
     spec: &crate::VersionSpec,
-    apis: &[Api],
+    selection: &super::ApiSelection,
 ) -> (Vec<DerivedOp>, Vec<DerivedCheck>) {
     let apis: Vec<Api> = served_apis(spec)
         .into_iter()
-        .filter(|api| apis.contains(api))
+        .filter(|api| match selection {
+            super::ApiSelection::None => false,
+            super::ApiSelection::Served => true,
+            super::ApiSelection::Only(apis) => apis.contains(api),
+        })
         .collect();
     let mut ops = Vec::new();
     for module in spec.ir().modules.iter() {
@@ -178,13 +196,28 @@ pub(super) fn catalog(
         if op.has_path_parameters() {
             kinds.push(Kind::NotFound);
         }
-        let struct_body = op
+        if let Some(request) = op
             .ir
             .request
             .as_ref()
-            .is_some_and(|b| matches!(b.ty.shape, Shape::Named(_)));
-        if struct_body && (!op.has_path_parameters() || op.creator.is_some()) {
-            kinds.extend([Kind::Required, Kind::Types, Kind::Enums, Kind::Closed]);
+            .filter(|_| !op.has_path_parameters() || op.creator.is_some())
+        {
+            // The kinds of invalid request the schema allows at all.
+            let smallest = instance::minimal(spec.ir(), &request.ty);
+            for kind in [Kind::Required, Kind::Types, Kind::Enums, Kind::Closed] {
+                let mut cases = Vec::new();
+                mutations(
+                    spec.ir(),
+                    &request.ty,
+                    &smallest,
+                    &mut Vec::new(),
+                    kind,
+                    &mut cases,
+                );
+                if !cases.is_empty() {
+                    kinds.push(kind);
+                }
+            }
         }
         for kind in kinds {
             checks.push(DerivedCheck {
@@ -211,6 +244,9 @@ struct Case {
     /// What was done (`removed $.buyer.email`).
     what: String,
     body: Value,
+    /// The valid request it departs from: the base body with the optional members on the way
+    /// to the fault filled in.
+    base: Value,
     /// Where `param` must point.
     at: Vec<String>,
     /// `param` may also name the enclosing object (a missing or unknown member).
@@ -228,6 +264,38 @@ impl<'a> Ctx<'a> {
             Kind::NotFound => self.derived_not_found(dop).await,
             kind => self.derived_invalid(dop, kind).await,
         }
+    }
+
+    /// Why the server does not serve `api` at all, if it does not: its first operation (one
+    /// without path parameters where there is one), sent with valid credentials and a body no
+    /// schema accepts, answers as an unknown route would.
+    pub(super) async fn unserved_api(&mut self, api: Api) -> Option<String> {
+        let ops = &self.suite.derived_ops;
+        let dop = ops
+            .iter()
+            .filter(|o| o.api == api)
+            .min_by_key(|o| o.has_path_parameters())?;
+        let path = Self::derived_path(dop, "conformance_unknown");
+        let body = dop
+            .ir
+            .request
+            .as_ref()
+            .map(|_| json!({"conformance_probe": true}));
+        let reply = self
+            .send_request(self.suite.request(dop.op, &path, body))
+            .await
+            .ok()?;
+        let unknown_route = matches!(reply.status, 404 | 405 | 501);
+        (unknown_route && !declares_exactly(&dop.ir, reply.status)).then(|| {
+            format!(
+                "the server does not serve the {} API: {} {path} answered {} (choose it with \
+                 --api {} to make that a failure)",
+                api.spec_name(),
+                dop.ir.method,
+                reply.status,
+                api.spec_name()
+            )
+        })
     }
 
     /// The path of `dop` with `id` in its parameters.
@@ -391,6 +459,9 @@ impl<'a> Ctx<'a> {
                 if let Some(map) = judged.as_object_mut() {
                     map.remove("supported_versions");
                 }
+                if let Some(body) = &response.body {
+                    self.forgive_spec_gaps(&body.ty, status, &mut judged);
+                }
                 let errors = self.spec().validate(&schema, &judged);
                 if !errors.is_empty() {
                     return Err(Stop::Fail(format!(
@@ -439,6 +510,50 @@ impl<'a> Ctx<'a> {
             }
         }
         Ok(())
+    }
+
+    /// Where an error schema closes `code` (or, on 401, `type`) to values none of which
+    /// names the protocol answer being judged (delegate_payment's codes are all about cards
+    /// and idempotency; its own 401 example says `type: unauthorized`, outside its enum), the
+    /// server cannot be both right and schema-valid: that member is not judged.
+    fn forgive_spec_gaps(&self, ty: &TypeRef, status: u16, judged: &mut Value) {
+        let api = self.spec().ir();
+        let Some(object) = struct_of(api, ty, judged) else {
+            return;
+        };
+        let closed = |name: &str| {
+            let field = object.fields.iter().find(|f| f.name == name)?;
+            enum_values(api, &field.ty)
+        };
+        let protocol_codes: &[&str] = match status {
+            400 => &[
+                "invalid",
+                "missing",
+                "invalid_json",
+                "missing_api_version",
+                "unsupported_api_version",
+            ],
+            401 => &["unauthorized", "invalid_api_key", "invalid_signature"],
+            404 => &["not_found"],
+            _ => &[],
+        };
+        let Some(members) = judged.as_object_mut() else {
+            return;
+        };
+        if let Some(codes) = closed("code") {
+            let gap =
+                !protocol_codes.is_empty() && !protocol_codes.iter().any(|c| codes.contains(c));
+            if let Some(first) = codes.first().filter(|_| gap) {
+                members.insert("code".into(), json!(first));
+            }
+        }
+        if let Some(types) = closed("type") {
+            let unauthorized = members.get("type") == Some(&json!("unauthorized"));
+            let gap = status == 401 && unauthorized && !types.contains(&"unauthorized");
+            if let Some(first) = types.first().filter(|_| gap) {
+                members.insert("type".into(), json!(first));
+            }
+        }
     }
 
     /// An operation of the same API that declares `status`, and its response.
@@ -560,6 +675,11 @@ impl<'a> Ctx<'a> {
             kind,
             &mut cases,
         );
+        // Only cases that depart from a valid request: a filled-in member the validator
+        // refuses would make the server's first complaint about it, not about the fault.
+        if let Some(schema) = self.spec().request_schema(dop.op) {
+            cases.retain(|case| self.spec().validate(&schema, &case.base).is_empty());
+        }
         cases.truncate(self.suite.options.max_examples.max(1));
         if cases.is_empty() {
             return Err(Stop::Skip(format!(
@@ -728,23 +848,18 @@ fn struct_of<'a>(
     }
 }
 
-/// Whether `ty` is a closed set of strings.
-fn is_enum(api: &acp_codegen::Api, ty: &TypeRef) -> bool {
-    if ty
-        .rules
-        .allowed
-        .as_ref()
-        .is_some_and(|a| a.iter().all(Value::is_string))
-    {
-        return true;
+/// The values of `ty` when it is a closed set of strings.
+fn enum_values<'t>(api: &'t acp_codegen::Api, ty: &'t TypeRef) -> Option<Vec<&'t str>> {
+    if let Some(allowed) = &ty.rules.allowed {
+        return allowed.iter().map(Value::as_str).collect();
     }
     match ty.shape {
-        Shape::Named(id) => match api.types.get(id).map(|d| &d.kind) {
-            Some(TypeKind::Enum(_)) => true,
-            Some(TypeKind::Newtype(inner)) => is_enum(api, inner),
-            _ => false,
+        Shape::Named(id) => match &api.types.get(id)?.kind {
+            TypeKind::Enum(values) => Some(values.iter().map(|v| v.value.as_str()).collect()),
+            TypeKind::Newtype(inner) => enum_values(api, inner),
+            _ => None,
         },
-        _ => false,
+        _ => None,
     }
 }
 
@@ -762,13 +877,16 @@ fn wrong_type(api: &acp_codegen::Api, ty: &TypeRef, value: &Value) -> Option<Val
         }
     }
     Some(match value {
-        Value::String(_) => json!(12345),
+        Value::String(_) => json!(7),
         Value::Number(_) => json!("conformance"),
         Value::Bool(_) => json!("conformance"),
         Value::Array(_) | Value::Object(_) => json!(true),
         Value::Null => return None,
     })
 }
+
+/// How deep optional members left out of a body are filled in to find more cases.
+const MAX_SYNTHESIS_DEPTH: usize = 4;
 
 /// The cases of `kind` for `value` (an instance of `ty`) at `at`, depth first.
 fn mutations(
@@ -786,9 +904,11 @@ fn mutations(
             mutations(api, item, first, at, kind, out);
             at.pop();
             for case in &mut out[before..] {
-                let mut whole = value.clone();
-                whole[0] = case.body.take();
-                case.body = whole;
+                for part in [&mut case.body, &mut case.base] {
+                    let mut whole = value.clone();
+                    whole[0] = part.take();
+                    *part = whole;
+                }
             }
         }
         return;
@@ -799,36 +919,46 @@ fn mutations(
     let Some(members) = value.as_object() else {
         return;
     };
-    let mut seen = HashSet::new();
     for field in &object.fields {
-        let Some(member) = members.get(&field.name) else {
-            continue;
+        // An optional member the body leaves out is filled in with its smallest instance, so
+        // that its own faults are tried too (within a depth: types can be recursive).
+        let synthesized;
+        let member = match members.get(&field.name) {
+            Some(member) => member,
+            None if at.len() < MAX_SYNTHESIS_DEPTH => {
+                synthesized = instance::minimal(api, &field.ty);
+                &synthesized
+            }
+            None => continue,
         };
-        seen.insert(field.name.as_str());
+        // The object the cases below depart from: `value` with the member in place.
+        let mut base = value.clone();
+        base[&field.name] = member.clone();
         at.push(field.name.clone());
         let mut local = |body: Value, what: String, parent_allowed: bool| {
             out.push(Case {
                 what,
                 body,
+                base: base.clone(),
                 at: at.clone(),
                 parent_allowed,
             })
         };
         match kind {
             Kind::Required if field.required => {
-                let mut body = value.clone();
+                let mut body = base.clone();
                 body.as_object_mut().map(|m| m.remove(&field.name));
                 local(body, format!("removed {}", render_path(at)), true);
             }
             Kind::Types => {
                 if let Some(wrong) = wrong_type(api, &field.ty, member) {
-                    let mut body = value.clone();
+                    let mut body = base.clone();
                     body[&field.name] = wrong.clone();
                     local(body, format!("{} = {wrong}", render_path(at)), false);
                 }
             }
-            Kind::Enums if is_enum(api, &field.ty) && member.is_string() => {
-                let mut body = value.clone();
+            Kind::Enums if enum_values(api, &field.ty).is_some() && member.is_string() => {
+                let mut body = base.clone();
                 body[&field.name] = json!("conformance_not_a_value");
                 local(
                     body,
@@ -842,9 +972,11 @@ fn mutations(
         let before = out.len();
         mutations(api, &field.ty, member, at, kind, out);
         for case in &mut out[before..] {
-            let mut whole = value.clone();
-            whole[&field.name] = case.body.take();
-            case.body = whole;
+            for part in [&mut case.body, &mut case.base] {
+                let mut whole = value.clone();
+                whole[&field.name] = part.take();
+                *part = whole;
+            }
         }
         at.pop();
     }
@@ -856,6 +988,7 @@ fn mutations(
         out.push(Case {
             what: format!("added {}", render_path(at)),
             body,
+            base: value.clone(),
             at: at.clone(),
             parent_allowed: true,
         });
