@@ -242,7 +242,7 @@ impl Suite {
         }
         // A folder older than every released version is held to the oldest's rules.
         let facts = versions::facts(&spec.version).unwrap_or_else(versions::oldest);
-        let (derived_ops, derived) = derived::catalog(&spec, &options.apis);
+        let (derived_ops, derived) = derived::catalog(&spec, &options.apis, http.signs());
         Ok(Suite {
             spec,
             options,

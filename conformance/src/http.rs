@@ -34,6 +34,8 @@ pub enum Signature {
     Configured,
     /// Signed over a different body, so a verifying server must refuse it.
     Wrong,
+    /// Not signed at all.
+    Absent,
 }
 
 /// One request to send.
@@ -231,10 +233,11 @@ impl Http {
         }
         // Every request to the merchant is signed when signing is configured, a GET over its
         // empty body, as the runtime's client does; plain web pages are not.
-        if let (Some(key), true) = (&self.signing, request.key != Key::None) {
+        let signed = request.key != Key::None && request.signature != Signature::Absent;
+        if let (Some(key), true) = (&self.signing, signed) {
             let timestamp = now_rfc3339();
             let signed: Vec<u8> = match request.signature {
-                Signature::Configured => body.clone().unwrap_or_default(),
+                Signature::Configured | Signature::Absent => body.clone().unwrap_or_default(),
                 Signature::Wrong => canonical_json(&serde_json::json!({
                     "signed": "a different body"
                 })),

@@ -24,7 +24,7 @@ struct Document {
 }
 
 /// Where an operation lives: the API, the path template and the lowercase method.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Op {
     /// The spec.
     pub api: Api,

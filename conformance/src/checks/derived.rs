@@ -12,10 +12,12 @@ use acp_codegen::ir::{Additional, Operation, Shape, TypeKind, TypeRef};
 use serde_json::{json, Value};
 
 use super::{snippet, Ctx, Step, Stop, Suite};
-use crate::http::{Key, Reply, Request};
+use crate::http::{Key, Reply, Request, Signature};
 use crate::instance;
+use crate::model::Profile;
 use crate::requests;
-use crate::spec::{Api, Op};
+use crate::spec::{Api, Op, COMPLETE};
+use acp_runtime::versions::checklist;
 
 /// What a derived check verifies on its operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,6 +38,16 @@ pub(super) enum Kind {
     Enums,
     /// An unknown member in each closed object: 400, `param` at the member or its object.
     Closed,
+    /// The same key and body again: the same answer (with `Idempotent-Replayed: true` where
+    /// declared); the same key with another valid body: the version's conflict status; no
+    /// key where the version requires one: 400 `idempotency_key_required`.
+    Idempotency,
+    /// An unsigned request and one signed over another body: 401 (when signing is configured).
+    Signature,
+    /// After this operation (a `cancel` or `complete`, which end the resource's life), the
+    /// resource reads in its new state and every operation that would change it is refused
+    /// with a declared status (405 where the operation declares it).
+    Terminal,
 }
 
 impl Kind {
@@ -49,6 +61,9 @@ impl Kind {
             Kind::Types => "invalid.types",
             Kind::Enums => "invalid.enums",
             Kind::Closed => "invalid.closed",
+            Kind::Idempotency => "idempotency",
+            Kind::Signature => "signature",
+            Kind::Terminal => "terminal",
         }
     }
 
@@ -62,6 +77,9 @@ impl Kind {
             Kind::Types => "each member of the wrong JSON type: 400 with param at the member",
             Kind::Enums => "each enum member outside its values: 400 with param at the member",
             Kind::Closed => "an unknown member in a closed object: 400 with param at it",
+            Kind::Idempotency => "replay, conflict and a missing key answered per the version",
+            Kind::Signature => "an unsigned or wrongly signed request is refused with 401",
+            Kind::Terminal => "the resource's end state reads back and refuses every change",
         }
     }
 }
@@ -86,6 +104,26 @@ impl DerivedOp {
 
     fn has_path_parameters(&self) -> bool {
         self.ir.path.contains('{')
+    }
+
+    /// A `POST …/{id}/cancel` or `…/{id}/complete`: the verbs that end a resource's life
+    /// cycle in every ACP API.
+    fn ends_life(&self) -> bool {
+        self.op.method == "post"
+            && self
+                .ir
+                .path
+                .rsplit_once('/')
+                .is_some_and(|(resource, verb)| {
+                    resource.ends_with('}') && matches!(verb, "cancel" | "complete")
+                })
+    }
+
+    /// The resource path prefix (`/checkout_sessions/{checkout_session_id}`) when the path
+    /// names one.
+    fn resource(&self) -> Option<&str> {
+        let end = self.ir.path.find('}')? + 1;
+        Some(&self.ir.path[..end])
     }
 
     fn is_post(&self) -> bool {
@@ -141,6 +179,7 @@ pub(super) fn apis_of(ops: &[DerivedOp]) -> Vec<Api> {
 pub(super) fn catalog(
     spec: &crate::VersionSpec,
     selection: &super::ApiSelection,
+    signs: bool,
 ) -> (Vec<DerivedOp>, Vec<DerivedCheck>) {
     let apis: Vec<Api> = served_apis(spec)
         .into_iter()
@@ -193,8 +232,18 @@ pub(super) fn catalog(
         if !op.has_path_parameters() || op.creator.is_some() {
             kinds.push(Kind::Valid);
         }
+        let live = !op.has_path_parameters() || op.creator.is_some();
         if op.has_path_parameters() {
             kinds.push(Kind::NotFound);
+        }
+        if signs && !op.ir.security.is_empty() && live {
+            kinds.push(Kind::Signature);
+        }
+        if op.op.method == "post" && live {
+            kinds.push(Kind::Idempotency);
+        }
+        if op.ends_life() && op.creator.is_some() {
+            kinds.push(Kind::Terminal);
         }
         if let Some(request) = op
             .ir
@@ -262,6 +311,9 @@ impl<'a> Ctx<'a> {
             Kind::ApiVersion => self.derived_api_version(dop).await,
             Kind::Valid => self.derived_valid(dop).await,
             Kind::NotFound => self.derived_not_found(dop).await,
+            Kind::Idempotency => self.derived_idempotency(dop).await,
+            Kind::Signature => self.derived_signature(dop).await,
+            Kind::Terminal => self.derived_terminal(dop).await,
             kind => self.derived_invalid(dop, kind).await,
         }
     }
@@ -360,6 +412,45 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// A valid request for `dop` on a live resource: its path and body. Checkout's complete
+    /// pays for a session made ready for payment with a card delegated through
+    /// delegate_payment (the merchant's fixtures); others use [`Self::derived_body`].
+    async fn derived_live_request(&mut self, dop: &DerivedOp) -> Step<(String, Option<Value>)> {
+        if dop.op != COMPLETE {
+            let path = self.derived_live_path(dop).await?;
+            return Ok((path, self.derived_body(dop)?));
+        }
+        let creator = dop.creator.map(|i| &self.suite.derived_ops[i]);
+        let blocked_by = creator.map_or_else(String::new, |c| c.check_id(Kind::Valid));
+        let session = self
+            .ready_session()
+            .await
+            .map_err(|stop| blocked_as(stop, &blocked_by, "no session ready for payment"))?;
+        self.complete_request(dop, &session).await
+    }
+
+    /// The path and body that complete `session` with a freshly delegated card.
+    async fn complete_request(
+        &mut self,
+        dop: &DerivedOp,
+        session: &Value,
+    ) -> Step<(String, Option<Value>)> {
+        let card = self.config().payment.card_number.clone();
+        let delegate_valid = "derived.delegate_payment.delegatePayment.valid";
+        let token = self
+            .delegate(session, &card)
+            .await
+            .map_err(|stop| blocked_as(stop, delegate_valid, "no delegated payment token"))?;
+        let body = requests::complete(
+            self.suite.facts.request_shape,
+            self.config(),
+            session,
+            &token,
+        );
+        let id = session.get("id").and_then(Value::as_str).unwrap_or("");
+        Ok((Self::derived_path(dop, id), Some(body)))
+    }
+
     /// `dop`'s path naming a live resource (made with its creator) when it has parameters.
     async fn derived_live_path(&mut self, dop: &DerivedOp) -> Step<String> {
         let id = if dop.has_path_parameters() {
@@ -401,13 +492,44 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The statuses a successful `dop` answers with under the run's profile (the checklist's
+    /// 201 on complete).
+    fn success_of(&self, dop: &DerivedOp) -> Vec<u16> {
+        if dop.op == COMPLETE {
+            vec![self.suite.complete_status()]
+        } else {
+            success_statuses(&dop.ir)
+        }
+    }
+
+    /// The status whose declaration describes `reply` under the run's profile: the
+    /// checklist's 201 on complete is the spec's 200, its 409 conflict the spec's
+    /// conflict (422 from 2026-04-17, where 409 declares the in-flight answer).
+    fn declared_status(&self, dop: &DerivedOp, reply: &Reply) -> u16 {
+        let status = reply.status;
+        if self.suite.options.profile != Profile::LaunchChecklist {
+            return status;
+        }
+        if dop.op == COMPLETE && status == checklist::COMPLETE_STATUS {
+            return self.spec().success_status(COMPLETE).unwrap_or(status);
+        }
+        let conflict = reply.body().get("code") == Some(&json!("idempotency_conflict"));
+        if conflict && status == checklist::IDEMPOTENCY_CONFLICT_STATUS {
+            return self.spec().conflict_status();
+        }
+        status
+    }
+
     /// Judges an answer: its status is one of `expected` and declared for the operation, its
     /// content type JSON and its body valid against the declared schema, the declared required
     /// headers present and the echoed ones equal to what was sent.
     fn judge(&self, dop: &DerivedOp, reply: &Reply, expected: &[u16]) -> Step<()> {
-        let status = reply.status;
-        let answered = format!("{} {} answered {status}", dop.ir.method, dop.ir.path);
-        if !expected.is_empty() && !expected.contains(&status) {
+        let answered = format!(
+            "{} {} answered {}",
+            dop.ir.method, dop.ir.path, reply.status
+        );
+        if !expected.is_empty() && !expected.contains(&reply.status) {
+            let status = reply.status;
             let hint = other_profile_hint(dop, expected, status);
             return Err(Stop::Fail(format!(
                 "{answered} where {} was expected{hint}: {}",
@@ -419,6 +541,7 @@ impl<'a> Ctx<'a> {
                 snippet(reply)
             )));
         }
+        let status = self.declared_status(dop, reply);
         // 401, the API-Version 400 and the unknown id's 404 are protocol rules on every
         // operation; where the spec forgot to declare one for an operation, the API's
         // declaration elsewhere gives the shape.
@@ -628,11 +751,11 @@ impl<'a> Ctx<'a> {
     }
 
     async fn derived_valid(&mut self, dop: &DerivedOp) -> Step<String> {
-        let path = self.derived_live_path(dop).await?;
-        let body = self.derived_body(dop)?;
+        let (path, body) = self.derived_live_request(dop).await?;
         // Bodies the suite builds (and GETs) must succeed; the smallest schema instance may
         // be refused for business reasons (an unknown token), but only as the spec declares.
-        let must_succeed = body.is_none() || !dop.has_path_parameters() || !dop.is_post();
+        let must_succeed =
+            body.is_none() || !dop.has_path_parameters() || !dop.is_post() || dop.op == COMPLETE;
         let request = self.suite.request(dop.op, &path, body);
         let reply = self.send_request(request.clone()).await?;
         if reply.status >= 500 {
@@ -642,12 +765,184 @@ impl<'a> Ctx<'a> {
                 snippet(&reply)
             )));
         }
-        let success = success_statuses(&dop.ir);
+        let success = self.success_of(dop);
         self.judge(dop, &reply, if must_succeed { &success } else { &[] })?;
         Ok(format!(
             "{} with a valid body and the declared headers",
             reply.status
         ))
+    }
+
+    async fn derived_idempotency(&mut self, dop: &DerivedOp) -> Step<String> {
+        let (path, body) = self.derived_live_request(dop).await?;
+        let request = self.suite.request(dop.op, &path, body.clone());
+        let first = self.send_request(request.clone()).await?;
+        if first.status >= 500 {
+            return Err(Stop::Fail(format!(
+                "a valid request answered {}: {}",
+                first.status,
+                snippet(&first)
+            )));
+        }
+        let second = self.send_request(request.clone()).await?;
+        self.expect_replay(dop.op, &first, &second)
+            .map_err(|stop| stop.with_prefix("the same key and body again: "))?;
+        self.judge(dop, &second, &[first.status])
+            .map_err(|stop| stop.with_prefix("the replay: "))?;
+        let mut notes = vec![format!("replayed {}", first.status)];
+        if let Some(other) = self.different_body(dop, body.as_ref()) {
+            let status = self.suite.conflict_status();
+            let conflicting = Request {
+                body: Some(other),
+                ..request.clone()
+            };
+            let reply = self.send_request(conflicting).await?;
+            let prefix = "the same key with another valid body: ";
+            self.judge(dop, &reply, &[status])
+                .and_then(|()| expect_code(&reply, "idempotency_conflict"))
+                .map_err(|stop| stop.with_prefix(prefix))?;
+            notes.push(format!("conflict {status}"));
+        }
+        if self.suite.facts.idempotency_key_required {
+            let keyless = Request {
+                idempotency_key: None,
+                ..request
+            };
+            let reply = self.send_request(keyless).await?;
+            self.judge(dop, &reply, &[400])
+                .and_then(|()| expect_code(&reply, "idempotency_key_required"))
+                .map_err(|stop| stop.with_prefix("without an Idempotency-Key: "))?;
+            notes.push("no key 400".into());
+        }
+        Ok(notes.join(", "))
+    }
+
+    /// A valid body other than `body`: one more optional member filled in.
+    fn different_body(&self, dop: &DerivedOp, body: Option<&Value>) -> Option<Value> {
+        let body = body?.as_object()?;
+        let schema = self.spec().request_schema(dop.op)?;
+        let api = self.spec().ir();
+        let object = struct_of(api, &dop.ir.request.as_ref()?.ty, &Value::Null)?;
+        object
+            .fields
+            .iter()
+            .filter(|field| !body.contains_key(&field.name))
+            .find_map(|field| {
+                let mut other = body.clone();
+                other.insert(field.name.clone(), instance::minimal(api, &field.ty));
+                let other = Value::Object(other);
+                self.spec()
+                    .validate(&schema, &other)
+                    .is_empty()
+                    .then_some(other)
+            })
+    }
+
+    async fn derived_signature(&mut self, dop: &DerivedOp) -> Step<String> {
+        let (path, body) = self.derived_live_request(dop).await?;
+        for (signature, what) in [
+            (Signature::Absent, "unsigned"),
+            (Signature::Wrong, "signed over another body"),
+        ] {
+            let request = Request {
+                signature,
+                ..self.suite.request(dop.op, &path, body.clone())
+            };
+            let reply = self.send_request(request).await?;
+            self.judge(dop, &reply, &[401])
+                .map_err(|stop| stop.with_prefix(&format!("{what}: ")))?;
+        }
+        Ok("401 unsigned and signed over another body".into())
+    }
+
+    async fn derived_terminal(&mut self, dop: &DerivedOp) -> Step<String> {
+        let (path, body) = self.derived_live_request(dop).await?;
+        let reply = self
+            .send_request(self.suite.request(dop.op, &path, body))
+            .await?;
+        self.judge(dop, &reply, &self.success_of(dop))?;
+        let ended = reply.body().clone();
+        let state = ended
+            .get("status")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        let id = path
+            .rsplit_once('/')
+            .and_then(|(resource, _)| resource.rsplit('/').next())
+            .unwrap_or("")
+            .to_string();
+        let ops = &self.suite.derived_ops;
+        let others: Vec<&DerivedOp> = ops
+            .iter()
+            .filter(|o| {
+                o.api == dop.api && o.resource().is_some() && o.resource() == dop.resource()
+            })
+            .collect();
+        let mut notes = Vec::new();
+        for other in others
+            .iter()
+            .filter(|o| o.is_post())
+            .chain(others.iter().filter(|o| !o.is_post()))
+        {
+            let other_path = Self::derived_path(other, &id);
+            let what = format!("{} {}", other.ir.method, other.ir.path);
+            if !other.is_post() {
+                let reply = self
+                    .send_request(self.suite.request(other.op, &other_path, None))
+                    .await?;
+                self.judge(other, &reply, &self.success_of(other))
+                    .map_err(|stop| stop.with_prefix("reading it back: "))?;
+                let now = reply.body().get("status").and_then(Value::as_str);
+                if state.is_some() && now != state.as_deref() {
+                    return Err(Stop::Fail(format!(
+                        "after {} {} and the refused changes, {what} reads status {now:?}, not \
+                         {state:?}",
+                        dop.ir.method, dop.ir.path
+                    )));
+                }
+                notes.push(format!(
+                    "{} reads {}",
+                    other.ir.method,
+                    state.as_deref().unwrap_or("back")
+                ));
+                continue;
+            }
+            let body = if other.op == COMPLETE {
+                self.complete_request(other, &ended).await?.1
+            } else {
+                self.derived_body(other)?
+            };
+            let reply = self
+                .send_request(self.suite.request(other.op, &other_path, body))
+                .await?;
+            let refused: Vec<u16> = if declares_exactly(&other.ir, 405) {
+                vec![405]
+            } else if (400..500).contains(&reply.status) {
+                vec![reply.status]
+            } else {
+                other
+                    .ir
+                    .responses
+                    .iter()
+                    .filter_map(|r| r.status.parse().ok())
+                    .filter(|s| (400..500).contains(s))
+                    .collect()
+            };
+            let prefix = format!(
+                "{what} on a resource in its end state{}: ",
+                state
+                    .as_deref()
+                    .map(|s| format!(" `{s}`"))
+                    .unwrap_or_default()
+            );
+            self.judge(other, &reply, &refused)
+                .map_err(|stop| stop.with_prefix(&prefix))?;
+            notes.push(format!(
+                "{} {} refused {}",
+                other.ir.method, other.ir.path, reply.status
+            ));
+        }
+        Ok(notes.join(", "))
     }
 
     async fn derived_not_found(&mut self, dop: &DerivedOp) -> Step<String> {
@@ -743,6 +1038,30 @@ impl<'a> Ctx<'a> {
                 "param `{param}` does not point at the fault `{expected}`"
             ))
         }
+    }
+}
+
+/// A stop of a precondition, reported as blocked by the check `by` (when named).
+fn blocked_as(stop: Stop, by: &str, why: &str) -> Stop {
+    match stop {
+        Stop::Fail(message) if !by.is_empty() => {
+            Stop::Blocked(by.to_string(), format!("{why}: {message}"))
+        }
+        other => other,
+    }
+}
+
+/// Fails unless the error `reply` has `code`.
+fn expect_code(reply: &Reply, code: &str) -> Step<()> {
+    let got = reply.body().get("code").and_then(Value::as_str);
+    if got == Some(code) {
+        Ok(())
+    } else {
+        Err(Stop::Fail(format!(
+            "answered {} with code {got:?}, not `{code}`: {}",
+            reply.status,
+            snippet(reply)
+        )))
     }
 }
 
