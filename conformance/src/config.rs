@@ -139,6 +139,10 @@ pub struct Payment {
     /// with its own key; without it the merchant `api_key` is used.
     #[serde(default)]
     pub psp_key: Option<String>,
+    /// Base URL of `POST /agentic_commerce/delegate_payment` when a PSP hosts it apart from
+    /// the merchant; without it the merchant's base URL is used.
+    #[serde(default)]
+    pub psp_base_url: Option<String>,
 }
 
 /// `[webhooks]`: the suite's receiver for the merchant's order webhooks.
@@ -296,6 +300,15 @@ impl MerchantConfig {
                 "`allowance_max_amount` must be positive (minor units, e.g. 5000 for 50.00)".into(),
             );
         }
+        if let Some(url) = &self.payment.psp_base_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return fail(
+                    "payment",
+                    "psp_base_url",
+                    format!("`psp_base_url` must be an http:// or https:// URL, got `{url}`"),
+                );
+            }
+        }
         if let Some(signing) = &self.signing {
             match (&signing.algorithm, &signing.key) {
                 (Some(_), None) => {
@@ -383,6 +396,7 @@ impl fmt::Debug for Payment {
             .field("decline_card_number", &last4(&self.decline_card_number))
             .field("allowance_max_amount", &self.allowance_max_amount)
             .field("psp_key", &self.psp_key.as_ref().map(|_| super::mask::MASK))
+            .field("psp_base_url", &self.psp_base_url)
             .finish()
     }
 }

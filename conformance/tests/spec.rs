@@ -279,3 +279,48 @@ fn the_suite_sends_every_header_the_spec_requires() {
 fn suite_spec_required(version: &str, op: acp_conformance::spec::Op) -> Vec<String> {
     spec(version).required_request_headers(op)
 }
+
+/// A PSP hosting delegate_payment apart from the merchant: `[payment] psp_base_url` takes
+/// delegate_payment there with the PSP's key; everything else goes to the merchant.
+#[test]
+fn delegate_payment_goes_to_the_psp_when_it_has_its_own_base_url() {
+    use acp_conformance::{Profile, Suite, SuiteOptions};
+    let mut config = config();
+    config.payment.psp_base_url = Some("https://psp.example/v1/".into());
+    let psp_key = config.payment.psp_key.clone().unwrap();
+    let generator = Generator::from_env().unwrap();
+    let options = SuiteOptions::new("https://shop.example/api", Profile::Spec, config.clone());
+    let suite = Suite::load(&generator, "2026-04-17", options).unwrap();
+    let delegate = suite.request(DELEGATE, DELEGATE.path, Some(json!({})));
+    assert_eq!(
+        delegate.url,
+        "https://psp.example/v1/agentic_commerce/delegate_payment"
+    );
+    let sent = suite.headers_of(&delegate).unwrap();
+    let authorization = sent.iter().find(|(n, _)| n == "Authorization").unwrap();
+    assert_eq!(authorization.1, format!("Bearer {psp_key}"));
+    let create = suite.request(CREATE, CREATE.path, Some(json!({})));
+    assert_eq!(create.url, "https://shop.example/api/checkout_sessions");
+    // A URL that is not one is refused with the key's line.
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../templates/merchant.example.toml"
+    ))
+    .unwrap()
+    .replace(
+        "# psp_base_url = \"https://sandbox.psp.example\"",
+        "psp_base_url = \"psp.example\"",
+    );
+    let line = 1 + text
+        .lines()
+        .position(|l| l.starts_with("psp_base_url"))
+        .unwrap();
+    let error = MerchantConfig::parse(&text, "merchant.toml")
+        .unwrap_err()
+        .to_string();
+    let at = format!("merchant.toml:{line}:");
+    assert!(
+        error.contains("psp_base_url") && error.contains(&at),
+        "{error}"
+    );
+}
