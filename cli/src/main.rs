@@ -134,9 +134,16 @@ enum Command {
         /// skipped, saying so).
         #[arg(long = "api")]
         apis: Vec<String>,
-        /// The most invalid requests one derived check sends.
+        /// The most requests one derived check sends (invalid cases, random valid requests).
         #[arg(long, default_value_t = 64)]
         max_examples: usize,
+        /// Seed of the random valid requests (default: a new one each run, printed with the
+        /// results so a run can be replayed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Seconds one derived check may keep sending random valid requests.
+        #[arg(long, default_value_t = 10)]
+        example_seconds: u64,
         /// Seconds to wait for order webhooks after completing an order.
         #[arg(long, default_value_t = 20)]
         webhook_timeout: u64,
@@ -380,6 +387,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             list,
             apis,
             max_examples,
+            seed,
+            example_seconds,
             webhook_timeout,
             timeout,
         } => {
@@ -433,6 +442,10 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             options.request_timeout = std::time::Duration::from_secs(timeout);
             options.apis = apis;
             options.max_examples = max_examples;
+            if let Some(seed) = seed {
+                options.seed = seed;
+            }
+            options.example_time = std::time::Duration::from_secs(example_seconds);
             let suite = suite::Suite::load(&generator(&specs)?, &version, options)
                 .map_err(|e| e.to_string())?;
             let known = suite.check_list();

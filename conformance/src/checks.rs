@@ -152,8 +152,12 @@ pub struct SuiteOptions {
     /// The APIs whose operations the derived checks cover (the order webhooks never: the
     /// merchant sends them).
     pub apis: ApiSelection,
-    /// The most invalid requests one derived check sends.
+    /// The most requests one derived check sends (invalid cases, random valid requests).
     pub max_examples: usize,
+    /// The seed of the random valid requests (printed with their results, to replay a run).
+    pub seed: u64,
+    /// How long one derived check may keep sending random valid requests.
+    pub example_time: Duration,
 }
 
 impl SuiteOptions {
@@ -167,6 +171,8 @@ impl SuiteOptions {
             webhook_timeout: Duration::from_secs(20),
             apis: ApiSelection::Served,
             max_examples: 64,
+            seed: fastrand::u64(..),
+            example_time: Duration::from_secs(10),
         }
     }
 }

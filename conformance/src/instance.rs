@@ -11,14 +11,34 @@ use serde_json::{json, Map, Value};
 /// one gets `{}`, which the validator then judges.
 const MAX_DEPTH: usize = 12;
 
+/// Optional members of random instances are left out below this depth.
+const RANDOM_OPTIONAL_DEPTH: usize = 4;
+
 /// The smallest valid instance of `ty` in the version `api`.
 pub fn minimal(api: &Api, ty: &TypeRef) -> Value {
-    value(api, ty, 0)
+    value(api, ty, 0, &mut None)
 }
 
-fn value(api: &Api, ty: &TypeRef, depth: usize) -> Value {
-    if let Some(allowed) = ty.rules.allowed.as_ref().and_then(|a| a.first()) {
-        return allowed.clone();
+/// A random instance of `ty` drawn with `rng`: each optional member with even odds (to a
+/// depth), a random enum value, union branch and boolean, numbers a little above their least.
+/// Like [`minimal`], it may miss a pattern or a condition: callers judge it with the validator.
+pub fn random(api: &Api, ty: &TypeRef, rng: &mut fastrand::Rng) -> Value {
+    value(api, ty, 0, &mut Some(rng))
+}
+
+/// Picks index `0` without a generator, a random one below `count` with one.
+fn pick(rng: &mut Option<&mut fastrand::Rng>, count: usize) -> usize {
+    match rng {
+        Some(rng) if count > 1 => rng.usize(..count),
+        _ => 0,
+    }
+}
+
+fn value(api: &Api, ty: &TypeRef, depth: usize, rng: &mut Option<&mut fastrand::Rng>) -> Value {
+    if let Some(allowed) = &ty.rules.allowed {
+        if let Some(chosen) = allowed.get(pick(rng, allowed.len())) {
+            return chosen.clone();
+        }
     }
     if depth > MAX_DEPTH {
         return json!({});
@@ -28,12 +48,14 @@ fn value(api: &Api, ty: &TypeRef, depth: usize) -> Value {
         Shape::Null => Value::Null,
         Shape::String => string(&ty.rules),
         Shape::DateTime => json!("2026-01-01T00:00:00Z"),
-        Shape::Integer => json!(least(&ty.rules).ceil() as i64),
-        Shape::Number => json!(least(&ty.rules)),
-        Shape::Boolean => json!(false),
+        Shape::Integer => json!(least(&ty.rules).ceil() as i64 + above(&ty.rules, rng)),
+        Shape::Number => json!(least(&ty.rules) + above(&ty.rules, rng) as f64),
+        Shape::Boolean => json!(pick(rng, 2) == 1),
         Shape::Array(item) => {
             let count = ty.rules.min_items.unwrap_or(0).max(1);
-            let items: Vec<Value> = (0..count).map(|_| value(api, item, depth + 1)).collect();
+            let items: Vec<Value> = (0..count)
+                .map(|_| value(api, item, depth + 1, rng))
+                .collect();
             Value::Array(items)
         }
         Shape::Named(id) => {
@@ -54,8 +76,12 @@ fn value(api: &Api, ty: &TypeRef, depth: usize) -> Value {
                         .collect();
                     let mut members = Map::new();
                     for field in &object.fields {
-                        if field.required || branch_required.contains(&field.name.as_str()) {
-                            members.insert(field.name.clone(), value(api, &field.ty, depth + 1));
+                        let wanted = field.required
+                            || branch_required.contains(&field.name.as_str())
+                            || (depth < RANDOM_OPTIONAL_DEPTH && pick(rng, 2) == 1);
+                        if wanted {
+                            let member = value(api, &field.ty, depth + 1, rng);
+                            members.insert(field.name.clone(), member);
                         }
                     }
                     for branch in object
@@ -71,33 +97,45 @@ fn value(api: &Api, ty: &TypeRef, depth: usize) -> Value {
                     }
                     Value::Object(members)
                 }
-                TypeKind::Enum(values) => values.first().map_or(Value::Null, |v| json!(v.value)),
+                TypeKind::Enum(values) => values
+                    .get(pick(rng, values.len()))
+                    .map_or(Value::Null, |v| json!(v.value)),
                 TypeKind::Const(constant) => constant.clone(),
-                TypeKind::TaggedUnion(union) => match union.variants.first() {
-                    Some((tag, variant)) => {
-                        let mut instance =
-                            value(api, &TypeRef::plain(Shape::Named(*variant)), depth + 1);
-                        if let Some(members) = instance.as_object_mut() {
-                            members.insert(union.tag.clone(), json!(tag));
+                TypeKind::TaggedUnion(union) => {
+                    match union.variants.get(pick(rng, union.variants.len())) {
+                        Some((tag, variant)) => {
+                            let variant = TypeRef::plain(Shape::Named(*variant));
+                            let mut instance = value(api, &variant, depth + 1, rng);
+                            if let Some(members) = instance.as_object_mut() {
+                                members.insert(union.tag.clone(), json!(tag));
+                            }
+                            instance
                         }
-                        instance
+                        None => json!({}),
                     }
-                    None => json!({}),
-                },
+                }
                 TypeKind::Untagged(variants) => variants
-                    .first()
-                    .map_or(json!({}), |v| value(api, v, depth + 1)),
+                    .get(pick(rng, variants.len()))
+                    .map_or(json!({}), |v| value(api, v, depth + 1, rng)),
                 TypeKind::Newtype(inner) => {
                     // The newtype's use may narrow it further; its own rules come first.
                     let mut narrowed = inner.clone();
                     if narrowed.rules.is_empty() {
                         narrowed.rules = ty.rules.clone();
                     }
-                    value(api, &narrowed, depth + 1)
+                    value(api, &narrowed, depth + 1, rng)
                 }
             }
         }
     }
+}
+
+/// How far above its least value a random number goes (within the maximum).
+fn above(rules: &Rules, rng: &mut Option<&mut fastrand::Rng>) -> i64 {
+    let room = rules
+        .maximum
+        .map_or(100.0, |maximum| (maximum - least(rules)).clamp(0.0, 100.0));
+    pick(rng, room as usize + 1) as i64
 }
 
 /// The least number the bounds allow (at least 1: quantities and amounts start there).
@@ -126,11 +164,25 @@ fn string(rules: &Rules) -> Value {
         Some(Format::Other(_)) | None => pattern_guess(rules.pattern.as_deref()),
     };
     let least = usize::try_from(rules.min_length.unwrap_or(0)).unwrap_or(usize::MAX);
-    let mut text = text;
+    let most = rules
+        .max_length
+        .and_then(|m| usize::try_from(m).ok())
+        .unwrap_or(usize::MAX);
+    let mut text: String = text.chars().take(most.max(least)).collect();
     while text.chars().count() < least {
         text.push('x');
     }
     json!(text)
+}
+
+/// `count` digits for a pattern that is exactly `^[0-9]{count}$` or `^\d{count}$`.
+fn digits(pattern: &str) -> Option<String> {
+    let inner = pattern.strip_prefix('^')?.strip_suffix('$')?;
+    let count = inner
+        .strip_prefix("[0-9]{")
+        .or_else(|| inner.strip_prefix(r"\d{"))?
+        .strip_suffix('}')?;
+    Some("4".repeat(count.parse().ok()?))
 }
 
 /// A value for the few pattern families the specs use (currency and country codes); other
@@ -141,6 +193,8 @@ fn pattern_guess(pattern: Option<&str>) -> String {
         Some(p) if p.contains("[A-Z]{3}") => "USD".to_string(),
         Some(p) if p.contains("[A-Z]{2}") => "US".to_string(),
         Some(p) if p.contains("[a-z]{2}") => "us".to_string(),
-        _ => "conformance".to_string(),
+        Some(p) if p.contains(r"\d{4}-\d{2}-\d{2}") => "2026-01-01".to_string(),
+        Some(p) => digits(p).unwrap_or_else(|| "conformance".to_string()),
+        None => "conformance".to_string(),
     }
 }

@@ -38,6 +38,9 @@ pub(super) enum Kind {
     Enums,
     /// An unknown member in each closed object: 400, `param` at the member or its object.
     Closed,
+    /// Random schema-valid requests (seeded): every answer a declared status in its declared
+    /// shape, never a 5xx.
+    Examples,
     /// The same key and body again: the same answer (with `Idempotent-Replayed: true` where
     /// declared); the same key with another valid body: the version's conflict status; no
     /// key where the version requires one: 400 `idempotency_key_required`.
@@ -61,6 +64,7 @@ impl Kind {
             Kind::Types => "invalid.types",
             Kind::Enums => "invalid.enums",
             Kind::Closed => "invalid.closed",
+            Kind::Examples => "examples",
             Kind::Idempotency => "idempotency",
             Kind::Signature => "signature",
             Kind::Terminal => "terminal",
@@ -77,6 +81,7 @@ impl Kind {
             Kind::Types => "each member of the wrong JSON type: 400 with param at the member",
             Kind::Enums => "each enum member outside its values: 400 with param at the member",
             Kind::Closed => "an unknown member in a closed object: 400 with param at it",
+            Kind::Examples => "random valid requests get declared answers, never a 5xx",
             Kind::Idempotency => "replay, conflict and a missing key answered per the version",
             Kind::Signature => "an unsigned or wrongly signed request is refused with 401",
             Kind::Terminal => "the resource's end state reads back and refuses every change",
@@ -236,6 +241,9 @@ pub(super) fn catalog(
         if op.has_path_parameters() {
             kinds.push(Kind::NotFound);
         }
+        if op.ir.request.is_some() && live {
+            kinds.push(Kind::Examples);
+        }
         if signs && !op.ir.security.is_empty() && live {
             kinds.push(Kind::Signature);
         }
@@ -311,6 +319,7 @@ impl<'a> Ctx<'a> {
             Kind::ApiVersion => self.derived_api_version(dop).await,
             Kind::Valid => self.derived_valid(dop).await,
             Kind::NotFound => self.derived_not_found(dop).await,
+            Kind::Examples => self.derived_examples(dop).await,
             Kind::Idempotency => self.derived_idempotency(dop).await,
             Kind::Signature => self.derived_signature(dop).await,
             Kind::Terminal => self.derived_terminal(dop).await,
@@ -382,7 +391,7 @@ impl<'a> Ctx<'a> {
             ),
             _ => {
                 let mut body = instance::minimal(self.spec().ir(), &request.ty);
-                with_item_ids(&mut body, &config.fixtures.in_stock_item_id);
+                with_fixtures(&mut body, config);
                 body
             }
         };
@@ -773,6 +782,79 @@ impl<'a> Ctx<'a> {
         ))
     }
 
+    async fn derived_examples(&mut self, dop: &DerivedOp) -> Step<String> {
+        let options = &self.suite.options;
+        let (seed, wanted, budget) = (
+            options.seed,
+            options.max_examples.max(1),
+            options.example_time,
+        );
+        let Some(request) = dop.ir.request.as_ref() else {
+            return Err(Stop::Skip("the operation has no request body".into()));
+        };
+        let schema = self.spec().request_schema(dop.op);
+        // Each operation draws from its own stream of the run's seed.
+        let mut rng = fastrand::Rng::with_seed(seed ^ fnv1a(&dop.ir.id));
+        let config = self.config().clone();
+        let mut bodies = Vec::new();
+        for _ in 0..wanted * 8 {
+            if bodies.len() == wanted {
+                break;
+            }
+            let mut body = instance::random(self.spec().ir(), &request.ty, &mut rng);
+            with_fixtures(&mut body, &config);
+            let valid = schema
+                .as_ref()
+                .is_none_or(|schema| self.spec().validate(schema, &body).is_empty());
+            if valid && !bodies.contains(&body) {
+                bodies.push(body);
+            }
+        }
+        if bodies.is_empty() {
+            return Err(Stop::Skip(format!(
+                "no random request drawn from the schema (seed {seed}) was valid"
+            )));
+        }
+        let path = self.derived_live_path(dop).await?;
+        let started = std::time::Instant::now();
+        let mut statuses: std::collections::BTreeMap<u16, usize> = Default::default();
+        for (index, body) in bodies.iter().enumerate() {
+            if started.elapsed() > budget {
+                break;
+            }
+            let reply = self
+                .send_request(self.suite.request(dop.op, &path, Some(body.clone())))
+                .await?;
+            let judged = if reply.status >= 500 {
+                Err(Stop::Fail(format!(
+                    "{} {} answered {}: {}",
+                    dop.ir.method,
+                    dop.ir.path,
+                    reply.status,
+                    snippet(&reply)
+                )))
+            } else {
+                self.judge(dop, &reply, &[])
+            };
+            judged.map_err(|stop| {
+                stop.with_prefix(&format!(
+                    "random valid request {} of seed {seed} (rerun with --seed {seed}): ",
+                    index + 1
+                ))
+            })?;
+            *statuses.entry(reply.status).or_default() += 1;
+        }
+        let sent: usize = statuses.values().sum();
+        Ok(format!(
+            "{sent} random valid requests (seed {seed}), answered {}",
+            statuses
+                .iter()
+                .map(|(status, count)| format!("{status} ×{count}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))
+    }
+
     async fn derived_idempotency(&mut self, dop: &DerivedOp) -> Step<String> {
         let (path, body) = self.derived_live_request(dop).await?;
         let request = self.suite.request(dop.op, &path, body.clone());
@@ -1041,6 +1123,13 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// FNV-1a of `text`: a stable per-operation offset of the run's seed.
+fn fnv1a(text: &str) -> u64 {
+    text.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
+        (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
 /// A stop of a precondition, reported as blocked by the check `by` (when named).
 fn blocked_as(stop: Stop, by: &str, why: &str) -> Stop {
     match stop {
@@ -1124,12 +1213,24 @@ fn other_profile_hint(dop: &DerivedOp, expected: &[u16], status: u16) -> String 
     }
 }
 
-/// Sets the `id` of every requested item (`line_items[]`, `items[]`) to the merchant's
-/// in-stock item: ids a server must know.
-fn with_item_ids(body: &mut Value, item_id: &str) {
+/// Puts the merchant's fixtures where a body names what a server must know: the in-stock
+/// item as the `id` of every requested item (`line_items[]`, `items[]`), the shop's
+/// `currency`, the sandbox card as `payment_method.number`.
+fn with_fixtures(body: &mut Value, config: &crate::config::MerchantConfig) {
+    let fixtures = &config.fixtures;
+    let item_id = fixtures.in_stock_item_id.as_str();
     let Some(members) = body.as_object_mut() else {
         return;
     };
+    if let Some(currency) = members.get_mut("currency") {
+        *currency = json!(fixtures.currency);
+    }
+    if let Some(number) = members
+        .get_mut("payment_method")
+        .and_then(|method| method.get_mut("number"))
+    {
+        *number = json!(config.payment.card_number);
+    }
     for name in ["line_items", "items"] {
         if let Some(Value::Array(items)) = members.get_mut(name) {
             for item in items {
