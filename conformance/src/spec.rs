@@ -80,6 +80,9 @@ pub struct VersionSpec {
     documents: Vec<(Api, Document)>,
     /// The version's IR: the operations and types the derived checks are made from.
     ir: acp_codegen::Api,
+    /// `file#pointer` of `DiscoveryResponse`, the `/.well-known/acp.json` document, where the
+    /// version defines one.
+    discovery: Option<String>,
     oracle: Mutex<Oracle>,
 }
 
@@ -111,8 +114,14 @@ impl VersionSpec {
                 Some((api, document))
             })
             .collect();
+        let discovery = set
+            .files
+            .iter()
+            .find(|file| file.value.pointer("/$defs/DiscoveryResponse").is_some())
+            .map(|file| format!("{}#/$defs/DiscoveryResponse", file.path));
         Ok(VersionSpec {
             version: set.version.clone(),
+            discovery,
             documents,
             ir: acp_codegen::convert::convert(set),
             oracle: Mutex::new(Oracle::merging_closed_allof(set)?),
@@ -124,6 +133,11 @@ impl VersionSpec {
             .iter()
             .find(|(of, _)| *of == api)
             .map(|(_, document)| document)
+    }
+
+    /// The schema (`file#pointer`) of the discovery document, where the version has one.
+    pub fn discovery_schema(&self) -> Option<&str> {
+        self.discovery.as_deref()
     }
 
     /// The version's IR.

@@ -47,6 +47,10 @@ pub(super) enum Kind {
     Idempotency,
     /// An unsigned request and one signed over another body: 401 (when signing is configured).
     Signature,
+    /// `GET /.well-known/acp.json` at the server's origin: the discovery document, valid
+    /// against `DiscoveryResponse`, listing the version checked, REST, and the base URL the
+    /// suite reached the API at (skipped where not served: the spec does not require it).
+    Discovery,
     /// After this operation (a `cancel` or `complete`, which end the resource's life), the
     /// resource reads in its new state and every operation that would change it is refused
     /// with a declared status (405 where the operation declares it).
@@ -68,6 +72,7 @@ impl Kind {
             Kind::Idempotency => "idempotency",
             Kind::Signature => "signature",
             Kind::Terminal => "terminal",
+            Kind::Discovery => "discovery",
         }
     }
 
@@ -85,6 +90,7 @@ impl Kind {
             Kind::Idempotency => "replay, conflict and a missing key answered per the version",
             Kind::Signature => "an unsigned or wrongly signed request is refused with 401",
             Kind::Terminal => "the resource's end state reads back and refuses every change",
+            Kind::Discovery => "the discovery document is valid and lists this version and REST",
         }
     }
 }
@@ -226,6 +232,18 @@ pub(super) fn catalog(
             .position(|o| o.api == ops[i].api && o.op.method == "post" && o.ir.path == collection);
     }
     let mut checks = Vec::new();
+    // The discovery document belongs to checkout (its schema is checkout's); it rides on
+    // checkout's first operation for selection and skipping.
+    let checkout = ops.iter().position(|o| o.api == Api::Checkout);
+    if let (Some(index), Some(schema)) = (checkout, spec.discovery_schema()) {
+        checks.push(DerivedCheck {
+            id: format!("derived.{}.discovery", Api::Checkout.spec_name()),
+            title: format!("GET /.well-known/acp.json: {}", Kind::Discovery.title()),
+            spec_location: schema.to_string(),
+            op: index,
+            kind: Kind::Discovery,
+        });
+    }
     for (index, op) in ops.iter().enumerate() {
         let mut kinds = Vec::new();
         if !op.ir.security.is_empty() {
@@ -323,6 +341,7 @@ impl<'a> Ctx<'a> {
             Kind::Idempotency => self.derived_idempotency(dop).await,
             Kind::Signature => self.derived_signature(dop).await,
             Kind::Terminal => self.derived_terminal(dop).await,
+            Kind::Discovery => self.derived_discovery().await,
             kind => self.derived_invalid(dop, kind).await,
         }
     }
@@ -779,6 +798,90 @@ impl<'a> Ctx<'a> {
         Ok(format!(
             "{} with a valid body and the declared headers",
             reply.status
+        ))
+    }
+
+    async fn derived_discovery(&mut self) -> Step<String> {
+        let Some(schema) = self.spec().discovery_schema().map(str::to_string) else {
+            return Err(Stop::Skip("the version has no discovery document".into()));
+        };
+        let base_url = self.suite.base_url.clone();
+        let origin_end = base_url
+            .find("://")
+            .map(|scheme| {
+                base_url[scheme + 3..]
+                    .find('/')
+                    .map_or(base_url.len(), |p| scheme + 3 + p)
+            })
+            .unwrap_or(base_url.len());
+        let url = format!("{}/.well-known/acp.json", &base_url[..origin_end]);
+        // Public, before any version is chosen: no key, no API-Version.
+        let request = Request {
+            method: reqwest::Method::GET,
+            url: url.clone(),
+            body: None,
+            key: Key::None,
+            api_version: None,
+            idempotency_key: None,
+            signature: Signature::Absent,
+        };
+        let reply = self.send_request(request).await?;
+        match reply.status {
+            200 => {}
+            404 => {
+                return Err(Stop::Skip(format!(
+                    "{url} answered 404: the server does not serve the discovery document \
+                     (agents then cannot pick a version before their first call)"
+                )))
+            }
+            status => {
+                return Err(Stop::Fail(format!(
+                    "GET {url} answered {status}: {}",
+                    snippet(&reply)
+                )))
+            }
+        }
+        let document = reply.body().clone();
+        let errors = self.spec().validate(&schema, &document);
+        if !errors.is_empty() {
+            return Err(Stop::Fail(format!(
+                "the discovery document does not match {schema}: {}",
+                errors.into_iter().take(5).collect::<Vec<_>>().join("; ")
+            )));
+        }
+        let version = self.spec().version.clone();
+        let listed = |pointer: &str, wanted: &str| {
+            document
+                .pointer(pointer)
+                .and_then(Value::as_array)
+                .is_some_and(|values| values.iter().any(|v| v == wanted))
+        };
+        if !listed("/protocol/supported_versions", &version) {
+            return Err(Stop::Fail(format!(
+                "the discovery document does not list {version} in protocol.supported_versions \
+                 although the server speaks it"
+            )));
+        }
+        if !listed("/transports", "rest") {
+            return Err(Stop::Fail(
+                "the discovery document does not list `rest` in transports although the REST \
+                 API answers"
+                    .into(),
+            ));
+        }
+        let advertised = document
+            .get("api_base_url")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .trim_end_matches('/');
+        if advertised != base_url.trim_end_matches('/') {
+            return Err(Stop::Fail(format!(
+                "the discovery document sends agents to api_base_url `{advertised}`, but the API \
+                 was reached at `{base_url}`"
+            )));
+        }
+        Ok(format!(
+            "valid; lists {version} and rest; api_base_url {advertised}"
         ))
     }
 
