@@ -201,6 +201,8 @@ pub struct Suite {
     /// The operations the derived checks cover, and those checks.
     derived_ops: Vec<derived::DerivedOp>,
     derived: Vec<derived::DerivedCheck>,
+    /// The APIs probed so far, and why each is not served (`None`: served).
+    served: tokio::sync::Mutex<Vec<(Api, Option<String>)>>,
 }
 
 /// Why a check stopped early.
@@ -248,7 +250,7 @@ impl Suite {
         }
         // A folder older than every released version is held to the oldest's rules.
         let facts = versions::facts(&spec.version).unwrap_or_else(versions::oldest);
-        let (derived_ops, derived) = derived::catalog(&spec, &options.apis, http.signs());
+        let (derived_ops, derived) = derived::catalog(&spec, &options.apis);
         Ok(Suite {
             spec,
             options,
@@ -257,6 +259,7 @@ impl Suite {
             facts,
             derived_ops,
             derived,
+            served: tokio::sync::Mutex::new(Vec::new()),
         })
     }
 
@@ -298,31 +301,15 @@ impl Suite {
             each(&result);
             report.results.push(result);
         }
-        let mut skipped_apis = Vec::new();
-        if self.options.apis == ApiSelection::Served {
-            for api in derived::apis_of(&self.derived_ops) {
-                let mut ctx = Ctx {
-                    suite: self,
-                    log: Vec::new(),
-                };
-                if let Some(why) = ctx.unserved_api(api).await {
-                    skipped_apis.push((api, why));
-                }
-            }
-        }
         // An operation whose route is not served fails its first check only.
         let mut unserved: Vec<(usize, String)> = Vec::new();
         for check in &self.derived {
             if !wanted(&check.id) {
                 continue;
             }
-            let api = self.derived_ops[check.op].api();
-            let skipped = skipped_apis.iter().find(|(a, _)| *a == api);
+            let skipped = self.api_not_served(check).await;
             let result = match unserved.iter().find(|(op, _)| *op == check.op) {
-                _ if skipped.is_some() => {
-                    let (_, why) = skipped.expect("matched");
-                    self.skipped(check, why)
-                }
+                _ if skipped.is_some() => self.skipped(check, skipped.as_deref().unwrap_or("")),
                 Some((_, root)) => self.blocked(check, root.clone(), "the route is not served"),
                 None => {
                     let (result, not_served) = self.run_derived(check).await;
@@ -344,7 +331,30 @@ impl Suite {
             return Some(self.run_check(check).await);
         }
         let check = self.derived.iter().find(|c| c.id == id)?;
+        if let Some(why) = self.api_not_served(check).await {
+            return Some(self.skipped(check, &why));
+        }
         Some(self.run_derived(check).await.0)
+    }
+
+    /// Why `check`'s API is skipped: with [`ApiSelection::Served`], the server does not serve
+    /// it (probed once per API and run).
+    async fn api_not_served(&self, check: &derived::DerivedCheck) -> Option<String> {
+        if self.options.apis != ApiSelection::Served {
+            return None;
+        }
+        let api = self.derived_ops[check.op].api();
+        let mut probed = self.served.lock().await;
+        if let Some((_, why)) = probed.iter().find(|(a, _)| *a == api) {
+            return why.clone();
+        }
+        let mut ctx = Ctx {
+            suite: self,
+            log: Vec::new(),
+        };
+        let why = ctx.unserved_api(api).await;
+        probed.push((api, why.clone()));
+        why
     }
 
     /// The ids and titles of every check of this run.

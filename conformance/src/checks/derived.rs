@@ -45,7 +45,8 @@ pub(super) enum Kind {
     /// declared); the same key with another valid body: the version's conflict status; no
     /// key where the version requires one: 400 `idempotency_key_required`.
     Idempotency,
-    /// An unsigned request and one signed over another body: 401 (when signing is configured).
+    /// An unsigned request and one signed over another body: 401 (skipped without `[signing]`
+    /// in merchant.toml).
     Signature,
     /// `GET /.well-known/acp.json` at the server's origin: the discovery document, valid
     /// against `DiscoveryResponse`, listing the version checked, REST, and the base URL the
@@ -175,22 +176,10 @@ pub fn served_apis(spec: &crate::VersionSpec) -> Vec<Api> {
         .collect()
 }
 
-/// The APIs of `ops`, in order.
-pub(super) fn apis_of(ops: &[DerivedOp]) -> Vec<Api> {
-    let mut apis: Vec<Api> = Vec::new();
-    for op in ops {
-        if !apis.contains(&op.api) {
-            apis.push(op.api);
-        }
-    }
-    apis
-}
-
 /// The operations of the selected APIs a server receives, and their checks, in spec order.
 pub(super) fn catalog(
     spec: &crate::VersionSpec,
     selection: &super::ApiSelection,
-    signs: bool,
 ) -> (Vec<DerivedOp>, Vec<DerivedCheck>) {
     let apis: Vec<Api> = served_apis(spec)
         .into_iter()
@@ -262,7 +251,7 @@ pub(super) fn catalog(
         if op.ir.request.is_some() && live {
             kinds.push(Kind::Examples);
         }
-        if signs && !op.ir.security.is_empty() && live {
+        if !op.ir.security.is_empty() && live {
             kinds.push(Kind::Signature);
         }
         if op.op.method == "post" && live {
@@ -828,10 +817,13 @@ impl<'a> Ctx<'a> {
         let reply = self.send_request(request).await?;
         match reply.status {
             200 => {}
-            404 => {
+            // A server that authenticates before routing answers 401 for a document it does
+            // not have; either way agents, who fetch it without credentials, find none.
+            status @ (401 | 404) => {
                 return Err(Stop::Skip(format!(
-                    "{url} answered 404: the server does not serve the discovery document \
-                     (agents then cannot pick a version before their first call)"
+                    "{url} answered {status} without credentials: the server does not serve the \
+                     discovery document (agents then cannot pick a version before their first \
+                     call)"
                 )))
             }
             status => {
@@ -1024,6 +1016,11 @@ impl<'a> Ctx<'a> {
     }
 
     async fn derived_signature(&mut self, dop: &DerivedOp) -> Step<String> {
+        if !self.suite.http.signs() {
+            return Err(Stop::Skip(
+                "no [signing] in merchant.toml: requests are not signed".into(),
+            ));
+        }
         let (path, body) = self.derived_live_request(dop).await?;
         for (signature, what) in [
             (Signature::Absent, "unsigned"),
