@@ -485,10 +485,54 @@ impl Suite {
 
     /// The status of an idempotency conflict: the version's, or 409 for the checklist.
     fn conflict_status(&self) -> u16 {
-        match self.options.profile {
+        self.conflict_status_for(self.options.profile)
+    }
+
+    fn conflict_status_for(&self, profile: Profile) -> u16 {
+        match profile {
             Profile::Spec => self.spec.conflict_status(),
             Profile::LaunchChecklist => versions::checklist::IDEMPOTENCY_CONFLICT_STATUS,
         }
+    }
+
+    /// ` (… the other profile's …)` when `got`, answered where one of `expected` was, is what
+    /// the other profile expects in the same place (complete's 200/201, the conflict's
+    /// 409/422): the server may implement the other profile.
+    fn other_profile_hint(&self, op: Op, expected: &[u16], got: u16) -> String {
+        let this = self.options.profile;
+        let Some(other) = Profile::ALL.into_iter().find(|p| *p != this) else {
+            return String::new();
+        };
+        let complete = |profile| match profile {
+            Profile::Spec => self.spec.success_status(COMPLETE).unwrap_or(200),
+            Profile::LaunchChecklist => versions::checklist::COMPLETE_STATUS,
+        };
+        let pairs = [
+            (
+                op == COMPLETE,
+                complete(this),
+                complete(other),
+                "a completed checkout",
+            ),
+            (
+                op.method == "post",
+                self.conflict_status_for(this),
+                self.conflict_status_for(other),
+                "an idempotency conflict",
+            ),
+        ];
+        pairs
+            .into_iter()
+            .find(|(applies, mine, theirs, _)| {
+                *applies && mine != theirs && expected.contains(mine) && got == *theirs
+            })
+            .map(|(_, mine, theirs, what)| {
+                format!(
+                    " ({theirs} is the {other} profile's status for {what}, {mine} this \
+                     {this} profile's: run with --profile {other} if the server follows it)"
+                )
+            })
+            .unwrap_or_default()
     }
 
     /// Whether a replay must carry `Idempotent-Replayed: true`: when the spec declares the
@@ -606,9 +650,10 @@ impl Ctx<'_> {
             return Ok(());
         }
         fail(format!(
-            "{} {path} answered {} where {expected} was expected: {}",
+            "{} {path} answered {} where {expected} was expected{}: {}",
             op.method.to_uppercase(),
             reply.status,
+            self.suite.other_profile_hint(op, &[expected], reply.status),
             snippet(reply)
         ))
     }

@@ -547,7 +547,7 @@ impl<'a> Ctx<'a> {
         );
         if !expected.is_empty() && !expected.contains(&reply.status) {
             let status = reply.status;
-            let hint = other_profile_hint(dop, expected, status);
+            let hint = self.suite.other_profile_hint(dop.op, expected, status);
             return Err(Stop::Fail(format!(
                 "{answered} where {} was expected{hint}: {}",
                 expected
@@ -769,10 +769,7 @@ impl<'a> Ctx<'a> {
 
     async fn derived_valid(&mut self, dop: &DerivedOp) -> Step<String> {
         let (path, body) = self.derived_live_request(dop).await?;
-        // Bodies the suite builds (and GETs) must succeed; the smallest schema instance may
-        // be refused for business reasons (an unknown token), but only as the spec declares.
-        let must_succeed =
-            body.is_none() || !dop.has_path_parameters() || !dop.is_post() || dop.op == COMPLETE;
+        let must_succeed = must_succeed(dop, body.as_ref());
         let request = self.suite.request(dop.op, &path, body);
         let reply = self.send_request(request.clone()).await?;
         if reply.status >= 500 {
@@ -960,6 +957,9 @@ impl<'a> Ctx<'a> {
                 first.status,
                 snippet(&first)
             )));
+        }
+        if must_succeed(dop, body.as_ref()) {
+            self.judge(dop, &first, &self.success_of(dop))?;
         }
         let second = self.send_request(request.clone()).await?;
         self.expect_replay(dop.op, &first, &second)
@@ -1230,6 +1230,13 @@ fn fnv1a(text: &str) -> u64 {
     })
 }
 
+/// Whether a valid request for `dop` must succeed: bodies the suite builds (and GETs) must;
+/// the smallest schema instance sent to an existing resource may be refused for business
+/// reasons (an unknown token), but only as the spec declares.
+fn must_succeed(dop: &DerivedOp, body: Option<&Value>) -> bool {
+    body.is_none() || !dop.has_path_parameters() || !dop.is_post() || dop.op == COMPLETE
+}
+
 /// A stop of a precondition, reported as blocked by the check `by` (when named).
 fn blocked_as(stop: Stop, by: &str, why: &str) -> Stop {
     match stop {
@@ -1290,27 +1297,6 @@ fn declared_response(op: &Operation, status: u16) -> Option<&acp_codegen::ir::Re
 
 fn declares_exactly(op: &Operation, status: u16) -> bool {
     op.responses.iter().any(|r| r.status == status.to_string())
-}
-
-/// `(the launch checklist's 201 where the spec has 200 on complete)`, when the answer is the
-/// other declared success status.
-fn other_profile_hint(dop: &DerivedOp, expected: &[u16], status: u16) -> String {
-    let success = |s: u16| (200..300).contains(&s);
-    if expected.iter().copied().all(success) && success(status) {
-        format!(
-            " (the answer looks like the other profile's: the spec declares {} for {} {}, the \
-             launch checklist asks for 201 on complete)",
-            expected
-                .iter()
-                .map(u16::to_string)
-                .collect::<Vec<_>>()
-                .join(" or "),
-            dop.ir.method,
-            dop.ir.path
-        )
-    } else {
-        String::new()
-    }
 }
 
 /// Puts the merchant's fixtures where a body names what a server must know: the in-stock
