@@ -38,6 +38,9 @@ pub(super) enum Kind {
     Enums,
     /// An unknown member in each closed object: 400, `param` at the member or its object.
     Closed,
+    /// Each member just outside its bounds (length, range, item count, pattern, format): 400,
+    /// `param` at the member.
+    Bounds,
     /// Random schema-valid requests (seeded): every answer a declared status in its declared
     /// shape, never a 5xx.
     Examples,
@@ -69,6 +72,7 @@ impl Kind {
             Kind::Types => "invalid.types",
             Kind::Enums => "invalid.enums",
             Kind::Closed => "invalid.closed",
+            Kind::Bounds => "invalid.bounds",
             Kind::Examples => "examples",
             Kind::Idempotency => "idempotency",
             Kind::Signature => "signature",
@@ -87,6 +91,7 @@ impl Kind {
             Kind::Types => "each member of the wrong JSON type: 400 with param at the member",
             Kind::Enums => "each enum member outside its values: 400 with param at the member",
             Kind::Closed => "an unknown member in a closed object: 400 with param at it",
+            Kind::Bounds => "each member just outside its bounds: 400 with param at the member",
             Kind::Examples => "random valid requests get declared answers, never a 5xx",
             Kind::Idempotency => "replay, conflict and a missing key answered per the version",
             Kind::Signature => "an unsigned or wrongly signed request is refused with 401",
@@ -268,7 +273,13 @@ pub(super) fn catalog(
         {
             // The kinds of invalid request the schema allows at all.
             let smallest = instance::minimal(spec.ir(), &request.ty);
-            for kind in [Kind::Required, Kind::Types, Kind::Enums, Kind::Closed] {
+            for kind in [
+                Kind::Required,
+                Kind::Types,
+                Kind::Enums,
+                Kind::Closed,
+                Kind::Bounds,
+            ] {
                 let mut cases = Vec::new();
                 mutations(
                     spec.ir(),
@@ -1154,8 +1165,13 @@ impl<'a> Ctx<'a> {
         );
         // Only cases that depart from a valid request: a filled-in member the validator
         // refuses would make the server's first complaint about it, not about the fault.
+        // And the case itself must be invalid: a bound may be looser than it looks (a
+        // format the validator does not know, a pattern the text happens to match).
         if let Some(schema) = self.spec().request_schema(dop.op) {
-            cases.retain(|case| self.spec().validate(&schema, &case.base).is_empty());
+            cases.retain(|case| {
+                self.spec().validate(&schema, &case.base).is_empty()
+                    && !self.spec().validate(&schema, &case.body).is_empty()
+            });
         }
         cases.truncate(self.suite.options.max_examples.max(1));
         if cases.is_empty() {
@@ -1369,6 +1385,77 @@ fn enum_values<'t>(api: &'t acp_codegen::Api, ty: &'t TypeRef) -> Option<Vec<&'t
     }
 }
 
+/// The rules of `ty`, through newtypes (a use's own rules first).
+fn rules_of<'t>(api: &'t acp_codegen::Api, ty: &'t TypeRef) -> &'t acp_codegen::ir::Rules {
+    if !ty.rules.is_empty() {
+        return &ty.rules;
+    }
+    match ty.shape {
+        Shape::Named(id) => match api.types.get(id).map(|d| &d.kind) {
+            Some(TypeKind::Newtype(inner)) => rules_of(api, inner),
+            _ => &ty.rules,
+        },
+        _ => &ty.rules,
+    }
+}
+
+/// Values just outside `ty`'s bounds, each with what it breaks (the validator confirms them
+/// before they are sent).
+fn out_of_bounds(api: &acp_codegen::Api, ty: &TypeRef, value: &Value) -> Vec<(Value, String)> {
+    let rules = rules_of(api, ty);
+    let mut out = Vec::new();
+    match value {
+        Value::String(_) => {
+            if let Some(max) = rules.max_length.and_then(|m| usize::try_from(m).ok()) {
+                out.push((json!("x".repeat(max + 1)), format!("longer than {max}")));
+            }
+            if let Some(min) = rules.min_length.filter(|m| *m > 0) {
+                let shorter = "x".repeat(usize::try_from(min - 1).unwrap_or(0));
+                out.push((json!(shorter), format!("shorter than {min}")));
+            }
+            if let Some(pattern) = &rules.pattern {
+                out.push((
+                    json!("conformance: no match!"),
+                    format!("not matching `{pattern}`"),
+                ));
+            }
+            if rules.format.is_some() {
+                out.push((
+                    json!("conformance: not the format"),
+                    "not of its format".into(),
+                ));
+            }
+        }
+        Value::Number(_) => {
+            if let Some(max) = rules.maximum.or(rules.exclusive_maximum) {
+                out.push((json!((max + 1.0).floor()), format!("above {max}")));
+            }
+            if let Some(min) = rules.minimum.or(rules.exclusive_minimum) {
+                out.push((json!((min - 1.0).ceil()), format!("below {min}")));
+            }
+        }
+        Value::Array(items) => {
+            if let (Some(min), false) = (rules.min_items.filter(|m| *m > 0), items.is_empty()) {
+                let fewer: Vec<Value> = items
+                    .iter()
+                    .take(usize::try_from(min - 1).unwrap_or(0))
+                    .cloned()
+                    .collect();
+                out.push((Value::Array(fewer), format!("fewer than {min} items")));
+            }
+            if let (Some(max), Some(first)) = (rules.max_items, items.first()) {
+                let count = usize::try_from(max).unwrap_or(usize::MAX).saturating_add(1);
+                if count <= 1000 {
+                    let more = vec![first.clone(); count];
+                    out.push((Value::Array(more), format!("more than {max} items")));
+                }
+            }
+        }
+        _ => {}
+    }
+    out
+}
+
 /// A JSON value of another type than `value`, which `ty` does not accept.
 fn wrong_type(api: &acp_codegen::Api, ty: &TypeRef, value: &Value) -> Option<Value> {
     if matches!(ty.shape, Shape::Any) {
@@ -1461,6 +1548,13 @@ fn mutations(
                     let mut body = base.clone();
                     body[&field.name] = wrong.clone();
                     local(body, format!("{} = {wrong}", render_path(at)), false);
+                }
+            }
+            Kind::Bounds => {
+                for (outside, why) in out_of_bounds(api, &field.ty, member) {
+                    let mut body = base.clone();
+                    body[&field.name] = outside;
+                    local(body, format!("{} {why}", render_path(at)), false);
                 }
             }
             Kind::Enums if enum_values(api, &field.ty).is_some() && member.is_string() => {
