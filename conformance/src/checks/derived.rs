@@ -991,6 +991,7 @@ impl<'a> Ctx<'a> {
                 .map_err(|stop| stop.with_prefix(prefix))?;
             notes.push(format!("conflict {status}"));
         }
+        notes.push(self.concurrent_duplicates(dop).await?);
         if self.suite.facts.idempotency_key_required {
             let keyless = Request {
                 idempotency_key: None,
@@ -1005,25 +1006,105 @@ impl<'a> Ctx<'a> {
         Ok(notes.join(", "))
     }
 
+    /// The same request sent several times at once under one fresh key: it runs once. Every
+    /// answer is the first one's (a wait then a replay), or, where the version refuses
+    /// duplicates in flight, 409 `idempotency_in_flight` with `Retry-After`; creates make one
+    /// resource.
+    async fn concurrent_duplicates(&mut self, dop: &DerivedOp) -> Step<String> {
+        const COPIES: usize = 4;
+        let (path, body) = self.derived_live_request(dop).await?;
+        let request = self.suite.request(dop.op, &path, body);
+        let http = &self.suite.http;
+        let mut logs: Vec<Vec<crate::model::Exchange>> = vec![Vec::new(); COPIES];
+        let replies = futures_util::future::join_all(
+            logs.iter_mut().map(|log| http.send(request.clone(), log)),
+        )
+        .await;
+        self.log.extend(logs.into_iter().flatten());
+        let replies: Vec<Reply> = replies
+            .into_iter()
+            .collect::<Result<_, _>>()
+            .map_err(|e| Stop::Fail(format!("a concurrent duplicate got no response: {e}")))?;
+        let in_flight = |reply: &Reply| {
+            reply.status == 409 && reply.body().get("code") == Some(&json!("idempotency_in_flight"))
+        };
+        let answers: Vec<&Reply> = replies.iter().filter(|r| !in_flight(r)).collect();
+        let Some(first) = answers.first() else {
+            return Err(Stop::Fail(format!(
+                "all {COPIES} concurrent copies were refused as in flight: none ran"
+            )));
+        };
+        let prefix = format!("{COPIES} copies sent at once under one key: ");
+        for reply in &answers {
+            if reply.status != first.status || reply.json != first.json {
+                return Err(Stop::Fail(format!(
+                    "{prefix}different answers ({} {} and {} {}): the request ran more than \
+                     once",
+                    first.status,
+                    snippet(first),
+                    reply.status,
+                    snippet(reply)
+                )));
+            }
+        }
+        let refused = replies.len() - answers.len();
+        for reply in replies.iter().filter(|r| in_flight(r)) {
+            if !self.suite.facts.idempotency_in_flight_refused {
+                return Err(Stop::Fail(format!(
+                    "{prefix}409 idempotency_in_flight, which {} does not define: a duplicate \
+                     waits for the first and gets its answer",
+                    self.spec().version
+                )));
+            }
+            self.judge(dop, reply, &[409])
+                .map_err(|stop| stop.with_prefix(&prefix))?;
+            if reply.header("retry-after").is_none() {
+                return Err(Stop::Fail(format!(
+                    "{prefix}409 idempotency_in_flight without `Retry-After`"
+                )));
+            }
+        }
+        Ok(format!(
+            "{COPIES} at once: ran once{}",
+            if refused > 0 {
+                format!(", {refused} refused in flight")
+            } else {
+                String::new()
+            }
+        ))
+    }
+
     /// A valid body other than `body`: one more optional member filled in.
+    /// A valid body other than `body`: one more optional member filled in, else one string
+    /// in it changed.
     fn different_body(&self, dop: &DerivedOp, body: Option<&Value>) -> Option<Value> {
-        let body = body?.as_object()?;
+        let whole = body?;
+        let body = whole.as_object()?;
         let schema = self.spec().request_schema(dop.op)?;
         let api = self.spec().ir();
+        let valid = |other: &Value| self.spec().validate(&schema, other).is_empty();
         let object = struct_of(api, &dop.ir.request.as_ref()?.ty, &Value::Null)?;
-        object
+        let added = object
             .fields
             .iter()
             .filter(|field| !body.contains_key(&field.name))
-            .find_map(|field| {
+            .map(|field| {
                 let mut other = body.clone();
                 other.insert(field.name.clone(), instance::minimal(api, &field.ty));
-                let other = Value::Object(other);
-                self.spec()
-                    .validate(&schema, &other)
-                    .is_empty()
-                    .then_some(other)
+                Value::Object(other)
             })
+            .find(|other| valid(other));
+        added.or_else(|| {
+            let mut pointers = Vec::new();
+            string_pointers(whole, String::new(), &mut pointers);
+            pointers.into_iter().find_map(|pointer| {
+                let mut other = whole.clone();
+                let text = other.pointer_mut(&pointer)?;
+                let changed = format!("{}2", text.as_str()?);
+                *text = json!(changed);
+                valid(&other).then_some(other)
+            })
+        })
     }
 
     async fn derived_signature(&mut self, dop: &DerivedOp) -> Step<String> {
@@ -1593,6 +1674,25 @@ fn mutations(
             parent_allowed: true,
         });
         at.pop();
+    }
+}
+
+/// The JSON pointers of the string values in `value`, depth first.
+fn string_pointers(value: &Value, at: String, out: &mut Vec<String>) {
+    match value {
+        Value::String(_) => out.push(at),
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                string_pointers(item, format!("{at}/{index}"), out);
+            }
+        }
+        Value::Object(members) => {
+            for (name, member) in members {
+                let token = name.replace('~', "~0").replace('/', "~1");
+                string_pointers(member, format!("{at}/{token}"), out);
+            }
+        }
+        _ => {}
     }
 }
 
