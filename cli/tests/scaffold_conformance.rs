@@ -323,6 +323,7 @@ const ROWS: &[Row] = &[
         &[
             "derived.agentic_checkout.cancelCheckoutSession.terminal",
             "derived.agentic_checkout.completeCheckoutSession.terminal",
+            "derived.agentic_checkout.getCheckoutSession.states",
             "derived.agentic_checkout.getCheckoutSession.valid",
         ],
         "derived.agentic_checkout.getCheckoutSession.valid",
@@ -341,6 +342,7 @@ const ROWS: &[Row] = &[
         &[
             "derived.agentic_checkout.updateCheckoutSession.examples",
             "derived.agentic_checkout.updateCheckoutSession.idempotency",
+            "derived.agentic_checkout.updateCheckoutSession.states",
             "derived.agentic_checkout.updateCheckoutSession.valid",
         ],
         "derived.agentic_checkout.updateCheckoutSession.valid",
@@ -352,6 +354,7 @@ const ROWS: &[Row] = &[
         &[
             "derived.agentic_checkout.cancelCheckoutSession.examples",
             "derived.agentic_checkout.cancelCheckoutSession.idempotency",
+            "derived.agentic_checkout.cancelCheckoutSession.states",
             "derived.agentic_checkout.cancelCheckoutSession.terminal",
             "derived.agentic_checkout.cancelCheckoutSession.valid",
         ],
@@ -364,6 +367,7 @@ const ROWS: &[Row] = &[
         &[
             "derived.agentic_checkout.cancelCheckoutSession.examples",
             "derived.agentic_checkout.cancelCheckoutSession.idempotency",
+            "derived.agentic_checkout.cancelCheckoutSession.states",
             "derived.agentic_checkout.cancelCheckoutSession.terminal",
             "derived.agentic_checkout.cancelCheckoutSession.valid",
         ],
@@ -376,6 +380,7 @@ const ROWS: &[Row] = &[
         &[
             "derived.agentic_checkout.cancelCheckoutSession.terminal",
             "derived.agentic_checkout.completeCheckoutSession.terminal",
+            "derived.agentic_checkout.getCheckoutSession.states",
             "derived.agentic_checkout.getCheckoutSession.valid",
         ],
         "derived.agentic_checkout.getCheckoutSession.valid",
@@ -535,6 +540,7 @@ const ROWS: &[Row] = &[
         Fault::CompleteAnswers201,
         &[
             "derived.agentic_checkout.completeCheckoutSession.idempotency",
+            "derived.agentic_checkout.completeCheckoutSession.states",
             "derived.agentic_checkout.completeCheckoutSession.terminal",
             "derived.agentic_checkout.completeCheckoutSession.valid",
             "idempotency.complete_conflict",

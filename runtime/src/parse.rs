@@ -206,20 +206,22 @@ fn shape_error(
     let mut message = strip_position(&inner.to_string());
     if inner.is_syntax() || inner.is_eof() {
         // serde_json reports a number or object where an enum's string belongs as a syntax
-        // error ("expected value"); when the text is JSON, it is a type error at `path`.
-        // (Skipping strings does not check their UTF-8: `from_str` does.)
-        let is_json = text
-            .and_then(|t| std::str::from_utf8(t).ok())
-            .is_some_and(|t| serde_json::from_str::<IgnoredAny>(t).is_ok());
-        if !is_json && (from_text || inner.is_eof()) {
+        // error ("expected value"); when the value is JSON, it is a type error at `path`.
+        // (Other syntax errors of JSON text, a nesting or number limit, stay syntax errors.
+        // Skipping strings does not check their UTF-8: `from_str` does.)
+        let misplaced_type = inner.is_syntax()
+            && message.starts_with("expected value")
+            && text.is_none_or(|t| {
+                std::str::from_utf8(t).is_ok_and(|t| serde_json::from_str::<IgnoredAny>(t).is_ok())
+            });
+        if misplaced_type {
+            message = "invalid type: expected a string of the allowed values".to_string();
+        } else if from_text || inner.is_eof() {
             return ParseError::Syntax {
                 message,
                 line: inner.line(),
                 column: inner.column(),
             };
-        }
-        if inner.is_syntax() {
-            message = "invalid type: expected a string of the allowed values".to_string();
         }
     }
     let (nested, message) = split_nested_path(&message);

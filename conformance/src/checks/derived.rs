@@ -51,6 +51,10 @@ pub(super) enum Kind {
     /// An unsigned request and one signed over another body: 401 (skipped without `[signing]`
     /// in merchant.toml).
     Signature,
+    /// The operation on resources in each state their create operation reaches (from the
+    /// suite's full body and from the schema's smallest one): a declared answer in each, never
+    /// a 5xx; a read shows the state the resource was created in.
+    States,
     /// `GET /.well-known/acp.json` at the server's origin: the discovery document, valid
     /// against `DiscoveryResponse`, listing the version checked, REST, and the base URL the
     /// suite reached the API at (skipped where not served: the spec does not require it).
@@ -77,6 +81,7 @@ impl Kind {
             Kind::Idempotency => "idempotency",
             Kind::Signature => "signature",
             Kind::Terminal => "terminal",
+            Kind::States => "states",
             Kind::Discovery => "discovery",
         }
     }
@@ -96,6 +101,7 @@ impl Kind {
             Kind::Idempotency => "replay, conflict and a missing key answered per the version",
             Kind::Signature => "an unsigned or wrongly signed request is refused with 401",
             Kind::Terminal => "the resource's end state reads back and refuses every change",
+            Kind::States => "declared answers on resources in each state their creation reaches",
             Kind::Discovery => "the discovery document is valid and lists this version and REST",
         }
     }
@@ -262,6 +268,9 @@ pub(super) fn catalog(
         if op.op.method == "post" && live {
             kinds.push(Kind::Idempotency);
         }
+        if op.has_path_parameters() && op.creator.is_some() {
+            kinds.push(Kind::States);
+        }
         if op.ends_life() && op.creator.is_some() {
             kinds.push(Kind::Terminal);
         }
@@ -341,6 +350,7 @@ impl<'a> Ctx<'a> {
             Kind::Idempotency => self.derived_idempotency(dop).await,
             Kind::Signature => self.derived_signature(dop).await,
             Kind::Terminal => self.derived_terminal(dop).await,
+            Kind::States => self.derived_states(dop).await,
             Kind::Discovery => self.derived_discovery().await,
             kind => self.derived_invalid(dop, kind).await,
         }
@@ -1127,6 +1137,88 @@ impl<'a> Ctx<'a> {
                 .map_err(|stop| stop.with_prefix(&format!("{what}: ")))?;
         }
         Ok("401 unsigned and signed over another body".into())
+    }
+
+    async fn derived_states(&mut self, dop: &DerivedOp) -> Step<String> {
+        let Some(creator) = dop.creator.map(|i| &self.suite.derived_ops[i]) else {
+            return Err(Stop::Skip("the spec has no create operation".into()));
+        };
+        let blocked_by = creator.check_id(Kind::Valid);
+        let full = self
+            .derived_body(creator)
+            .map_err(|stop| blocked_as(stop, &blocked_by, "no valid create request"))?;
+        let mut bodies: Vec<Value> = full.into_iter().collect();
+        if let Some(request) = &creator.ir.request {
+            let mut smallest = instance::minimal(self.spec().ir(), &request.ty);
+            with_fixtures(&mut smallest, self.config());
+            let valid = self
+                .spec()
+                .request_schema(creator.op)
+                .is_none_or(|schema| self.spec().validate(&schema, &smallest).is_empty());
+            if valid && !bodies.contains(&smallest) {
+                bodies.push(smallest);
+            }
+        }
+        // One resource per state reached.
+        let mut resources: Vec<(String, Value)> = Vec::new();
+        for body in bodies {
+            let request = self.suite.request(creator.op, &creator.ir.path, Some(body));
+            let reply = self.send_request(request).await?;
+            if !(200..300).contains(&reply.status) {
+                // A smallest body may be refused for business reasons, as declared.
+                self.judge(creator, &reply, &[])?;
+                continue;
+            }
+            let state = reply.body().get("status").and_then(Value::as_str);
+            let state = state.unwrap_or("created").to_string();
+            if !resources.iter().any(|(known, _)| *known == state) {
+                resources.push((state, reply.body().clone()));
+            }
+        }
+        if resources.is_empty() {
+            return Err(Stop::Blocked(
+                blocked_by,
+                "no request created a resource".into(),
+            ));
+        }
+        let mut notes = Vec::new();
+        for (state, resource) in &resources {
+            let id = resource.get("id").and_then(Value::as_str).unwrap_or("");
+            let (path, body) = if dop.op == COMPLETE {
+                self.complete_request(dop, resource).await?
+            } else {
+                (Self::derived_path(dop, id), self.derived_body(dop)?)
+            };
+            let reply = self
+                .send_request(self.suite.request(dop.op, &path, body))
+                .await?;
+            let prefix = format!("on a resource created `{state}`: ");
+            if reply.status >= 500 {
+                return Err(Stop::Fail(format!(
+                    "{prefix}{} {} answered {}: {}",
+                    dop.ir.method,
+                    dop.ir.path,
+                    reply.status,
+                    snippet(&reply)
+                )));
+            }
+            let expected = if dop.is_post() {
+                Vec::new()
+            } else {
+                self.success_of(dop)
+            };
+            self.judge(dop, &reply, &expected)
+                .map_err(|stop| stop.with_prefix(&prefix))?;
+            let read = reply.body().get("status").and_then(Value::as_str);
+            if !dop.is_post() && resource.get("status").is_some() && read != Some(state) {
+                return Err(Stop::Fail(format!(
+                    "{prefix}{} {} reads status {read:?}",
+                    dop.ir.method, dop.ir.path
+                )));
+            }
+            notes.push(format!("{state}: {}", reply.status));
+        }
+        Ok(notes.join(", "))
     }
 
     async fn derived_terminal(&mut self, dop: &DerivedOp) -> Step<String> {
