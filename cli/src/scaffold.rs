@@ -21,10 +21,39 @@ use std::path::{Path, PathBuf};
 use askama::Template;
 
 use acp_codegen::{Diagnostic, Generator, RuntimeSource};
-use acp_runtime::versions::{self, WireShape};
+use acp_runtime::versions::{self, Api, WireShape};
 
-/// The specs the server needs: its two APIs and the webhook sender.
-pub const SPECS: [&str; 3] = ["checkout", "delegate_payment", "webhooks"];
+/// The specs (generator module names) the server of `version` needs: every API the version
+/// defines that a merchant serves (checkout and delegate_payment; carts,
+/// delegate_authentication and feeds where the version has them) and the webhook sender.
+pub fn specs(version: &str) -> Vec<String> {
+    let facts = versions::facts(version).unwrap_or_else(versions::oldest);
+    let mut specs: Vec<String> = ["checkout", "delegate_payment", "webhooks"]
+        .map(String::from)
+        .to_vec();
+    for api in [Api::Cart, Api::DelegateAuthentication, Api::Feed] {
+        if facts.has(api) {
+            specs.push(acp_codegen::naming::module_name(api.spec_name()));
+        }
+    }
+    specs
+}
+
+/// The APIs a project serves beside checkout and delegate_payment: the templates' switches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Serves {
+    cart: bool,
+    authentication: bool,
+    feed: bool,
+    discovery: bool,
+}
+
+impl Serves {
+    /// Whether an API keeps JSON documents (`store.rs`'s generic storage).
+    fn documents(&self) -> bool {
+        self.cart || self.authentication || self.feed
+    }
+}
 
 /// Dependencies of the project: a package of the same name could not use them.
 const DEPENDENCIES: &[&str] = &[
@@ -206,15 +235,22 @@ struct Context {
     example_create: &'static str,
     /// The version's wire-format differences (from the version table).
     shape: WireShape,
+    /// The version's other APIs the project serves.
+    serves: Serves,
 }
 
 impl Context {
     fn new(project: &NewProject, secrets: &Secrets) -> Context {
         // A version older than every known one (never created: `create` refuses it) is
         // rendered as the oldest.
-        let shape = versions::facts(&project.version)
-            .unwrap_or_else(versions::oldest)
-            .wire_shape;
+        let facts = versions::facts(&project.version).unwrap_or_else(versions::oldest);
+        let shape = facts.wire_shape;
+        let serves = Serves {
+            cart: facts.has(Api::Cart),
+            authentication: facts.has(Api::DelegateAuthentication),
+            feed: facts.has(Api::Feed),
+            discovery: facts.discovery_document,
+        };
         let runtime_dependency = match &project.runtime {
             RuntimeSource::Path(path) => format!(
                 "{{ path = {}, features = [\"server\", \"client\", \"postgres\"] }}",
@@ -254,6 +290,7 @@ impl Context {
                 r#"{"line_items": [{"id": "item_mug"}], "currency": "usd", "capabilities": {}}"#
             },
             shape,
+            serves,
         }
     }
 }
@@ -271,9 +308,10 @@ macro_rules! templates {
             }
         )*
 
-        /// Every rendered file: its path in the project and its text.
+        /// Every rendered file: its path in the project and its text. A template that renders
+        /// to nothing (an API the version does not define) is no file.
         fn render_all(p: &Context) -> Result<Vec<(&'static str, String)>, ScaffoldError> {
-            Ok(vec![$(
+            let files = vec![$(
                 (
                     $output,
                     $ty { p }.render().map_err(|source| ScaffoldError::Render {
@@ -281,7 +319,8 @@ macro_rules! templates {
                         source,
                     })?,
                 ),
-            )*])
+            )*];
+            Ok(files.into_iter().filter(|(_, text)| !text.trim().is_empty()).collect())
         }
     };
 }
@@ -300,6 +339,10 @@ templates! {
     PagesRs => "scaffold/src/pages.rs.askama" => "src/pages.rs",
     StoreRs => "scaffold/src/store.rs.askama" => "src/store.rs",
     WebhooksRs => "scaffold/src/webhooks.rs.askama" => "src/webhooks.rs",
+    DiscoveryRs => "scaffold/src/discovery.rs.askama" => "src/discovery.rs",
+    CartRs => "scaffold/src/cart.rs.askama" => "src/cart.rs",
+    AuthenticationRs => "scaffold/src/authentication.rs.askama" => "src/authentication.rs",
+    FeedsRs => "scaffold/src/feeds.rs.askama" => "src/feeds.rs",
 }
 
 /// Whether `name` can be the project's package name (and, with `-acp`, its generated crate's).
@@ -397,7 +440,7 @@ fn write_project(
         .server(true)
         .client(true)
         .tolerant(false)
-        .specs(SPECS.iter().map(|s| s.to_string()).collect())
+        .specs(specs(&project.version))
         .write_crate(
             std::slice::from_ref(&project.version),
             &acp,

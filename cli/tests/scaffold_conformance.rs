@@ -240,6 +240,7 @@ fn scaffold_2026_04_17_passes_the_suite_and_the_emitted_tests_and_broken_servers
     let name = "shop-v20260417";
     let version = "2026-04-17";
     let (dir, server, config, port) = scaffold_passes(name, version);
+    discovery_picks_the_version(port, version);
 
     // The emitted test crate against the same (launch-checklist) server.
     let tests = nested_target().join("scaffolds/conformance-tests-v20260417");
@@ -287,6 +288,30 @@ fn scaffold_2026_04_17_passes_the_suite_and_the_emitted_tests_and_broken_servers
     drop(server);
 
     broken_servers_fail_exactly_the_covering_checks(&dir, name, version);
+}
+
+/// The runtime client's `discover` reads the scaffold's discovery document (typed as the
+/// generated `DiscoveryResponse`) and picks the newest version both sides speak.
+fn discovery_picks_the_version(port: u16, version: &str) {
+    use acp::v2026_04_17::checkout::DiscoveryResponse;
+    let base_url = format!("http://127.0.0.1:{port}");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let ours = ["2025-09-29", version, "2099-01-01"];
+    let found = runtime
+        .block_on(acp_runtime::client::discover::<DiscoveryResponse>(
+            &base_url, &ours,
+        ))
+        .unwrap();
+    assert_eq!(found.version.as_deref(), Some(version));
+    assert_eq!(found.api_base_url, base_url);
+    assert_eq!(found.document.protocol.version, version);
+    let none = runtime
+        .block_on(acp_runtime::client::discover::<DiscoveryResponse>(
+            &base_url,
+            &["2099-01-01"],
+        ))
+        .unwrap();
+    assert_eq!(none.version, None);
 }
 
 /// One broken server: the fault its proxy injects, the checks that must fail for it (all of

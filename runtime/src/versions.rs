@@ -202,6 +202,9 @@ pub struct VersionFacts {
     pub apis: &'static [Api],
     /// Whether the version has the MCP binding of checkout (`openrpc/openrpc.agentic_checkout.json`).
     pub mcp_binding: bool,
+    /// Whether the version defines the discovery document (`DiscoveryResponse`, served at
+    /// `/.well-known/acp.json`).
+    pub discovery_document: bool,
     /// Whether every POST must carry an `Idempotency-Key` (`400 idempotency_key_required`).
     pub idempotency_key_required: bool,
     /// The spec's status for "same key, different body" (`idempotency_conflict`): 409, from
@@ -256,6 +259,7 @@ const RELAXED: VersionFacts = VersionFacts {
     version: "",
     apis: CHECKOUT_ONLY,
     mcp_binding: false,
+    discovery_document: false,
     idempotency_key_required: false,
     idempotency_conflict_status: 409,
     idempotency_in_flight_refused: false,
@@ -351,6 +355,7 @@ pub static VERSIONS: &[VersionFacts] = &[
         version: "2026-04-17",
         apis: &Api::ALL,
         mcp_binding: true,
+        discovery_document: true,
         idempotency_key_required: true,
         idempotency_conflict_status: 422,
         idempotency_in_flight_refused: true,

@@ -61,5 +61,13 @@ fn the_table_lists_the_apis_of_every_pinned_version() {
             .into_iter()
             .collect();
         assert_eq!(mcp, expected_mcp, "the MCP binding of {version}");
+        let checkout = dir.join("json-schema/schema.agentic_checkout.json");
+        let schema: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&checkout).unwrap()).unwrap();
+        assert_eq!(
+            facts.discovery_document,
+            schema.pointer("/$defs/DiscoveryResponse").is_some(),
+            "the discovery document of {version}"
+        );
     }
 }

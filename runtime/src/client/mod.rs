@@ -57,6 +57,7 @@
 //! features, so the clients built here gain it too), or build a [`reqwest::Client`] yourself and
 //! pass it with [`ClientBuilder::http_client`] / [`WebhookSender::http_client`].
 
+mod discovery;
 mod retry;
 mod webhook;
 
@@ -73,6 +74,7 @@ use serde::Serialize;
 use crate::signing::SigningKey;
 use retry::{execute, Exchange, RetryOn};
 
+pub use discovery::{discover, discovery_url, newest_common_version, Discovered};
 /// The HTTP method and status types of the API (re-exported from `http`, so generated client
 /// code needs no direct dependency on it).
 pub use http::{Method, StatusCode};
