@@ -580,12 +580,13 @@ impl<'a> Ctx<'a> {
             )));
         }
         let status = self.declared_status(dop, reply);
-        // 401, the API-Version 400 and the unknown id's 404 are protocol rules on every
-        // operation; where the spec forgot to declare one for an operation, the API's
-        // declaration elsewhere gives the shape.
-        let protocol = matches!(status, 400 | 401 | 404) && expected == [status];
-        let (response, schema_op) = match declared_response(&dop.ir, status) {
-            Some(response) => (response, dop),
+        // 401, the API-Version 400, the unknown id's 404 and the idempotency answers (409,
+        // 422) are protocol rules on every operation; where the spec forgot to declare one
+        // for an operation, the API's declaration elsewhere gives the shape (at worst its
+        // error shape).
+        let protocol = matches!(status, 400 | 401 | 404 | 409 | 422) && expected == [status];
+        let (response, schema_op, status) = match declared_response(&dop.ir, status) {
+            Some(response) => (response, dop, status),
             None => match self.declared_elsewhere(dop, status).filter(|_| protocol) {
                 Some(found) => found,
                 None => {
@@ -717,17 +718,33 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// An operation of the same API that declares `status`, and its response.
+    /// An operation of the same API that declares `status`, its response and that status;
+    /// else the API's error shape: the first 4xx with a body it declares (400 first).
     fn declared_elsewhere(
         &self,
         dop: &DerivedOp,
         status: u16,
-    ) -> Option<(&'a acp_codegen::ir::Response, &'a DerivedOp)> {
-        self.suite
-            .derived_ops
-            .iter()
-            .filter(|other| other.api == dop.api)
-            .find_map(|other| Some((declared_response(&other.ir, status)?, other)))
+    ) -> Option<(&'a acp_codegen::ir::Response, &'a DerivedOp, u16)> {
+        let same_api = || {
+            self.suite
+                .derived_ops
+                .iter()
+                .filter(move |other| other.api == dop.api)
+        };
+        let exact = same_api()
+            .find_map(|other| Some((declared_response(&other.ir, status)?, other, status)));
+        exact.or_else(|| {
+            [400, 404, 422, 409, 401].into_iter().find_map(|error| {
+                same_api().find_map(|other| {
+                    let response = other
+                        .ir
+                        .responses
+                        .iter()
+                        .find(|r| r.status == error.to_string() && r.body.is_some())?;
+                    Some((response, other, error))
+                })
+            })
+        })
     }
 
     async fn derived_auth(&mut self, dop: &DerivedOp) -> Step<String> {
