@@ -524,7 +524,7 @@ impl<'a> Ctx<'a> {
                 snippet(&reply)
             )));
         }
-        match reply.body().get("id").and_then(Value::as_str) {
+        match resource_id(dop, reply.body()) {
             Some(id) if !id.is_empty() => Ok(id.to_string()),
             _ => Err(blocked("the created resource has no id".into())),
         }
@@ -697,6 +697,8 @@ impl<'a> Ctx<'a> {
             ],
             401 => &["unauthorized", "invalid_api_key", "invalid_signature"],
             404 => &["not_found"],
+            409 => &["idempotency_in_flight"],
+            422 => &["idempotency_conflict"],
             _ => &[],
         };
         let Some(members) = judged.as_object_mut() else {
@@ -1200,7 +1202,7 @@ impl<'a> Ctx<'a> {
         }
         let mut notes = Vec::new();
         for (state, resource) in &resources {
-            let id = resource.get("id").and_then(Value::as_str).unwrap_or("");
+            let id = resource_id(dop, resource).unwrap_or("");
             let (path, body) = if dop.op == COMPLETE {
                 self.complete_request(dop, resource).await?
             } else {
@@ -1446,6 +1448,18 @@ fn fnv1a(text: &str) -> u64 {
     })
 }
 
+/// The id of the `resource` `dop`'s path names: its member named like the path parameter
+/// (`authentication_session_id`), else `id`.
+fn resource_id<'v>(dop: &DerivedOp, resource: &'v Value) -> Option<&'v str> {
+    dop.ir
+        .path_parameters()
+        .into_iter()
+        .filter_map(|parameter| resource.get(&parameter.name))
+        .chain(resource.get("id"))
+        .filter_map(Value::as_str)
+        .find(|id| !id.is_empty())
+}
+
 /// Whether a valid request for `dop` must succeed: bodies the suite builds (and GETs) must;
 /// the smallest schema instance sent to an existing resource may be refused for business
 /// reasons (an unknown token), but only as the spec declares.
@@ -1517,7 +1531,7 @@ fn declares_exactly(op: &Operation, status: u16) -> bool {
 
 /// Puts the merchant's fixtures where a body names what a server must know: the in-stock
 /// item as the `id` of every requested item (`line_items[]`, `items[]`), the shop's
-/// `currency`, the sandbox card as `payment_method.number`.
+/// `currency`, the sandbox card (number, expiry, CVC) in `payment_method`.
 fn with_fixtures(body: &mut Value, config: &crate::config::MerchantConfig) {
     let fixtures = &config.fixtures;
     let item_id = fixtures.in_stock_item_id.as_str();
@@ -1527,11 +1541,21 @@ fn with_fixtures(body: &mut Value, config: &crate::config::MerchantConfig) {
     if let Some(currency) = members.get_mut("currency") {
         *currency = json!(fixtures.currency);
     }
-    if let Some(number) = members
+    if let Some(method) = members
         .get_mut("payment_method")
-        .and_then(|method| method.get_mut("number"))
+        .and_then(Value::as_object_mut)
     {
-        *number = json!(config.payment.card_number);
+        let card = &config.payment;
+        for (name, value) in [
+            ("number", card.card_number.clone()),
+            ("exp_month", format!("{:02}", card.exp_month)),
+            ("exp_year", card.exp_year.to_string()),
+            ("cvc", card.cvc.clone()),
+        ] {
+            if let Some(member) = method.get_mut(name).filter(|m| m.is_string()) {
+                *member = json!(value);
+            }
+        }
     }
     for name in ["line_items", "items"] {
         if let Some(Value::Array(items)) = members.get_mut(name) {
