@@ -10,6 +10,8 @@
 
 #[path = "scaffold_support/broken.rs"]
 mod broken;
+#[path = "scaffold_support/new_apis.rs"]
+mod new_apis;
 mod scaffold_support;
 
 use std::collections::BTreeSet;
@@ -241,6 +243,7 @@ fn scaffold_2026_04_17_passes_the_suite_and_the_emitted_tests_and_broken_servers
     let version = "2026-04-17";
     let (dir, server, config, port) = scaffold_passes(name, version);
     discovery_picks_the_version(port, version);
+    new_apis_through_the_generated_clients(port, &config, version);
 
     // The emitted test crate against the same (launch-checklist) server.
     let tests = nested_target().join("scaffolds/conformance-tests-v20260417");
@@ -312,6 +315,31 @@ fn discovery_picks_the_version(port: u16, version: &str) {
         ))
         .unwrap();
     assert_eq!(none.version, None);
+}
+
+/// Carts, delegate_authentication and feeds through the generated clients, every response
+/// checked against the spec's schema by the validator.
+fn new_apis_through_the_generated_clients(port: u16, config: &Path, version: &str) {
+    let [proxy] = free_ports();
+    let config = MerchantConfig::load(config).unwrap();
+    let generator = acp_codegen::Generator::from_env().unwrap();
+    let spec = acp_conformance::VersionSpec::new(&generator.spec_set(version).unwrap()).unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let seen = runtime.block_on(async {
+        let seen = new_apis::recorder(proxy, format!("http://127.0.0.1:{port}")).await;
+        let core = || new_apis::core(&format!("http://127.0.0.1:{proxy}"), &config);
+        let fixtures = &config.fixtures;
+        // The server left running follows the launch checklist.
+        let conflict = acp_runtime::versions::facts(version)
+            .unwrap()
+            .idempotency_conflict_status_for(Profile::LaunchChecklist);
+        new_apis::carts(core(), &fixtures.in_stock_item_id, "item_tshirt", conflict).await;
+        seen
+    });
+    let seen = seen.lock().unwrap().clone();
+    assert!(seen.len() > 10, "{} exchanges", seen.len());
+    let problems = new_apis::validate_recorded(&spec, &seen);
+    assert!(problems.is_empty(), "{problems:#?}");
 }
 
 /// One broken server: the fault its proxy injects, the checks that must fail for it (all of

@@ -126,6 +126,9 @@ impl Op {
 }
 
 struct Api {
+    /// The proxy's own base URL: what the discovery document must name, the proxy being the
+    /// server's public front.
+    public: String,
     upstream: String,
     fault: Fault,
     secrets: Secrets,
@@ -143,6 +146,7 @@ async fn listen(port: u16) -> tokio::net::TcpListener {
 pub async fn api(port: u16, upstream: String, fault: Fault, secrets: Secrets) -> JoinHandle<()> {
     let socket = listen(port).await;
     let state = Arc::new(Api {
+        public: format!("http://127.0.0.1:{port}"),
         upstream,
         fault,
         secrets,
@@ -215,6 +219,11 @@ async fn forward(
         json: serde_json::from_slice(&bytes).ok(),
     };
     let before = answer.json.clone();
+    if uri.path() == "/.well-known/acp.json" {
+        if let Some(document) = answer.json.as_mut().and_then(Value::as_object_mut) {
+            document.insert("api_base_url".into(), Value::String(api.public.clone()));
+        }
+    }
     api.fault.break_answer(op, &sent, &mut answer);
     // The body as the server sent it, unless the fault changed it.
     let body = match &answer.json {

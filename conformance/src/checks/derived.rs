@@ -584,7 +584,7 @@ impl<'a> Ctx<'a> {
         // 422) are protocol rules on every operation; where the spec forgot to declare one
         // for an operation, the API's declaration elsewhere gives the shape (at worst its
         // error shape).
-        let protocol = matches!(status, 400 | 401 | 404 | 409 | 422) && expected == [status];
+        let protocol = matches!(status, 400 | 401 | 404 | 409 | 422) && expected == [reply.status];
         let (response, schema_op, status) = match declared_response(&dop.ir, status) {
             Some(response) => (response, dop, status),
             None => match self.declared_elsewhere(dop, status).filter(|_| protocol) {
