@@ -334,6 +334,8 @@ fn new_apis_through_the_generated_clients(port: u16, config: &Path, version: &st
             .unwrap()
             .idempotency_conflict_status_for(Profile::LaunchChecklist);
         new_apis::carts(core(), &fixtures.in_stock_item_id, "item_tshirt", conflict).await;
+        new_apis::authentication(core(), "acct_shop").await;
+        new_apis::feeds(core()).await;
         seen
     });
     let seen = seen.lock().unwrap().clone();
