@@ -606,6 +606,29 @@ mod tests {
                 Some("acp")
             );
             assert!(file(&files, "README.md").contains(version));
+            // The version's own APIs, and nothing it does not define.
+            let facts = versions::facts(version).unwrap();
+            for (module, defined) in [
+                ("src/cart.rs", facts.has(Api::Cart)),
+                (
+                    "src/authentication.rs",
+                    facts.has(Api::DelegateAuthentication),
+                ),
+                ("src/feeds.rs", facts.has(Api::Feed)),
+                ("src/discovery.rs", facts.discovery_document),
+            ] {
+                let rendered = files.iter().any(|(path, _)| *path == module);
+                assert_eq!(rendered, defined, "{version} {module}");
+                let main = file(&files, "src/main.rs");
+                let declared = format!(
+                    "mod {};",
+                    module.trim_start_matches("src/").trim_end_matches(".rs")
+                );
+                assert_eq!(main.contains(&declared), defined, "{version} {declared}");
+            }
+            let wanted = specs(version);
+            assert_eq!(wanted.contains(&"cart".to_string()), facts.has(Api::Cart));
+            assert_eq!(wanted.contains(&"feed".to_string()), facts.has(Api::Feed));
         }
     }
 
