@@ -12,6 +12,8 @@
 mod broken;
 #[path = "scaffold_support/new_apis.rs"]
 mod new_apis;
+#[path = "../../tests/support/postgres.rs"]
+mod postgres;
 mod scaffold_support;
 
 use std::collections::BTreeSet;
@@ -243,6 +245,7 @@ fn scaffold_2026_04_17_passes_the_suite_and_the_emitted_tests_and_broken_servers
     let version = "2026-04-17";
     let (dir, server, config, port) = scaffold_passes(name, version);
     discovery_picks_the_version(port, version);
+    every_api_passes_on_postgres(&dir, name, version);
     new_apis_through_the_generated_clients(port, &config, version);
 
     // The emitted test crate against the same (launch-checklist) server.
@@ -291,6 +294,29 @@ fn scaffold_2026_04_17_passes_the_suite_and_the_emitted_tests_and_broken_servers
     drop(server);
 
     broken_servers_fail_exactly_the_covering_checks(&dir, name, version);
+}
+
+/// The same suite, every API the scaffold serves, with the scaffold on PostgreSQL (the
+/// `ACP_TEST_POSTGRES_URL` server that `.ci/run` starts): the new APIs' documents share the
+/// database and its row locks with sessions and idempotency keys.
+fn every_api_passes_on_postgres(dir: &Path, name: &str, version: &str) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let database = format!("acp_scaffold_{}", std::process::id());
+    let url = runtime.block_on(postgres::fresh_postgres_database(&database));
+    let [port, webhook_port] = free_ports();
+    let config = configure(dir, port, webhook_port);
+    let server = start(dir, name, &config, port, Profile::Spec, Some(&url));
+    let report_dir = dir.join("report-postgres");
+    let (success, report) = conformance(&config, version, Profile::Spec, &report_dir);
+    let not_passed: Vec<_> = outcomes(&report)
+        .into_iter()
+        .filter(|(_, outcome, _)| outcome != "pass")
+        .collect();
+    assert!(
+        not_passed.is_empty() && success,
+        "on PostgreSQL: {not_passed:#?}\nserver log:\n{}",
+        std::fs::read_to_string(&server.log).unwrap_or_default()
+    );
 }
 
 /// The runtime client's `discover` reads the scaffold's discovery document (typed as the
