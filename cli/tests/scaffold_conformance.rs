@@ -80,6 +80,21 @@ fn outcomes(report: &Value) -> Vec<(String, String, String)> {
 /// launch-checklist server still running with its config and port.
 fn scaffold_passes(name: &str, version: &str) -> (PathBuf, Server, PathBuf, u16) {
     let dir = scaffold(name, version);
+    // The project's own tests (pricing; the sandbox's card checks and the states that come
+    // with time: expired carts and authentication sessions, the cardholder's answer).
+    let stdout = run(
+        Command::new(env!("CARGO"))
+            .args(["test", "--manifest-path"])
+            .arg(dir.join("Cargo.toml"))
+            .env("CARGO_TARGET_DIR", nested_target()),
+        "the scaffold's own tests",
+    );
+    let passed: usize = stdout
+        .lines()
+        .filter_map(|line| line.strip_prefix("test result: ok. "))
+        .filter_map(|rest| rest.split(' ').next()?.parse::<usize>().ok())
+        .sum();
+    assert!(passed > 0, "{stdout}");
     let mut last = None;
     for profile in Profile::ALL {
         let [port, webhook_port] = free_ports();
