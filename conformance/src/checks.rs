@@ -218,6 +218,9 @@ enum Stop {
 
 type Step<T> = Result<T, Stop>;
 
+/// An `API-Version` no server supports: well formed, older than the protocol itself.
+const UNSUPPORTED_VERSION: &str = "1999-01-01";
+
 fn fail<T>(message: impl Into<String>) -> Step<T> {
     Err(Stop::Fail(message.into()))
 }
@@ -891,12 +894,12 @@ impl Ctx<'_> {
                 Some(body),
                 Some(fresh_key()),
                 Signature::Configured,
-                Some("1999-01-01".into()),
+                Some(UNSUPPORTED_VERSION.into()),
             )
             .await?;
         if reply.status != 400 {
             return fail(format!(
-                "a create with the unsupported `API-Version: 1999-01-01` answered {} where 400 was \
+                "a create with the unsupported `API-Version: {UNSUPPORTED_VERSION}` answered {} where 400 was \
                  expected: {}",
                 reply.status,
                 snippet(&reply)

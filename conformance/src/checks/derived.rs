@@ -796,7 +796,10 @@ impl<'a> Ctx<'a> {
         let path = self.derived_live_path(dop).await?;
         let body = self.derived_body(dop)?;
         let mut notes = Vec::new();
-        for (version, what) in [(None, "missing"), (Some("1999-01-01"), "unsupported")] {
+        for (version, what) in [
+            (None, "missing"),
+            (Some(super::UNSUPPORTED_VERSION), "unsupported"),
+        ] {
             let mut request = self.suite.request(dop.op, &path, body.clone());
             request.api_version = version.map(str::to_string);
             let reply = self.send_request(request.clone()).await?;
