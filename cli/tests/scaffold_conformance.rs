@@ -261,7 +261,7 @@ fn scaffold_2026_04_17_passes_the_suite_and_the_emitted_tests_and_broken_servers
     let (dir, server, config, port) = scaffold_passes(name, version);
     discovery_picks_the_version(port, version);
     every_api_passes_on_postgres(&dir, name, version);
-    new_apis_through_the_generated_clients(port, &config, version);
+    new_apis_through_the_generated_clients(&dir, name, port, &config, version);
 
     // The emitted test crate against the same (launch-checklist) server.
     let tests = nested_target().join("scaffolds/conformance-tests-v20260417");
@@ -360,9 +360,30 @@ fn discovery_picks_the_version(port: u16, version: &str) {
 
 /// Carts, delegate_authentication and feeds through the generated clients, every response
 /// checked against the spec's schema by the validator.
-fn new_apis_through_the_generated_clients(port: u16, config: &Path, version: &str) {
-    let [proxy] = free_ports();
-    let config = MerchantConfig::load(config).unwrap();
+fn new_apis_through_the_generated_clients(
+    dir: &Path,
+    name: &str,
+    port: u16,
+    config_path: &Path,
+    version: &str,
+) {
+    let [proxy, later_port, later_hooks, later_proxy] = free_ports();
+    let config = MerchantConfig::load(config_path).unwrap();
+    // The same database served with the sandbox clock eight days ahead.
+    let later_config = configure(dir, later_port, later_hooks);
+    let database = dir
+        .join(format!("merchant-{port}.db"))
+        .display()
+        .to_string();
+    let _later = scaffold_support::start_with(
+        dir,
+        name,
+        &later_config,
+        later_port,
+        Profile::LaunchChecklist,
+        Some(&database),
+        &["--clock-offset", &(8 * 24 * 3600).to_string()],
+    );
     let generator = acp_codegen::Generator::from_env().unwrap();
     let spec = acp_conformance::VersionSpec::new(&generator.spec_set(version).unwrap()).unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -384,6 +405,14 @@ fn new_apis_through_the_generated_clients(port: u16, config: &Path, version: &st
         new_apis::checkout_flow(core(), psp, &config, "127.0.0.1", complete).await;
         new_apis::authentication(core(), "acct_shop").await;
         new_apis::feeds(core()).await;
+        let later_seen =
+            new_apis::recorder(later_proxy, format!("http://127.0.0.1:{later_port}")).await;
+        let later_config = MerchantConfig::load(&later_config).unwrap();
+        let later = new_apis::core(&format!("http://127.0.0.1:{later_proxy}"), &later_config);
+        new_apis::expiry(core(), later, "acct_shop", &fixtures.in_stock_item_id).await;
+        seen.lock()
+            .unwrap()
+            .extend(later_seen.lock().unwrap().drain(..));
         seen
     });
     let seen = seen.lock().unwrap().clone();

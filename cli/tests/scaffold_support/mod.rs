@@ -100,6 +100,19 @@ pub fn start(
     profile: Profile,
     database: Option<&str>,
 ) -> Server {
+    start_with(dir, name, config, port, profile, database, &[])
+}
+
+/// [`start`] with more command-line arguments (`--clock-offset`).
+pub fn start_with(
+    dir: &Path,
+    name: &str,
+    config: &Path,
+    port: u16,
+    profile: Profile,
+    database: Option<&str>,
+    extra: &[&str],
+) -> Server {
     let binary = nested_target().join("debug").join(name);
     let log = dir.join(format!("server-{port}.log"));
     let database = match database {
@@ -116,6 +129,7 @@ pub fn start(
         .arg("--database")
         .arg(&database)
         .args(["--profile", profile.as_str()])
+        .args(extra)
         .current_dir(dir)
         .stdout(Stdio::null())
         .stderr(

@@ -277,6 +277,45 @@ pub async fn checkout_flow(
     assert_eq!(refused(&unknown).0, 404);
 }
 
+/// The states that come with time: an authentication session and a cart made through `now`
+/// read, through `later` (the same database served with the clock eight days ahead), as
+/// `expired` and as gone (404).
+pub async fn expiry(now: ClientCore, later: ClientCore, merchant_id: &str, item: &str) {
+    let create: authentication::DelegateAuthenticationCreateRequest = body(json!({
+        "merchant_id": merchant_id,
+        "amount": {"value": 2500, "currency": "USD"},
+        "payment_method": {
+            "type": "card", "number": "4242424242424242", "name": "Ada Lovelace",
+            "exp_month": "12", "exp_year": "2030"
+        }
+    }));
+    let session = authentication::Client::new(now.clone())
+        .create_authentication_session(&create)
+        .await
+        .unwrap();
+    let session_id = json_of(&session.body)["authentication_session_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let made: cart::CartCreateRequest = body(json!({"line_items": [{"id": item}]}));
+    let cart_id = cart::Client::new(now)
+        .create_cart(&made)
+        .await
+        .unwrap()
+        .body
+        .id;
+    let read = authentication::Client::new(later.clone())
+        .get_authentication_session(&session_id)
+        .await
+        .unwrap();
+    assert_eq!(json_of(&read.body)["status"], "expired");
+    let gone = cart::Client::new(later)
+        .get_cart(&cart_id)
+        .await
+        .unwrap_err();
+    assert_eq!(refused(&gone).0, 404);
+}
+
 /// A generated request type from JSON.
 fn body<T: serde::de::DeserializeOwned>(value: Value) -> T {
     serde_json::from_value(value).unwrap()
