@@ -815,13 +815,7 @@ impl<'a> Ctx<'a> {
         let must_succeed = must_succeed(dop, body.as_ref());
         let request = self.suite.request(dop.op, &path, body);
         let reply = self.send_request(request.clone()).await?;
-        if reply.status >= 500 {
-            return Err(Stop::Fail(format!(
-                "a schema-valid request answered {}: {}",
-                reply.status,
-                snippet(&reply)
-            )));
-        }
+        no_server_error(&reply, "a schema-valid request")?;
         let success = self.success_of(dop);
         self.judge(dop, &reply, if must_succeed { &success } else { &[] })?;
         Ok(format!(
@@ -960,23 +954,15 @@ impl<'a> Ctx<'a> {
             let reply = self
                 .send_request(self.suite.request(dop.op, &path, Some(body.clone())))
                 .await?;
-            let judged = if reply.status >= 500 {
-                Err(Stop::Fail(format!(
-                    "{} {} answered {}: {}",
-                    dop.ir.method,
-                    dop.ir.path,
-                    reply.status,
-                    snippet(&reply)
-                )))
-            } else {
-                self.judge(dop, &reply, &[])
-            };
-            judged.map_err(|stop| {
-                stop.with_prefix(&format!(
-                    "random valid request {} of seed {seed} (rerun with --seed {seed}): ",
-                    index + 1
-                ))
-            })?;
+            let answered = format!("{} {}", dop.ir.method, dop.ir.path);
+            no_server_error(&reply, &answered)
+                .and_then(|()| self.judge(dop, &reply, &[]))
+                .map_err(|stop| {
+                    stop.with_prefix(&format!(
+                        "random valid request {} of seed {seed} (rerun with --seed {seed}): ",
+                        index + 1
+                    ))
+                })?;
             *statuses.entry(reply.status).or_default() += 1;
         }
         let sent: usize = statuses.values().sum();
@@ -994,13 +980,7 @@ impl<'a> Ctx<'a> {
         let (path, body) = self.derived_live_request(dop).await?;
         let request = self.suite.request(dop.op, &path, body.clone());
         let first = self.send_request(request.clone()).await?;
-        if first.status >= 500 {
-            return Err(Stop::Fail(format!(
-                "a valid request answered {}: {}",
-                first.status,
-                snippet(&first)
-            )));
-        }
+        no_server_error(&first, "a valid request")?;
         if must_succeed(dop, body.as_ref()) {
             self.judge(dop, &first, &self.success_of(dop))?;
         }
@@ -1215,15 +1195,8 @@ impl<'a> Ctx<'a> {
                 .send_request(self.suite.request(dop.op, &path, body))
                 .await?;
             let prefix = format!("on a resource created `{state}`: ");
-            if reply.status >= 500 {
-                return Err(Stop::Fail(format!(
-                    "{prefix}{} {} answered {}: {}",
-                    dop.ir.method,
-                    dop.ir.path,
-                    reply.status,
-                    snippet(&reply)
-                )));
-            }
+            no_server_error(&reply, &format!("{} {}", dop.ir.method, dop.ir.path))
+                .map_err(|stop| stop.with_prefix(&prefix))?;
             let expected = if dop.is_post() {
                 Vec::new()
             } else {
@@ -1478,6 +1451,18 @@ fn blocked_as(stop: Stop, by: &str, why: &str) -> Stop {
         }
         other => other,
     }
+}
+
+/// Fails when `reply` (to `what`) is a 5xx: valid requests never deserve one.
+fn no_server_error(reply: &Reply, what: &str) -> Step<()> {
+    if reply.status < 500 {
+        return Ok(());
+    }
+    Err(Stop::Fail(format!(
+        "{what} answered {}: {}",
+        reply.status,
+        snippet(reply)
+    )))
 }
 
 /// Fails unless the error `reply` has `code`.

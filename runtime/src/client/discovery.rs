@@ -2,9 +2,13 @@
 //! negotiation: what an agent does before its first call.
 
 use serde::de::DeserializeOwned;
+use serde::Serialize;
 
-use super::{ClientError, DEFAULT_TIMEOUT, DEFAULT_USER_AGENT};
-use crate::{from_slice, Validate};
+use super::{CallOptions, ClientCore, ClientError, Method};
+use crate::Validate;
+
+/// Where the document is, at the origin.
+const DISCOVERY_PATH: &str = "/.well-known/acp.json";
 
 /// What [`discover`] found: the document, typed by the caller (the generated
 /// `checkout::DiscoveryResponse` of a version), and the version to speak.
@@ -18,9 +22,8 @@ pub struct Discovered<T> {
     pub api_base_url: String,
 }
 
-/// The URL of the discovery document of the server at `base_url`: the origin's
-/// `/.well-known/acp.json`, whatever path the API has.
-pub fn discovery_url(base_url: &str) -> Result<String, ClientError> {
+/// The origin (`scheme://host[:port]`) of `base_url`.
+fn origin(base_url: &str) -> Result<String, ClientError> {
     let url = reqwest::Url::parse(base_url)
         .map_err(|e| ClientError::InvalidRequest(format!("base URL `{base_url}`: {e}")))?;
     let origin = url.origin();
@@ -29,10 +32,13 @@ pub fn discovery_url(base_url: &str) -> Result<String, ClientError> {
             "base URL `{base_url}` has no origin"
         )));
     }
-    Ok(format!(
-        "{}/.well-known/acp.json",
-        origin.ascii_serialization()
-    ))
+    Ok(origin.ascii_serialization())
+}
+
+/// The URL of the discovery document of the server at `base_url`: the origin's
+/// `/.well-known/acp.json`, whatever path the API has.
+pub fn discovery_url(base_url: &str) -> Result<String, ClientError> {
+    Ok(format!("{}{DISCOVERY_PATH}", origin(base_url)?))
 }
 
 /// The newest version of `ours` that `theirs` lists too (`YYYY-MM-DD` names sort by date).
@@ -40,56 +46,24 @@ pub fn newest_common_version<'o>(ours: &[&'o str], theirs: &[&str]) -> Option<&'
     ours.iter().copied().filter(|v| theirs.contains(v)).max()
 }
 
-/// Fetches and validates the discovery document of the server at `base_url` (no credentials:
-/// the document is public), and picks the newest version of `ours` that it lists in
-/// `protocol.supported_versions`.
-pub async fn discover<T: DeserializeOwned + Validate>(
+/// Fetches and validates the discovery document of the server at `base_url` (no key: the
+/// document is public) with [`ClientCore::call`] (its retries, typed errors and validation),
+/// and picks the newest version of `ours` that it lists in `protocol.supported_versions`.
+pub async fn discover<T: DeserializeOwned + Serialize + Validate>(
     base_url: &str,
     ours: &[&str],
 ) -> Result<Discovered<T>, ClientError> {
-    let url = discovery_url(base_url)?;
-    let http = reqwest::Client::builder()
-        .timeout(DEFAULT_TIMEOUT)
-        .user_agent(DEFAULT_USER_AGENT)
-        .build()
-        .map_err(|e| ClientError::InvalidRequest(e.to_string()))?;
-    let response = http
-        .get(&url)
-        .header("Accept", "application/json")
-        .send()
-        .await
-        .map_err(|source| ClientError::Transport {
-            attempts: 1,
-            source,
-        })?;
-    let status = response.status();
-    let request_id = response
-        .headers()
-        .get("request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let bytes = response
-        .bytes()
-        .await
-        .map_err(|source| ClientError::Transport {
-            attempts: 1,
-            source,
-        })?;
-    let unexpected = |message: String| ClientError::UnexpectedBody {
-        status,
-        message,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        request_id: request_id.clone(),
-        attempts: 1,
-    };
-    if !status.is_success() {
-        return Err(unexpected(format!("GET {url} answered {status}")));
-    }
-    let document: T = from_slice(&bytes).map_err(|e| unexpected(e.to_string()))?;
-    // The members negotiation needs, read from the JSON (the caller's type names them per
-    // version).
-    let raw: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| unexpected(e.to_string()))?;
+    // The document comes before any version is chosen: the newest of ours is sent.
+    let newest = ours.iter().copied().max().unwrap_or_default();
+    let core = ClientCore::builder(origin(base_url)?, newest).build()?;
+    let response = core
+        .call::<(), T>(Method::GET, DISCOVERY_PATH, None, CallOptions::default())
+        .await?;
+    // The members negotiation needs, read from the document's JSON (the caller's type names
+    // them per version).
+    let raw = serde_json::to_value(&response.body).map_err(|e| {
+        ClientError::InvalidRequest(format!("the document does not serialize: {e}"))
+    })?;
     let supported: Vec<&str> = raw
         .pointer("/protocol/supported_versions")
         .and_then(serde_json::Value::as_array)
@@ -107,7 +81,7 @@ pub async fn discover<T: DeserializeOwned + Validate>(
         .unwrap_or(base_url)
         .to_string();
     Ok(Discovered {
-        document,
+        document: response.body,
         version,
         api_base_url,
     })
