@@ -69,6 +69,8 @@ codes! {
         "A schema is expected here but the value is not an object or a boolean.",
     NotOpenapi = "not-openapi":
         "An OpenAPI file is not an object or has no `openapi` version.",
+    McpUnbound = "mcp-unbound":
+        "An OpenRPC method (an MCP tool) that matches no REST operation of its API, or whose `id`/`payload` do not fit it; not served.",
     NotOpenrpc = "not-openrpc":
         "An OpenRPC file is not an object.",
     Openapi30Keyword = "openapi-3.0-keyword":

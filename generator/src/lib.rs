@@ -15,6 +15,7 @@ pub mod ir;
 pub mod lint;
 pub mod loader;
 pub mod manifest;
+pub mod mcp;
 pub mod naming;
 pub mod source;
 pub mod toml_spans;

@@ -73,6 +73,7 @@ impl<'a> Converter<'a> {
                 description: text(info.and_then(|i| i.get("description"))),
                 files: files.iter().map(|f| set.files[*f].path.clone()).collect(),
                 operations: Vec::new(),
+                methods: Vec::new(),
             });
         }
         Converter {
@@ -142,10 +143,12 @@ impl<'a> Converter<'a> {
                         &format!("/components/schemas/{}", escape_token(&name)),
                     );
                 }
-                self.openrpc_document(openrpc);
+                let methods = self.openrpc_document(openrpc);
+                self.modules[module].methods = methods;
             }
         }
         self.compare_aliases();
+        self.bind_methods();
     }
 
     fn finish(mut self) -> Api {

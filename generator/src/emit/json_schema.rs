@@ -862,6 +862,7 @@ mod tests {
             description: None,
             files: Vec::new(),
             operations: Vec::new(),
+            methods: Vec::new(),
         };
         let field = |name: &str, ty: TypeRef, required: bool| Field {
             name: name.into(),

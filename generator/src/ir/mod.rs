@@ -66,6 +66,8 @@ pub struct Module {
     pub files: Vec<String>,
     /// HTTP operations, from the OpenAPI file.
     pub operations: Vec<Operation>,
+    /// JSON-RPC methods (MCP tools), from the OpenRPC file.
+    pub methods: Vec<RpcMethod>,
 }
 
 /// Human-facing documentation of a schema or member.
@@ -394,6 +396,47 @@ impl Operation {
     pub fn success(&self) -> Option<&Response> {
         self.responses.iter().find(|r| r.status.starts_with('2'))
     }
+}
+
+/// An OpenRPC method: an MCP tool of the binding.
+#[derive(Debug, Clone)]
+pub struct RpcMethod {
+    /// `name` (`create_checkout_session`).
+    pub name: String,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `params`, in spec order (`meta`, `id`, `payload`).
+    pub params: Vec<MethodParam>,
+    /// `result`.
+    pub result: Option<MethodParam>,
+    /// The `operationId` of the REST operation of the same API that serves it (its `id` the
+    /// operation's path parameter, its `payload` the request body); `None` when there is none
+    /// (reported as `mcp-unbound`, and not served).
+    pub operation: Option<String>,
+    /// Where the method is.
+    pub origin: Origin,
+}
+
+impl RpcMethod {
+    /// The parameter called `name`.
+    pub fn param(&self, name: &str) -> Option<&MethodParam> {
+        self.params.iter().find(|p| p.name == name)
+    }
+}
+
+/// An OpenRPC content descriptor: a method parameter or result.
+#[derive(Debug, Clone)]
+pub struct MethodParam {
+    /// `name`.
+    pub name: String,
+    /// `required`.
+    pub required: bool,
+    /// Its type.
+    pub ty: TypeRef,
+    /// Documentation (`summary` as title, `description`).
+    pub docs: Docs,
 }
 
 /// Where a parameter goes.

@@ -80,6 +80,7 @@ pub fn api(modules: &[&str], types: Vec<(&str, usize, TypeKind)>) -> Api {
                 description: None,
                 files: Vec::new(),
                 operations: Vec::new(),
+                methods: Vec::new(),
             })
             .collect(),
         types: types

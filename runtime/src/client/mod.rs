@@ -61,7 +61,6 @@ mod discovery;
 mod retry;
 mod webhook;
 
-use std::fmt::Write as _;
 use std::time::{Duration, SystemTime};
 
 use http::header::{
@@ -74,6 +73,7 @@ use serde::Serialize;
 use crate::signing::SigningKey;
 use retry::{execute, Exchange, RetryOn};
 
+pub use crate::path_segment::encode_path_segment;
 pub use discovery::{discover, discovery_url, newest_common_version, Discovered};
 /// The HTTP method and status types of the API (re-exported from `http`, so generated client
 /// code needs no direct dependency on it).
@@ -592,24 +592,6 @@ impl ClientBuilder {
             signer: self.signer,
         })
     }
-}
-
-/// Percent-encodes a path parameter so it stays one path segment: everything but the RFC 3986
-/// unreserved characters (`A-Z a-z 0-9 - . _ ~`) becomes `%XX` (UTF-8 bytes, upper-case hex),
-/// including `/`, `?`, `#`, `%` and spaces.
-///
-/// URL parsing still resolves a whole segment of `.` or `..`, and an empty value leaves an empty
-/// segment: identifiers of that form cannot be addressed and should be refused by the caller.
-pub fn encode_path_segment(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for byte in s.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(byte));
-        } else {
-            let _ = write!(out, "%{byte:02X}");
-        }
-    }
-    out
 }
 
 /// Appends the query string of `query` (a struct or map of scalars, form-encoded; `None` members

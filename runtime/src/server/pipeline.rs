@@ -82,6 +82,8 @@ pub struct AcpServerBuilder {
     profile: Profile,
     max_stored_response: usize,
     refuse_signature_replay: bool,
+    #[cfg(feature = "mcp-server")]
+    mcp: Option<crate::mcp::McpOptions>,
 }
 
 impl Default for AcpServerBuilder {
@@ -99,6 +101,8 @@ impl Default for AcpServerBuilder {
             profile: Profile::Spec,
             max_stored_response: DEFAULT_MAX_STORED_RESPONSE,
             refuse_signature_replay: false,
+            #[cfg(feature = "mcp-server")]
+            mcp: None,
         }
     }
 }
@@ -213,6 +217,15 @@ impl AcpServerBuilder {
         self
     }
 
+    /// Also serves the MCP binding (feature `mcp-server`): `options` names the path and the
+    /// generated tool table. Each tool call becomes the REST request it stands for and runs
+    /// through this same pipeline; the endpoint checks credentials before reading a body.
+    #[cfg(feature = "mcp-server")]
+    pub fn mcp(mut self, options: crate::mcp::McpOptions) -> Self {
+        self.mcp = Some(options);
+        self
+    }
+
     /// The router: mount it at the root and serve it with [`serve`](super::serve), which adds
     /// header and body read timeouts and a connection limit ([`ServeLimits`](super::ServeLimits));
     /// `axum::serve` has neither, so a few thousand slow clients could hold the server.
@@ -246,7 +259,23 @@ impl AcpServerBuilder {
         });
         // One handler runs the stages in order: as a stack of `from_fn` layers, every layer
         // cloned the whole stack below it on every request (a third of the pipeline's cost).
-        Router::new().fallback(serve_request).with_state(shared)
+        let pipeline = Router::new()
+            .fallback(serve_request)
+            .with_state(shared.clone());
+        #[cfg(feature = "mcp-server")]
+        if let Some(options) = self.mcp {
+            // Refused as the newest version refuses the first tool's REST route.
+            let path = options.tools.first().map_or("/", |t| t.path).to_string();
+            let body_limit = shared.body_limit;
+            let guard: crate::mcp::server::Guard = Arc::new(move |headers: &http::HeaderMap| {
+                let error_type = shared.supported.first().map_or("invalid_request", |v| {
+                    shared.rules(v).unauthorized_type_for(&path)
+                });
+                identity(&shared, headers, error_type).map(|_| ())
+            });
+            return crate::mcp::McpEndpoint::mount(options, pipeline, guard, body_limit);
+        }
+        pipeline
     }
 }
 
@@ -499,24 +528,23 @@ fn unauthorized(error_type: &str, code: &str, message: &str) -> Response {
     response
 }
 
-/// (2) Bearer authentication on the headers alone; the identity goes into the request's
-/// extensions.
-fn authenticate(shared: &Shared, mut request: Request) -> Stage {
-    let path = request.uri().path();
-    let error_type = requested_version(shared, &request).map_or("invalid_request", |v| {
-        shared.rules(v).unauthorized_type_for(path)
-    });
-    let identity = match (credentials(request.headers()), &shared.verifier) {
+/// The identity of a request's bearer credentials, or the `401` refusing them.
+fn identity(
+    shared: &Shared,
+    headers: &http::HeaderMap,
+    error_type: &str,
+) -> Result<String, Response> {
+    Ok(match (credentials(headers), &shared.verifier) {
         (Credentials::Absent, _) if shared.allow_anonymous => "anonymous".to_string(),
         (Credentials::Absent, _) => {
-            return Break(unauthorized(
+            return Err(unauthorized(
                 error_type,
                 "unauthorized",
                 "Send the API key as `Authorization: Bearer <key>`.",
             ))
         }
         (Credentials::Malformed, _) => {
-            return Break(unauthorized(
+            return Err(unauthorized(
                 error_type,
                 "unauthorized",
                 "The Authorization header must be `Bearer <key>`.",
@@ -525,7 +553,7 @@ fn authenticate(shared: &Shared, mut request: Request) -> Stage {
         (Credentials::Bearer(token), Some(verifier)) => match verifier.verify(token) {
             Some(identity) => identity,
             None => {
-                return Break(unauthorized(
+                return Err(unauthorized(
                     error_type,
                     "invalid_api_key",
                     "The API key is not valid.",
@@ -534,12 +562,25 @@ fn authenticate(shared: &Shared, mut request: Request) -> Stage {
         },
         (Credentials::Bearer(_), None) if shared.allow_anonymous => "anonymous".to_string(),
         (Credentials::Bearer(_), None) => {
-            return Break(unauthorized(
+            return Err(unauthorized(
                 error_type,
                 "invalid_api_key",
                 "The API key is not valid.",
             ))
         }
+    })
+}
+
+/// (2) Bearer authentication on the headers alone; the identity goes into the request's
+/// extensions.
+fn authenticate(shared: &Shared, mut request: Request) -> Stage {
+    let path = request.uri().path();
+    let error_type = requested_version(shared, &request).map_or("invalid_request", |v| {
+        shared.rules(v).unauthorized_type_for(path)
+    });
+    let identity = match identity(shared, request.headers(), error_type) {
+        Ok(identity) => identity,
+        Err(refused) => return Break(refused),
     };
     request.extensions_mut().insert(Identity(identity));
     Continue(request)
