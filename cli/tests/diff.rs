@@ -194,17 +194,24 @@ fn cli(args: &[&str]) -> (i32, String, String) {
     )
 }
 
-#[test]
-fn a_local_edit_of_a_version_folder_shows_exactly_that_edit() {
+/// A copy of the version folder `version` in a temporary `spec/<version>`: the temporary
+/// directory (removed on drop) and the copy.
+fn copy_version(version: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     let root = acp_specs::resolve_spec_root(None).unwrap();
     let work = tempfile::tempdir().unwrap();
-    let folder = work.path().join("spec/2026-04-17");
-    for entry in walk(&root.join("spec/2026-04-17")) {
-        let relative = entry.strip_prefix(root.join("spec/2026-04-17")).unwrap();
-        let target = folder.join(relative);
+    let source = root.join("spec").join(version);
+    let folder = work.path().join("spec").join(version);
+    for entry in walk(&source) {
+        let target = folder.join(entry.strip_prefix(&source).unwrap());
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
         std::fs::copy(&entry, &target).unwrap();
     }
+    (work, folder)
+}
+
+#[test]
+fn a_local_edit_of_a_version_folder_shows_exactly_that_edit() {
+    let (work, folder) = copy_version("2026-04-17");
     // Make `RiskSignal.score` optional in the delegate_payment JSON Schema and OpenAPI file.
     let schema = folder.join("json-schema/schema.delegate_payment.json");
     let mut value: serde_json::Value =
@@ -250,6 +257,62 @@ fn a_local_edit_of_a_version_folder_shows_exactly_that_edit() {
     let (code, _, stderr) = cli(&["diff", "2026-01-30", "2026-04-17", "--spec", "nope"]);
     assert_ne!(code, 0);
     assert!(stderr.contains("`nope`"), "{stderr}");
+}
+
+#[test]
+fn the_mcp_binding_arrives_in_2026_04_17_with_the_five_checkout_tools() {
+    let diff = diff_of("2026-01-30", "2026-04-17");
+    let change = find(&diff, "checkout_mcp", "", "spec-added");
+    assert_eq!(
+        change.detail,
+        "new spec `agentic_checkout_mcp`: MCP tools create_checkout_session, \
+         get_checkout_session, update_checkout_session, complete_checkout_session, \
+         cancel_checkout_session"
+    );
+    assert_impact(change, Impact::NonBreaking, Impact::NonBreaking);
+}
+
+#[test]
+fn a_local_edit_of_a_tool_shows_exactly_that_edit() {
+    let (_work, folder) = copy_version("2026-04-17");
+    // cancel_checkout_session's `payload` (the cancel reason) is optional; make it required.
+    let file = folder.join("openrpc/openrpc.agentic_checkout.json");
+    let mut value: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let method = value["methods"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|m| m["name"] == "cancel_checkout_session")
+        .unwrap();
+    let payload = method["params"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|p| p["name"] == "payload")
+        .unwrap();
+    assert_eq!(payload["required"], false);
+    payload["required"] = true.into();
+    std::fs::write(&file, serde_json::to_string_pretty(&value).unwrap()).unwrap();
+
+    let (code, stdout, stderr) = cli(&[
+        "diff",
+        "2026-04-17",
+        folder.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let changes = report["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 1, "{changes:#?}");
+    assert_eq!(changes[0]["spec"], "checkout_mcp");
+    assert_eq!(changes[0]["location"], "tool cancel_checkout_session");
+    assert_eq!(changes[0]["kind"], "tool-param-required-changed");
+    assert_eq!(changes[0]["detail"], "param `payload` is now required");
+    // Agents must now send it; merchants lose nothing.
+    assert_eq!(changes[0]["client"], "breaking");
+    assert_eq!(changes[0]["server"], "non-breaking");
 }
 
 fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {

@@ -1,6 +1,7 @@
 //! The semantic difference of two versions of the spec: every change to operations,
-//! parameters, bodies, statuses and types, each classified for clients (who send requests and
-//! read responses) and for servers (who read requests and send responses) separately.
+//! parameters, bodies, statuses, MCP tools (OpenRPC methods) and types, each classified for
+//! clients (who send requests and read responses; agents calling tools) and for servers (who
+//! read requests and send responses; merchants serving tools) separately.
 //!
 //! Works on the IR, so changes of spelling (a schema moved between files, `nullable: true` vs
 //! `type: [.., "null"]`) are not changes, and a type is compared where it is used: a tighter
@@ -14,7 +15,10 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use crate::ir::{Api, Body, ModuleId, Operation, Parameter, ParameterLocation, Table, TypeId};
+use crate::ir::{
+    Api, Body, MethodParam, ModuleId, Operation, Parameter, ParameterLocation, RpcMethod, Table,
+    TypeId, TypeRef,
+};
 
 /// Whether a change breaks one side.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -31,8 +35,8 @@ pub enum Impact {
 pub struct Change {
     /// The spec's module (`checkout`, `delegate_payment`, ...).
     pub spec: String,
-    /// Where: an operation (`POST /checkout_sessions`), a type or a type's member
-    /// (`CheckoutSession.line_items`).
+    /// Where: an operation (`POST /checkout_sessions`), an MCP tool
+    /// (`tool create_checkout_session`), a type or a type's member (`CheckoutSession.line_items`).
     pub location: String,
     /// Stable kind (`property-added`, `enum-value-removed`, `status-removed`, ...).
     pub kind: &'static str,
@@ -156,17 +160,25 @@ fn impacts(effect: Effect, usage: Usage) -> (Impact, Impact) {
     (breaking(client), breaking(server))
 }
 
-/// Which types each direction reaches, from the operations of each module. Types no operation
-/// reaches (JSON-Schema-only models such as the feed's offline `Product`) count as both.
+/// Which types each direction reaches, from the operations and MCP tools of each module (a
+/// tool's params travel in its request, its result in the response). Types neither reaches
+/// (JSON-Schema-only models such as the feed's offline `Product`) count as both.
 fn usages(api: &Api) -> Table<TypeId, Usage> {
     let mut usage: Table<TypeId, Option<Usage>> = api.types.map(|_, _| None);
-    for operation in api.modules.iter().flat_map(|m| &m.operations) {
-        let inputs = operation.input_refs().map(|ty| (ty, Usage::INPUT));
-        let outputs = operation.output_refs().map(|ty| (ty, Usage::OUTPUT));
-        for (ty, how) in inputs.chain(outputs) {
-            for id in api.reachable(ty.refers_to()) {
-                usage[id] = Some(usage[id].unwrap_or_default().or(how));
-            }
+    let mut uses: Vec<(&TypeRef, Usage)> = Vec::new();
+    for module in api.modules.iter() {
+        for operation in &module.operations {
+            uses.extend(operation.input_refs().map(|ty| (ty, Usage::INPUT)));
+            uses.extend(operation.output_refs().map(|ty| (ty, Usage::OUTPUT)));
+        }
+        for method in &module.methods {
+            uses.extend(method.params.iter().map(|p| (&p.ty, Usage::INPUT)));
+            uses.extend(method.result.iter().map(|r| (&r.ty, Usage::OUTPUT)));
+        }
+    }
+    for (ty, how) in uses {
+        for id in api.reachable(ty.refers_to()) {
+            usage[id] = Some(usage[id].unwrap_or_default().or(how));
         }
     }
     usage.map(|_, how| how.unwrap_or(Usage::BOTH))
@@ -253,10 +265,18 @@ pub fn diff(old: &Api, new: &Api, from: &str, to: &str, only: Option<&str>) -> D
             .iter()
             .map(|o| format!("{} {}", o.method, o.path))
             .collect();
-        let detail = if operations.is_empty() {
+        let tools: Vec<&str> = module.methods.iter().map(|m| m.name.as_str()).collect();
+        let mut served = Vec::new();
+        if !operations.is_empty() {
+            served.push(operations.join(", "));
+        }
+        if !tools.is_empty() {
+            served.push(format!("MCP tools {}", tools.join(", ")));
+        }
+        let detail = if served.is_empty() {
             format!("new spec `{}` (schemas only)", module.spec)
         } else {
-            format!("new spec `{}`: {}", module.spec, operations.join(", "))
+            format!("new spec `{}`: {}", module.spec, served.join("; "))
         };
         pair.push(
             name,
@@ -283,6 +303,7 @@ pub fn diff(old: &Api, new: &Api, from: &str, to: &str, only: Option<&str>) -> D
             continue;
         };
         compare_operations(&mut pair, name, old_index, new_index);
+        compare_methods(&mut pair, name, old_index, new_index);
         types::compare_module_types(&mut pair, name, old_index, new_index);
     }
     let mut changes = pair.changes;
@@ -616,5 +637,525 @@ fn compare_responses(pair: &mut Pair<'_>, spec: &str, at: &str, old: &Operation,
             }
             (None, None) => {}
         }
+    }
+}
+
+/// Where an MCP tool's changes are reported.
+fn tool_location(method: &RpcMethod) -> String {
+    format!("tool {}", method.name)
+}
+
+/// The operation called `id` in any module of `api`.
+fn operation_by_id<'a>(api: &'a Api, id: &str) -> Option<&'a Operation> {
+    api.modules
+        .iter()
+        .flat_map(|m| &m.operations)
+        .find(|o| o.id == id)
+}
+
+/// `` `id` (METHOD /path) ``, or just `` `id` `` when `api` has no such operation.
+fn operation_text(api: &Api, id: &str) -> String {
+    match operation_by_id(api, id) {
+        Some(operation) => format!("`{id}` ({} {})", operation.method, operation.path),
+        None => format!("`{id}`"),
+    }
+}
+
+/// The MCP tools (OpenRPC methods) of a module, by name: added, removed, and changed (params,
+/// result, the REST operation serving them). Agents call tools and merchants serve them, so
+/// agents are the clients: params travel as requests do, the result as a response does.
+fn compare_methods(pair: &mut Pair<'_>, spec: &str, old_index: ModuleId, new_index: ModuleId) {
+    let (old_api, new_api) = (pair.old, pair.new);
+    let old_tools: BTreeMap<&str, &RpcMethod> = old_api.modules[old_index]
+        .methods
+        .iter()
+        .map(|m| (m.name.as_str(), m))
+        .collect();
+    let new_tools: BTreeMap<&str, &RpcMethod> = new_api.modules[new_index]
+        .methods
+        .iter()
+        .map(|m| (m.name.as_str(), m))
+        .collect();
+    for (name, method) in &new_tools {
+        if old_tools.contains_key(name) {
+            continue;
+        }
+        // Agents find tools by listing them, so one a server does not offer yet breaks nobody
+        // (unlike a new HTTP operation, which servers must implement).
+        let served = match &method.operation {
+            Some(id) => format!(", served by operation {}", operation_text(new_api, id)),
+            None => String::new(),
+        };
+        pair.push(
+            spec,
+            tool_location(method),
+            "tool-added",
+            format!("new MCP tool `{name}`{served}"),
+            Effect::Neutral,
+            Usage::BOTH,
+        );
+    }
+    for (name, old_method) in &old_tools {
+        let location = tool_location(old_method);
+        let Some(new_method) = new_tools.get(name) else {
+            pair.push(
+                spec,
+                location,
+                "tool-removed",
+                format!("MCP tool `{name}` removed"),
+                Effect::Removed,
+                Usage::BOTH,
+            );
+            continue;
+        };
+        compare_method_params(
+            pair,
+            spec,
+            &location,
+            &old_method.params,
+            &new_method.params,
+        );
+        compare_method_result(
+            pair,
+            spec,
+            &location,
+            old_method.result.as_ref(),
+            new_method.result.as_ref(),
+        );
+        compare_binding(
+            pair,
+            spec,
+            &location,
+            old_method.operation.as_deref(),
+            new_method.operation.as_deref(),
+        );
+    }
+}
+
+/// A tool's params are the members of the arguments object an agent sends, so they follow the
+/// rules of request members: a new required one and one made required break clients, one made
+/// optional breaks servers (which may have relied on it), and one removed breaks clients (which
+/// send what is no longer understood).
+fn compare_method_params(
+    pair: &mut Pair<'_>,
+    spec: &str,
+    at: &str,
+    old: &[MethodParam],
+    new: &[MethodParam],
+) {
+    for param in new {
+        if old.iter().any(|p| p.name == param.name) {
+            continue;
+        }
+        let shown = types::describe(pair, true, &param.ty);
+        let (effect, kind, detail) = if param.required {
+            (
+                Effect::Tighter,
+                "tool-param-added-required",
+                format!("new required param `{}` ({shown})", param.name),
+            )
+        } else {
+            (
+                Effect::Neutral,
+                "tool-param-added",
+                format!("new optional param `{}` ({shown})", param.name),
+            )
+        };
+        pair.push(spec, at.to_string(), kind, detail, effect, Usage::INPUT);
+    }
+    for old_param in old {
+        let Some(new_param) = new.iter().find(|p| p.name == old_param.name) else {
+            pair.push(
+                spec,
+                at.to_string(),
+                "tool-param-removed",
+                format!(
+                    "{} param `{}` removed",
+                    if old_param.required {
+                        "required"
+                    } else {
+                        "optional"
+                    },
+                    old_param.name
+                ),
+                Effect::Removed,
+                Usage::INPUT,
+            );
+            continue;
+        };
+        let what = format!("param `{}`", new_param.name);
+        if old_param.required != new_param.required {
+            let (effect, detail) = required_became(new_param.required, &format!("{what} is "));
+            pair.push(
+                spec,
+                at.to_string(),
+                "tool-param-required-changed",
+                detail,
+                effect,
+                Usage::INPUT,
+            );
+        }
+        types::compare_refs(
+            pair,
+            spec,
+            at,
+            &what,
+            &old_param.ty,
+            &new_param.ty,
+            Usage::INPUT,
+        );
+    }
+}
+
+/// A tool's result is what the merchant answers, compared as a response body is.
+fn compare_method_result(
+    pair: &mut Pair<'_>,
+    spec: &str,
+    at: &str,
+    old: Option<&MethodParam>,
+    new: Option<&MethodParam>,
+) {
+    match (old, new) {
+        (None, None) => {}
+        (None, Some(_)) => pair.push(
+            spec,
+            at.to_string(),
+            "tool-result-added",
+            "now has a result".into(),
+            Effect::Neutral,
+            Usage::OUTPUT,
+        ),
+        (Some(_), None) => pair.push(
+            spec,
+            at.to_string(),
+            "tool-result-removed",
+            "result removed".into(),
+            Effect::Removed,
+            Usage::OUTPUT,
+        ),
+        (Some(old), Some(new)) => {
+            if old.required != new.required {
+                let (effect, detail) = required_became(new.required, "the result is ");
+                pair.push(
+                    spec,
+                    at.to_string(),
+                    "tool-result-required-changed",
+                    detail,
+                    effect,
+                    Usage::OUTPUT,
+                );
+            }
+            types::compare_refs(pair, spec, at, "result", &old.ty, &new.ty, Usage::OUTPUT);
+        }
+    }
+}
+
+/// The REST operation serving a tool. Only merchants see it: one that served the tool through
+/// the old operation must now serve it through another (or none). A new `operationId` for the
+/// same method and path is only a new name.
+fn compare_binding(
+    pair: &mut Pair<'_>,
+    spec: &str,
+    at: &str,
+    old: Option<&str>,
+    new: Option<&str>,
+) {
+    if old == new {
+        return;
+    }
+    let (old_api, new_api) = (pair.old, pair.new);
+    let renamed = match (old, new) {
+        (Some(a), Some(b)) => matches!(
+            (operation_by_id(old_api, a), operation_by_id(new_api, b)),
+            (Some(x), Some(y)) if operation_key(x) == operation_key(y)
+        ),
+        _ => false,
+    };
+    let detail = match (old, new) {
+        (Some(a), Some(b)) if renamed => format!(
+            "served by the same operation, renamed `{a}` → {}",
+            operation_text(new_api, b)
+        ),
+        (Some(a), Some(b)) => format!(
+            "served by operation {} instead of {}",
+            operation_text(new_api, b),
+            operation_text(old_api, a)
+        ),
+        (None, Some(b)) => format!("now served by operation {}", operation_text(new_api, b)),
+        (Some(a), None) => format!(
+            "no longer served by a REST operation (was {})",
+            operation_text(old_api, a)
+        ),
+        (None, None) => return,
+    };
+    pair.changes.push(Change {
+        spec: spec.to_string(),
+        location: at.to_string(),
+        kind: "tool-operation-changed",
+        detail,
+        client: Impact::NonBreaking,
+        server: breaking(!renamed),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{diff, Change, Impact};
+    use crate::ir::{
+        testing, Api, Id, MethodParam, ModuleId, RpcMethod, Shape, Struct, TypeKind, TypeRef,
+    };
+
+    use Impact::{Breaking, NonBreaking};
+
+    fn param(name: &str, required: bool, ty: TypeRef) -> MethodParam {
+        MethodParam {
+            name: name.into(),
+            required,
+            ty,
+            docs: Default::default(),
+        }
+    }
+
+    fn plain(shape: Shape) -> TypeRef {
+        TypeRef::plain(shape)
+    }
+
+    /// A tool `name` taking `params` and returning a required `result`, served by the
+    /// operation `<name>_op`.
+    fn tool(name: &str, params: Vec<MethodParam>, result: TypeRef) -> RpcMethod {
+        RpcMethod {
+            name: name.into(),
+            summary: None,
+            description: None,
+            params,
+            result: Some(param("result", true, result)),
+            operation: Some(format!("{name}_op")),
+            origin: testing::origin(""),
+        }
+    }
+
+    /// `get_session(id: string) -> integer`, `id` required as given.
+    fn get_session(id_required: bool) -> RpcMethod {
+        tool(
+            "get_session",
+            vec![param("id", id_required, plain(Shape::String))],
+            plain(Shape::Integer),
+        )
+    }
+
+    /// A version with one module `mcp` (spec `spec_mcp`) holding `types` and `tools`.
+    fn api(types: Vec<(&str, usize, TypeKind)>, tools: Vec<RpcMethod>) -> Api {
+        let mut api = testing::api(&["mcp"], types);
+        api.modules[ModuleId::from_index(0)].methods = tools;
+        api
+    }
+
+    fn changes(old: &Api, new: &Api) -> Vec<Change> {
+        diff(old, new, "old", "new", None).changes
+    }
+
+    /// The one change there is.
+    fn only(changes: &[Change]) -> &Change {
+        assert_eq!(changes.len(), 1, "{changes:#?}");
+        &changes[0]
+    }
+
+    fn assert_change(
+        change: &Change,
+        kind: &str,
+        detail: &str,
+        (client, server): (Impact, Impact),
+    ) {
+        assert_eq!(change.spec, "mcp", "{change:?}");
+        assert_eq!(change.location, "tool get_session", "{change:?}");
+        assert_eq!(change.kind, kind, "{change:?}");
+        assert_eq!(change.detail, detail, "{change:?}");
+        assert_eq!(
+            (change.client, change.server),
+            (client, server),
+            "{change:?}"
+        );
+    }
+
+    #[test]
+    fn a_new_tool_is_listed_and_breaks_nobody() {
+        let (old, new) = (api(vec![], vec![]), api(vec![], vec![get_session(true)]));
+        assert_change(
+            only(&changes(&old, &new)),
+            "tool-added",
+            "new MCP tool `get_session`, served by operation `get_session_op`",
+            (NonBreaking, NonBreaking),
+        );
+        assert!(changes(&new, &new).is_empty());
+    }
+
+    #[test]
+    fn a_removed_tool_breaks_clients() {
+        let (old, new) = (api(vec![], vec![get_session(true)]), api(vec![], vec![]));
+        assert_change(
+            only(&changes(&old, &new)),
+            "tool-removed",
+            "MCP tool `get_session` removed",
+            (Breaking, NonBreaking),
+        );
+    }
+
+    #[test]
+    fn a_param_made_required_breaks_clients_and_made_optional_breaks_servers() {
+        let optional = api(vec![], vec![get_session(false)]);
+        let required = api(vec![], vec![get_session(true)]);
+        assert_change(
+            only(&changes(&optional, &required)),
+            "tool-param-required-changed",
+            "param `id` is now required",
+            (Breaking, NonBreaking),
+        );
+        assert_change(
+            only(&changes(&required, &optional)),
+            "tool-param-required-changed",
+            "param `id` is now optional",
+            (NonBreaking, Breaking),
+        );
+    }
+
+    #[test]
+    fn params_added_and_removed_follow_the_rules_of_request_members() {
+        let with = |extra: MethodParam| {
+            let mut method = get_session(true);
+            method.params.push(extra);
+            api(vec![], vec![method])
+        };
+        let base = api(vec![], vec![get_session(true)]);
+        let required = with(param("expand", true, plain(Shape::Boolean)));
+        let optional = with(param("expand", false, plain(Shape::Boolean)));
+        assert_change(
+            only(&changes(&base, &required)),
+            "tool-param-added-required",
+            "new required param `expand` (boolean)",
+            (Breaking, NonBreaking),
+        );
+        assert_change(
+            only(&changes(&base, &optional)),
+            "tool-param-added",
+            "new optional param `expand` (boolean)",
+            (NonBreaking, NonBreaking),
+        );
+        assert_change(
+            only(&changes(&optional, &base)),
+            "tool-param-removed",
+            "optional param `expand` removed",
+            (Breaking, NonBreaking),
+        );
+    }
+
+    #[test]
+    fn a_result_type_change_is_judged_as_a_response_and_a_param_type_change_as_a_request() {
+        let version = |id: Shape, result: Shape| {
+            let method = tool(
+                "get_session",
+                vec![param("id", true, plain(id))],
+                plain(result),
+            );
+            api(vec![], vec![method])
+        };
+        // integer → number lets more values through: readers (clients of a result, servers of
+        // a param) may meet values they do not expect.
+        let old = version(Shape::String, Shape::Integer);
+        let new = version(Shape::String, Shape::Number);
+        assert_change(
+            only(&changes(&old, &new)),
+            "type-changed",
+            "result: type integer → number",
+            (Breaking, NonBreaking),
+        );
+        let old = version(Shape::Integer, Shape::Integer);
+        let new = version(Shape::Number, Shape::Integer);
+        assert_change(
+            only(&changes(&old, &new)),
+            "type-changed",
+            "param `id`: type integer → number",
+            (NonBreaking, Breaking),
+        );
+    }
+
+    #[test]
+    fn a_new_binding_breaks_servers_and_a_renamed_operation_breaks_nobody() {
+        let bound = |operation: Option<&str>, operation_id: &str| {
+            let mut method = get_session(true);
+            method.operation = operation.map(str::to_string);
+            let mut api = api(vec![], vec![method]);
+            let string = plain(Shape::String);
+            let mut rest = testing::operation("sessions", string.clone(), string);
+            rest.id = operation_id.into();
+            api.modules[ModuleId::from_index(0)].operations.push(rest);
+            api
+        };
+        let old = bound(Some("getSession"), "getSession");
+        assert_change(
+            only(&changes(&old, &bound(Some("other"), "getSession"))),
+            "tool-operation-changed",
+            "served by operation `other` instead of `getSession` (POST /sessions)",
+            (NonBreaking, Breaking),
+        );
+        assert_change(
+            only(&changes(&old, &bound(None, "getSession"))),
+            "tool-operation-changed",
+            "no longer served by a REST operation (was `getSession` (POST /sessions))",
+            (NonBreaking, Breaking),
+        );
+        // The same method and path under a new operationId: only the name changed.
+        assert_change(
+            only(&changes(&old, &bound(Some("fetchSession"), "fetchSession"))),
+            "tool-operation-changed",
+            "served by the same operation, renamed `getSession` → `fetchSession` (POST /sessions)",
+            (NonBreaking, NonBreaking),
+        );
+    }
+
+    #[test]
+    fn a_new_spec_lists_its_tools() {
+        let old = testing::api(&[], vec![]);
+        let new = api(
+            vec![],
+            vec![
+                get_session(true),
+                tool("cancel_session", vec![], plain(Shape::Integer)),
+            ],
+        );
+        let diff = diff(&old, &new, "old", "new", None);
+        assert_eq!(diff.added_specs, ["mcp"]);
+        let change = only(&diff.changes);
+        assert_eq!(change.kind, "spec-added");
+        assert_eq!(
+            change.detail,
+            "new spec `spec_mcp`: MCP tools get_session, cancel_session"
+        );
+    }
+
+    #[test]
+    fn a_type_only_tool_params_use_is_a_request_type() {
+        let version = |fields: &[&str]| {
+            let fields = fields
+                .iter()
+                .map(|name| testing::field(name, plain(Shape::String)))
+                .collect();
+            let args = TypeKind::Struct(Struct {
+                fields,
+                ..Default::default()
+            });
+            let method = tool(
+                "get_session",
+                vec![param("payload", true, testing::named(0))],
+                plain(Shape::Integer),
+            );
+            api(vec![("Args", 0, args)], vec![method])
+        };
+        let found = changes(&version(&["a"]), &version(&["a", "b"]));
+        let change = only(&found);
+        assert_eq!(change.location, "Args.b");
+        assert_eq!(change.kind, "property-added-required");
+        // Agents must send it; merchants only read it (a type no tool or operation used would
+        // break both).
+        assert_eq!((change.client, change.server), (Breaking, NonBreaking));
     }
 }
