@@ -25,7 +25,8 @@ use acp_runtime::versions::{self, Api, WireShape};
 
 /// The specs (generator module names) the server of `version` needs: every API the version
 /// defines that a merchant serves (checkout and delegate_payment; carts,
-/// delegate_authentication and feeds where the version has them) and the webhook sender.
+/// delegate_authentication, feeds and checkout's MCP binding where the version has them) and
+/// the webhook sender.
 pub fn specs(version: &str) -> Vec<String> {
     let facts = versions::facts(version).unwrap_or_else(versions::oldest);
     let mut specs: Vec<String> = ["checkout", "delegate_payment", "webhooks"]
@@ -35,6 +36,12 @@ pub fn specs(version: &str) -> Vec<String> {
         if facts.has(api) {
             specs.push(acp_codegen::naming::module_name(api.spec_name()));
         }
+    }
+    if facts.mcp_binding {
+        specs.push(acp_codegen::naming::module_name(&format!(
+            "{}_mcp",
+            Api::Checkout.spec_name()
+        )));
     }
     specs
 }
@@ -46,6 +53,8 @@ struct Serves {
     authentication: bool,
     feed: bool,
     discovery: bool,
+    /// The MCP binding of checkout, at `/mcp`.
+    mcp: bool,
 }
 
 impl Serves {
@@ -250,14 +259,20 @@ impl Context {
             authentication: facts.has(Api::DelegateAuthentication),
             feed: facts.has(Api::Feed),
             discovery: facts.discovery_document,
+            mcp: facts.mcp_binding,
+        };
+        let features = if serves.mcp {
+            r#"["server", "client", "postgres", "mcp-server"]"#
+        } else {
+            r#"["server", "client", "postgres"]"#
         };
         let runtime_dependency = match &project.runtime {
             RuntimeSource::Path(path) => format!(
-                "{{ path = {}, features = [\"server\", \"client\", \"postgres\"] }}",
+                "{{ path = {}, features = {features} }}",
                 toml::Value::String(path.clone())
             ),
             RuntimeSource::Version(requirement) => format!(
-                "{{ version = {}, features = [\"server\", \"client\", \"postgres\"] }}",
+                "{{ version = {}, features = {features} }}",
                 toml::Value::String(requirement.clone())
             ),
         };
@@ -629,6 +644,10 @@ mod tests {
             let wanted = specs(version);
             assert_eq!(wanted.contains(&"cart".to_string()), facts.has(Api::Cart));
             assert_eq!(wanted.contains(&"feed".to_string()), facts.has(Api::Feed));
+            assert_eq!(
+                wanted.contains(&"checkout_mcp".to_string()),
+                facts.mcp_binding
+            );
         }
     }
 

@@ -30,11 +30,18 @@ pub fn cargo_toml(
     runtime: &RuntimeSource,
     options: super::EmitOptions,
 ) -> String {
-    let features: Vec<String> = [("server", options.server), ("client", options.client)]
-        .into_iter()
-        .filter(|(_, on)| *on)
-        .map(|(name, _)| format!("\"{name}\""))
-        .collect();
+    // The MCP binding's server and client come with the REST ones (versions without an
+    // OpenRPC file emit no MCP items).
+    let features: Vec<String> = [
+        ("server", options.server),
+        ("mcp-server", options.server),
+        ("client", options.client),
+        ("mcp-client", options.client),
+    ]
+    .into_iter()
+    .filter(|(_, on)| *on)
+    .map(|(name, _)| format!("\"{name}\""))
+    .collect();
     let features = if features.is_empty() {
         String::new()
     } else {

@@ -8,6 +8,7 @@ mod client;
 mod context;
 pub mod crate_files;
 pub mod json_schema;
+mod mcp;
 mod models;
 mod registry;
 mod scan;
@@ -116,6 +117,7 @@ mod tests {
     const EMITTERS: &[&str] = &[
         "client",
         "json_schema",
+        "mcp",
         "models",
         "registry",
         "scan",

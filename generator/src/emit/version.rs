@@ -8,6 +8,7 @@ use quote::quote;
 use super::client::Client;
 use super::context::{doc_attrs, ident, Context, Emitter, ModuleOutput};
 use super::json_schema::Schemars;
+use super::mcp::Mcp;
 use super::models::Models;
 use super::registry::Registry;
 use super::scan::Scanners;
@@ -69,6 +70,9 @@ fn enabled(options: EmitOptions) -> Vec<&'static dyn Emitter> {
     }
     if options.client {
         emitters.push(&Client);
+    }
+    if options.server || options.client {
+        emitters.push(&Mcp);
     }
     emitters
 }

@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::{Api, Module, ModuleId, Operation, TypeRef};
+use super::{Api, Module, ModuleId, Operation, RpcMethod, TypeRef};
 
 /// A spec asked for that the version does not have.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -20,7 +20,8 @@ pub struct UnknownSpec {
 impl Api {
     /// Keeps the modules `specs` names (by spec, `agentic_checkout`, or module name,
     /// `checkout`) and every module defining a type they use (checkout for the webhooks, whose
-    /// events carry its `Order`). Modules kept only for their types keep no operations. Types
+    /// events carry its `Order`). Modules kept only for their types keep no operations (nor
+    /// MCP methods: keep `checkout` with `checkout_mcp` for its tools to be served). Types
     /// of dropped modules are dropped and the ids of the others renumbered; examples of dropped
     /// types go too. Nothing changes when `specs` is empty.
     pub fn retain_modules(&mut self, specs: &[String]) -> Result<(), UnknownSpec> {
@@ -47,6 +48,7 @@ impl Api {
         for id in self.modules.ids() {
             if !wanted.contains(&id) {
                 self.modules[id].operations.clear();
+                self.modules[id].methods.clear();
             }
         }
         let needed = self.modules_needed(&wanted);
@@ -76,6 +78,11 @@ impl Api {
                 assert!(renumber(ty), "a kept operation refers to kept types only");
             }
         }
+        for method in self.modules.iter_mut().flat_map(|m| &mut m.methods) {
+            for ty in method.refs_mut() {
+                assert!(renumber(ty), "a kept method refers to kept types only");
+            }
+        }
         self.examples
             .retain_mut(|example| renumber(&mut example.ty));
         Ok(())
@@ -92,6 +99,12 @@ impl Api {
             .iter()
             .flat_map(|module| &self.modules[*module].operations)
             .flat_map(Operation::refs)
+            .chain(
+                wanted
+                    .iter()
+                    .flat_map(|module| &self.modules[*module].methods)
+                    .flat_map(RpcMethod::refs),
+            )
             .filter_map(TypeRef::refers_to);
         let reachable = self.reachable(types.chain(used_by_operations));
         let defining = reachable.into_iter().map(|id| self.types[id].module);

@@ -5,7 +5,7 @@
 
 use std::collections::HashSet;
 
-use super::{Additional, Api, Field, Operation, Shape, TypeId, TypeKind, TypeRef};
+use super::{Additional, Api, Field, Operation, RpcMethod, Shape, TypeId, TypeKind, TypeRef};
 
 impl TypeRef {
     /// The named type this use is a value of (not of its array items or map values).
@@ -190,6 +190,21 @@ impl Operation {
             .map(|p| &mut p.ty)
             .chain(self.request.iter_mut().map(|b| &mut b.ty))
             .chain(responses)
+    }
+}
+
+impl RpcMethod {
+    /// The type uses of the method: its params, then its result.
+    pub fn refs(&self) -> impl Iterator<Item = &TypeRef> {
+        self.params.iter().chain(&self.result).map(|p| &p.ty)
+    }
+
+    /// [`RpcMethod::refs`], mutably.
+    pub fn refs_mut(&mut self) -> impl Iterator<Item = &mut TypeRef> {
+        self.params
+            .iter_mut()
+            .chain(&mut self.result)
+            .map(|p| &mut p.ty)
     }
 }
 
