@@ -10,6 +10,8 @@
 
 #[path = "scaffold_support/broken.rs"]
 mod broken;
+#[path = "scaffold_support/mcp.rs"]
+mod mcp;
 #[path = "scaffold_support/new_apis.rs"]
 mod new_apis;
 #[path = "../../tests/support/postgres.rs"]
@@ -262,6 +264,7 @@ fn scaffold_2026_04_17_passes_the_suite_and_the_emitted_tests_and_broken_servers
     discovery_picks_the_version(port, version);
     every_api_passes_on_postgres(&dir, name, version);
     new_apis_through_the_generated_clients(&dir, name, port, &config, version);
+    mcp_binding(port, &config);
 
     // The emitted test crate against the same (launch-checklist) server.
     let tests = nested_target().join("scaffolds/conformance-tests-v20260417");
@@ -419,6 +422,36 @@ fn new_apis_through_the_generated_clients(
     assert!(seen.len() > 10, "{} exchanges", seen.len());
     let problems = new_apis::validate_recorded(&spec, Profile::LaunchChecklist, &seen);
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The MCP binding at `/mcp`: every tool through the generated `McpClient`, then the official
+/// Python MCP SDK lists the tools (bundled schemas), completes a checkout (its results checked
+/// against the tools' output schemas by the SDK) and reads an unknown session.
+fn mcp_binding(port: u16, config_path: &Path) {
+    let config = MerchantConfig::load(config_path).unwrap();
+    let base_url = format!("http://127.0.0.1:{port}");
+    let url = format!("{base_url}/mcp");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let rest = new_apis::core(&base_url, &config);
+        let mut psp_config = config.clone();
+        psp_config.merchant.api_key = config.payment.psp_key.clone().unwrap();
+        let psp = new_apis::core(&base_url, &psp_config);
+        mcp::through_the_generated_client(&url, &config, rest, psp).await;
+    });
+    let report = mcp::independent_client(&mcp::python_plan(&url, &base_url, &config));
+    assert_eq!(
+        report["tools"],
+        serde_json::json!(mcp::openrpc_methods()),
+        "{report}"
+    );
+    assert_eq!(report["bundled"], true, "{report}");
+    assert_eq!(report["completed_status"], "completed", "{report}");
+    assert!(report["order"].is_string(), "{report}");
+    assert_eq!(report["read_status"], "completed", "{report}");
+    assert_eq!(report["canceled_status"], "canceled", "{report}");
+    assert_eq!(report["unknown"]["code"], -32000, "{report}");
+    assert!(report["unknown"]["data"]["type"].is_string(), "{report}");
 }
 
 /// One broken server: the fault its proxy injects, the checks that must fail for it (all of

@@ -78,10 +78,20 @@ pub fn tools(api: &Api, module: ModuleId) -> Vec<Tool<'_>> {
                 output_schema: method
                     .result
                     .as_ref()
-                    .map(|r| bundled(api, &r.ty, r.docs.description.as_deref())),
+                    .map(|r| object_typed(bundled(api, &r.ty, r.docs.description.as_deref()))),
             })
         })
         .collect()
+}
+
+/// `schema` with `"type": "object"` at its top: MCP clients keep only output schemas that say
+/// so (structured results are objects), and a schema made of `allOf` parts says it only
+/// inside them.
+fn object_typed(mut schema: Value) -> Value {
+    if let Some(object) = schema.as_object_mut() {
+        object.entry("type").or_insert_with(|| "object".into());
+    }
+    schema
 }
 
 fn input_schema(api: &Api, method: &RpcMethod) -> Value {
