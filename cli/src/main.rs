@@ -45,6 +45,15 @@ struct VersionPair {
     spec: Option<String>,
 }
 
+/// `--transport` of `conformance`.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+enum TransportArg {
+    /// The REST API.
+    Rest,
+    /// The MCP binding.
+    Mcp,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Generate a standalone crate with typed models.
@@ -150,6 +159,13 @@ enum Command {
         /// Seconds before a request times out.
         #[arg(long, default_value_t = 30)]
         timeout: u64,
+        /// `rest` (the launch checklist and the checks derived from the OpenAPI files) or `mcp`
+        /// (the MCP binding's checks, made from the version's OpenRPC file).
+        #[arg(long, value_enum, default_value = "rest")]
+        transport: TransportArg,
+        /// The MCP endpoint (default: `/mcp` under the base URL).
+        #[arg(long)]
+        mcp_url: Option<String>,
     },
     /// Create a merchant server project for one version on the generated server stubs.
     New {
@@ -391,6 +407,8 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
             example_seconds,
             webhook_timeout,
             timeout,
+            transport,
+            mcp_url,
         } => {
             use acp_conformance::{self as suite, ApiSelection, MerchantConfig, SuiteOptions};
             let all = acp_runtime::versions::Api::ALL;
@@ -446,6 +464,11 @@ fn run(cli: Cli) -> Result<ExitCode, String> {
                 options.seed = seed;
             }
             options.example_time = std::time::Duration::from_secs(example_seconds);
+            options.transport = match transport {
+                TransportArg::Rest => suite::Transport::Rest,
+                TransportArg::Mcp => suite::Transport::Mcp,
+            };
+            options.mcp_url = mcp_url;
             let suite = suite::Suite::load(&generator(&specs)?, &version, options)
                 .map_err(|e| e.to_string())?;
             let known = suite.check_list();

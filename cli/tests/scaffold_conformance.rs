@@ -36,6 +36,17 @@ use serde_json::Value;
 
 /// Runs `acp-codegen conformance`; the exit success and report.json.
 fn conformance(config: &Path, version: &str, profile: Profile, report: &Path) -> (bool, Value) {
+    conformance_with(config, version, profile, report, &[])
+}
+
+/// [`conformance`] with more arguments.
+fn conformance_with(
+    config: &Path,
+    version: &str,
+    profile: Profile,
+    report: &Path,
+    more: &[&str],
+) -> (bool, Value) {
     let output = Command::new(BIN)
         .args([
             "conformance",
@@ -49,6 +60,7 @@ fn conformance(config: &Path, version: &str, profile: Profile, report: &Path) ->
         .arg("--report")
         .arg(report)
         .args(["--webhook-timeout", "15"])
+        .args(more)
         .output()
         .expect("run acp-codegen conformance");
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -452,6 +464,79 @@ fn mcp_binding(port: u16, config_path: &Path) {
     assert_eq!(report["canceled_status"], "canceled", "{report}");
     assert_eq!(report["unknown"]["code"], -32000, "{report}");
     assert!(report["unknown"]["data"]["type"].is_string(), "{report}");
+
+    // The suite over MCP: every check passes against the scaffold (signatures included: the
+    // test configuration signs).
+    let dir = config_path.parent().unwrap();
+    let (success, report) = conformance_with(
+        config_path,
+        "2026-04-17",
+        Profile::Spec,
+        &dir.join("report-mcp"),
+        &["--transport", "mcp"],
+    );
+    let results = outcomes(&report);
+    let not_passed: Vec<_> = results.iter().filter(|(_, o, _)| o != "pass").collect();
+    assert!(success && not_passed.is_empty(), "{not_passed:#?}");
+    assert!(results.iter().any(|(id, _, _)| id == "mcp.tools"));
+    assert!(results.len() > 25, "{results:#?}");
+
+    // Broken endpoints fail exactly the checks of the rule they break, naming it.
+    let [proxy_a, proxy_b] = free_ports();
+    let rows = [
+        (
+            proxy_a,
+            mcp::McpFault::ErrorOutsideData,
+            "ACP `Error` object as `data`",
+        ),
+        (
+            proxy_b,
+            mcp::McpFault::RequiresNullPayload,
+            "never requires `payload: null`",
+        ),
+    ];
+    for (proxy, fault, rule) in rows {
+        runtime.block_on(mcp::broken_endpoint(proxy, base_url.clone(), fault));
+        let (success, report) = conformance_with(
+            config_path,
+            "2026-04-17",
+            Profile::Spec,
+            &dir.join(format!("report-mcp-{fault:?}")),
+            &[
+                "--transport",
+                "mcp",
+                "--base-url",
+                &format!("http://127.0.0.1:{proxy}"),
+            ],
+        );
+        assert!(!success, "{fault:?}");
+        let failed: Vec<_> = outcomes(&report)
+            .into_iter()
+            .filter(|(_, outcome, _)| outcome == "fail")
+            .collect();
+        assert!(!failed.is_empty(), "{fault:?}");
+        for (id, _, message) in &failed {
+            assert!(message.contains(rule), "{fault:?}: {id}: {message}");
+        }
+        let ids: Vec<&str> = failed.iter().map(|(id, _, _)| id.as_str()).collect();
+        match fault {
+            mcp::McpFault::ErrorOutsideData => {
+                for id in [
+                    "mcp.get_checkout_session.not_found",
+                    "mcp.create_checkout_session.invalid",
+                    "mcp.cancel_checkout_session.api_version",
+                    "mcp.create_checkout_session.idempotency",
+                    "mcp.complete_checkout_session.signature",
+                ] {
+                    assert!(ids.contains(&id), "{fault:?} did not fail {id}: {ids:?}");
+                }
+                assert!(!ids.iter().any(|id| id.ends_with(".valid")), "{ids:?}");
+            }
+            mcp::McpFault::RequiresNullPayload => {
+                assert_eq!(ids, ["mcp.cancel_checkout_session.payload_optional"]);
+            }
+        }
+    }
 }
 
 /// One broken server: the fault its proxy injects, the checks that must fail for it (all of

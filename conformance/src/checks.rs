@@ -19,7 +19,9 @@ use super::session;
 use acp_runtime::versions::{self, VersionFacts};
 
 mod derived;
+mod mcp;
 pub use derived::{served_apis, DerivedCheck};
+pub use mcp::McpCheck;
 
 use super::spec::{
     Api, Op, VersionSpec, COMPLETE, CREATE, DELEGATE, ORDER_EVENTS, RETRIEVE, UPDATE,
@@ -158,6 +160,20 @@ pub struct SuiteOptions {
     pub seed: u64,
     /// How long one derived check may keep sending random valid requests.
     pub example_time: Duration,
+    /// REST (the launch checklist and the derived checks) or the MCP binding's checks.
+    pub transport: Transport,
+    /// The MCP endpoint (default: `/mcp` under the base URL).
+    pub mcp_url: Option<String>,
+}
+
+/// Which binding a run certifies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Transport {
+    /// The REST API.
+    #[default]
+    Rest,
+    /// The MCP binding (JSON-RPC tools over Streamable HTTP), for versions that have one.
+    Mcp,
 }
 
 impl SuiteOptions {
@@ -173,6 +189,8 @@ impl SuiteOptions {
             max_examples: 64,
             seed: fastrand::u64(..),
             example_time: Duration::from_secs(10),
+            transport: Transport::Rest,
+            mcp_url: None,
         }
     }
 }
@@ -203,6 +221,10 @@ pub struct Suite {
     derived: Vec<derived::DerivedCheck>,
     /// The APIs probed so far, and why each is not served (`None`: served).
     served: tokio::sync::Mutex<Vec<(Api, Option<String>)>>,
+    /// The MCP binding's tools and checks (run instead of the REST ones with
+    /// [`Transport::Mcp`]).
+    mcp_tools: Vec<mcp::Tool>,
+    mcp_checks: Vec<McpCheck>,
 }
 
 /// Why a check stopped early.
@@ -253,7 +275,16 @@ impl Suite {
         }
         // A folder older than every released version is held to the oldest's rules.
         let facts = versions::facts(&spec.version).unwrap_or_else(versions::oldest);
-        let (derived_ops, derived) = derived::catalog(&spec, &options.apis);
+        // Over MCP the tools are called on resources the REST operations' builders make.
+        let apis = match options.transport {
+            Transport::Rest => options.apis.clone(),
+            Transport::Mcp => ApiSelection::Served,
+        };
+        let (derived_ops, derived) = derived::catalog(&spec, &apis);
+        let (mcp_tools, mcp_checks) = mcp::catalog(&spec);
+        if options.transport == Transport::Mcp && mcp_checks.is_empty() {
+            return Err(SetupError::NoMcpBinding(spec.version.clone()));
+        }
         Ok(Suite {
             spec,
             options,
@@ -263,6 +294,8 @@ impl Suite {
             derived_ops,
             derived,
             served: tokio::sync::Mutex::new(Vec::new()),
+            mcp_tools,
+            mcp_checks,
         })
     }
 
@@ -296,6 +329,14 @@ impl Suite {
     pub async fn run(&self, only: &[String], mut each: impl FnMut(&CheckResult)) -> Report {
         let mut report = self.report();
         let wanted = |id: &str| only.is_empty() || only.iter().any(|o| o == id);
+        if self.options.transport == Transport::Mcp {
+            for check in self.mcp_checks.iter().filter(|c| wanted(&c.id)) {
+                let result = self.run_mcp(check).await;
+                each(&result);
+                report.results.push(result);
+            }
+            return report;
+        }
         for check in CHECKS {
             if !wanted(check.id) {
                 continue;
@@ -330,6 +371,10 @@ impl Suite {
 
     /// Runs the check with this id; `None` when there is none.
     pub async fn run_id(&self, id: &str) -> Option<CheckResult> {
+        if self.options.transport == Transport::Mcp {
+            let check = self.mcp_checks.iter().find(|c| c.id == id)?;
+            return Some(self.run_mcp(check).await);
+        }
         if let Some(check) = CHECKS.iter().find(|c| c.id == id) {
             return Some(self.run_check(check).await);
         }
@@ -362,6 +407,11 @@ impl Suite {
 
     /// The ids and titles of every check of this run.
     pub fn check_list(&self) -> Vec<(String, String)> {
+        if self.options.transport == Transport::Mcp {
+            return (self.mcp_checks.iter())
+                .map(|c| (c.id.clone(), c.title.clone()))
+                .collect();
+        }
         CHECKS
             .iter()
             .map(|c| (c.id.to_string(), c.title.to_string()))
@@ -390,6 +440,53 @@ impl Suite {
             spec_location: Some(check.spec_location.clone()),
             blocked_by: Some(by),
         }
+    }
+
+    /// Runs a check of the MCP binding.
+    async fn run_mcp(&self, check: &McpCheck) -> CheckResult {
+        let started = Instant::now();
+        let mut ctx = Ctx {
+            suite: self,
+            log: Vec::new(),
+        };
+        let outcome = ctx.mcp(check).await;
+        let mut blocked_by = None;
+        let (outcome, message) = match outcome {
+            Ok(note) => (Outcome::Pass, note),
+            Err(Stop::Fail(message) | Stop::Unserved(message)) => (Outcome::Fail, message),
+            Err(Stop::Skip(message)) => (Outcome::Skip, message),
+            Err(Stop::Blocked(by, why)) => {
+                let message = format!("blocked by {by}: {why}");
+                blocked_by = Some(by);
+                (Outcome::Blocked, message)
+            }
+        };
+        CheckResult {
+            id: check.id.clone(),
+            title: check.title.clone(),
+            checklist_item: None,
+            outcome,
+            message,
+            exchanges: ctx.log,
+            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            spec_location: Some(check.spec_location.clone()),
+            blocked_by,
+        }
+    }
+
+    /// The MCP endpoint of the run.
+    fn mcp_url(&self) -> String {
+        self.options
+            .mcp_url
+            .clone()
+            .unwrap_or_else(|| format!("{}/mcp", self.base_url))
+    }
+
+    /// The operation the derived checks know as `operation_id` of `api`.
+    fn derived_op(&self, api: Api, operation_id: &str) -> Option<&derived::DerivedOp> {
+        self.derived_ops
+            .iter()
+            .find(|op| op.api() == api && op.ir.id == operation_id)
     }
 
     /// Runs a derived check; whether it found its operation's route not served.

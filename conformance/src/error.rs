@@ -15,6 +15,9 @@ pub enum SetupError {
     /// The HTTP client could not be built (TLS set-up).
     #[error("cannot build the HTTP client: {0}")]
     HttpClient(#[source] reqwest::Error),
+    /// `--transport mcp` for a version without an MCP binding.
+    #[error("API version {0} has no MCP binding (no openrpc/ file): check it over REST")]
+    NoMcpBinding(String),
     /// `[signing]` of merchant.toml holds a key that cannot be used.
     #[error(transparent)]
     SigningKey(#[from] crate::http::SigningKeyError),

@@ -188,6 +188,21 @@ impl Http {
         self.signing.is_some()
     }
 
+    /// `Timestamp` and `Signature` over the canonical form of `payload` (empty when `None`), as
+    /// the MCP binding's `meta.timestamp` and `meta.signature`; `None` without signing.
+    pub fn sign(&self, payload: Option<&Value>) -> Result<Option<(String, String)>, SendError> {
+        self.sign_bytes(&payload.map(canonical_json).unwrap_or_default())
+    }
+
+    fn sign_bytes(&self, signed: &[u8]) -> Result<Option<(String, String)>, SendError> {
+        let Some(key) = &self.signing else {
+            return Ok(None);
+        };
+        let timestamp = now_rfc3339();
+        let signature = sign(key, &timestamp, signed)?;
+        Ok(Some((timestamp, signature)))
+    }
+
     /// Sends `request`, appending the exchange to `log`. A transport failure (refused,
     /// timeout) is logged too and returned as the error text.
     pub async fn send(
@@ -233,18 +248,17 @@ impl Http {
         }
         // Every request to the merchant is signed when signing is configured, a GET over its
         // empty body, as the runtime's client does; plain web pages are not.
-        let signed = request.key != Key::None && request.signature != Signature::Absent;
-        if let (Some(key), true) = (&self.signing, signed) {
-            let timestamp = now_rfc3339();
+        if request.key != Key::None && request.signature != Signature::Absent {
             let signed: Vec<u8> = match request.signature {
                 Signature::Configured | Signature::Absent => body.clone().unwrap_or_default(),
                 Signature::Wrong => canonical_json(&serde_json::json!({
                     "signed": "a different body"
                 })),
             };
-            let signature = sign(key, &timestamp, &signed)?;
-            headers.push(("Signature".into(), signature));
-            headers.push(("Timestamp".into(), timestamp));
+            if let Some((timestamp, signature)) = self.sign_bytes(&signed)? {
+                headers.push(("Signature".into(), signature));
+                headers.push(("Timestamp".into(), timestamp));
+            }
         }
         Ok((headers, body))
     }

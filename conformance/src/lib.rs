@@ -25,7 +25,10 @@ pub mod test_crate;
 /// The generator the suite reads spec files with (the generated test crates reach it here).
 pub use acp_codegen;
 
-pub use checks::{served_apis, ApiSelection, CheckInfo, DerivedCheck, Suite, SuiteOptions, CHECKS};
+pub use checks::{
+    served_apis, ApiSelection, CheckInfo, DerivedCheck, McpCheck, Suite, SuiteOptions, Transport,
+    CHECKS,
+};
 pub use config::{ConfigError, MerchantConfig};
 pub use error::SetupError;
 pub use mask::Masker;

@@ -13,12 +13,10 @@ pub mod client;
 mod datetime;
 #[cfg(feature = "jsonl")]
 pub mod jsonl;
-#[cfg(any(feature = "mcp-server", feature = "mcp-client"))]
 pub mod mcp;
 mod nullable;
 mod object_only;
 mod parse;
-#[cfg(any(feature = "client", feature = "mcp-server"))]
 mod path_segment;
 pub mod scan;
 #[cfg(feature = "server")]

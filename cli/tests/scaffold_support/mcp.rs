@@ -260,3 +260,90 @@ pub fn independent_client(plan: &Value) -> Value {
     );
     serde_json::from_slice(&output.stdout).unwrap()
 }
+
+/// How a broken MCP endpoint breaks the binding's rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum McpFault {
+    /// ACP errors come as -32000 with the Error in the message text, not in `data`.
+    ErrorOutsideData,
+    /// A call of a tool whose payload is optional is refused (-32602) unless it carries
+    /// `payload` (even `null`).
+    RequiresNullPayload,
+}
+
+#[derive(Clone)]
+struct Breaker {
+    upstream: String,
+    client: reqwest::Client,
+    fault: McpFault,
+}
+
+/// A proxy on `port` to the scaffold at `upstream` whose `/mcp` has `fault`; everything else
+/// passes unchanged.
+pub async fn broken_endpoint(port: u16, upstream: String, fault: McpFault) {
+    let state = Breaker {
+        upstream,
+        client: reqwest::Client::new(),
+        fault,
+    };
+    let socket = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let app = axum::Router::new().fallback(relay).with_state(state);
+    tokio::spawn(async move { axum::serve(socket, app).await });
+}
+
+async fn relay(
+    axum::extract::State(breaker): axum::extract::State<Breaker>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    mut headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let is_mcp = uri.path() == "/mcp";
+    if is_mcp && breaker.fault == McpFault::RequiresNullPayload {
+        let message: Value = serde_json::from_slice(&body).unwrap_or_default();
+        let params = &message["params"];
+        let optional_payload = params["name"] == "cancel_checkout_session";
+        if optional_payload && params["arguments"].get("payload").is_none() {
+            let refused = json!({"jsonrpc": "2.0", "id": message["id"], "error": {
+                "code": -32602, "message": "`payload` is required (send null for none)"}});
+            let json = [(axum::http::header::CONTENT_TYPE, "application/json")];
+            return (json, refused.to_string()).into_response();
+        }
+    }
+    headers.remove("host");
+    headers.remove("content-length");
+    let sent = breaker
+        .client
+        .request(method, format!("{}{uri}", breaker.upstream))
+        .headers(headers)
+        .body(body)
+        .send()
+        .await;
+    let Ok(response) = sent else {
+        return axum::http::StatusCode::BAD_GATEWAY.into_response();
+    };
+    let status = response.status();
+    let mut headers = response.headers().clone();
+    headers.remove("content-length");
+    headers.remove("transfer-encoding");
+    let mut bytes = response.bytes().await.unwrap_or_default().to_vec();
+    if is_mcp && breaker.fault == McpFault::ErrorOutsideData {
+        if let Ok(mut message) = serde_json::from_slice::<Value>(&bytes) {
+            if let Some(error) = message.get_mut("error").and_then(Value::as_object_mut) {
+                if let Some(data) = error.remove("data") {
+                    error.insert("message".into(), data.to_string().into());
+                }
+            }
+            bytes = message.to_string().into_bytes();
+        }
+    }
+    let mut out = axum::response::Response::builder().status(status);
+    for (name, value) in &headers {
+        out = out.header(name, value);
+    }
+    out.body(axum::body::Body::from(bytes))
+        .unwrap_or_else(|_| axum::http::StatusCode::BAD_GATEWAY.into_response())
+}

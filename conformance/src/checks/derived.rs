@@ -110,8 +110,8 @@ impl Kind {
 /// One operation the derived checks cover.
 pub(super) struct DerivedOp {
     api: Api,
-    op: Op,
-    ir: Operation,
+    pub(super) op: Op,
+    pub(super) ir: Operation,
     /// The operation that creates the resource this one's path names (`POST /carts` for
     /// `GET /carts/{id}`).
     creator: Option<usize>,
@@ -400,7 +400,7 @@ impl<'a> Ctx<'a> {
     /// A valid request body for `dop`: the suite's own builder where it has one, else the
     /// smallest instance of the request schema with the merchant's item ids; checked by the
     /// validator.
-    fn derived_body(&self, dop: &DerivedOp) -> Step<Option<Value>> {
+    pub(super) fn derived_body(&self, dop: &DerivedOp) -> Step<Option<Value>> {
         let Some(request) = &dop.ir.request else {
             return Ok(None);
         };
@@ -439,7 +439,7 @@ impl<'a> Ctx<'a> {
 
     /// A body for checks that must not reach validation (auth, unknown ids): the valid one,
     /// else the smallest instance of the schema.
-    fn derived_any_body(&self, dop: &DerivedOp) -> Option<Value> {
+    pub(super) fn derived_any_body(&self, dop: &DerivedOp) -> Option<Value> {
         match self.derived_body(dop) {
             Ok(body) => body,
             Err(_) => dop
@@ -453,7 +453,10 @@ impl<'a> Ctx<'a> {
     /// A valid request for `dop` on a live resource: its path and body. Checkout's complete
     /// pays for a session made ready for payment with a card delegated through
     /// delegate_payment (the merchant's fixtures); others use [`Self::derived_body`].
-    async fn derived_live_request(&mut self, dop: &DerivedOp) -> Step<(String, Option<Value>)> {
+    pub(super) async fn derived_live_request(
+        &mut self,
+        dop: &DerivedOp,
+    ) -> Step<(String, Option<Value>)> {
         if dop.op != COMPLETE {
             let path = self.derived_live_path(dop).await?;
             return Ok((path, self.derived_body(dop)?));
@@ -1089,7 +1092,7 @@ impl<'a> Ctx<'a> {
     /// A valid body other than `body`: one more optional member filled in.
     /// A valid body other than `body`: one more optional member filled in, else one string
     /// in it changed.
-    fn different_body(&self, dop: &DerivedOp, body: Option<&Value>) -> Option<Value> {
+    pub(super) fn different_body(&self, dop: &DerivedOp, body: Option<&Value>) -> Option<Value> {
         let whole = body?;
         let body = whole.as_object()?;
         let schema = self.spec().request_schema(dop.op)?;
@@ -1466,7 +1469,7 @@ fn no_server_error(reply: &Reply, what: &str) -> Step<()> {
 }
 
 /// Fails unless the error `reply` has `code`.
-fn expect_code(reply: &Reply, code: &str) -> Step<()> {
+pub(super) fn expect_code(reply: &Reply, code: &str) -> Step<()> {
     let got = reply.body().get("code").and_then(Value::as_str);
     if got == Some(code) {
         Ok(())
@@ -1559,7 +1562,7 @@ fn with_fixtures(body: &mut Value, config: &crate::config::MerchantConfig) {
 }
 
 /// The named struct type `ty` stands for, through newtypes.
-fn struct_of<'a>(
+pub(super) fn struct_of<'a>(
     api: &'a acp_codegen::Api,
     ty: &TypeRef,
     value: &Value,

@@ -1,5 +1,6 @@
-//! The MCP binding of ACP (features `mcp-server`, `mcp-client`): the checkout operations as MCP
-//! tools over JSON-RPC 2.0 on MCP's Streamable HTTP transport, through the official Rust MCP
+//! The MCP binding of ACP: the checkout operations as MCP tools over JSON-RPC 2.0 on MCP's
+//! Streamable HTTP transport. The binding's rules and tool tables are always here; the server
+//! (feature `mcp-server`) and the client (feature `mcp-client`) run on the official Rust MCP
 //! SDK (`rmcp`).
 //!
 //! Each tool takes `{meta, id?, payload?}`: `meta` carries what REST puts in headers
