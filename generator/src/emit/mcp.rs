@@ -100,6 +100,10 @@ fn client(ctx: &Context, module: ModuleId, tools: &[Tool]) -> TokenStream {
             doc.push(format!(" {}", summary.trim()));
             doc.push(String::new());
         }
+        if let Some(description) = &method.description {
+            doc.extend(description.trim().lines().map(|l| format!(" {}", l.trim_end())));
+            doc.push(String::new());
+        }
         doc.push(format!(
             " MCP tool `{}` (`{} {}`).",
             method.name,
