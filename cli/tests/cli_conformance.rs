@@ -33,6 +33,59 @@ fn list_names_every_check() {
     }
 }
 
+/// Over MCP the checks come from the OpenRPC methods: read here from the file itself, each
+/// method has its `valid` check and the binding its four; REST checks are not run.
+#[test]
+fn mcp_checks_are_made_from_the_openrpc_methods() {
+    let root = acp_specs::resolve_spec_root(None).unwrap();
+    let file = root.join("spec/2026-04-17/openrpc/openrpc.agentic_checkout.json");
+    let document: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    let methods: Vec<&str> = document["methods"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(methods.len(), 5);
+    let (code, stdout, stderr) = conformance(&[
+        "--version",
+        "2026-04-17",
+        "--transport",
+        "mcp",
+        "--list",
+        "--config",
+        EXAMPLE,
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    for method in &methods {
+        assert!(stdout.contains(&format!("mcp.{method}.valid")), "{stdout}");
+        assert!(
+            stdout.contains(&format!("mcp.{method}.api_version")),
+            "{stdout}"
+        );
+    }
+    for rule in ["mcp.auth", "mcp.tools", "mcp.envelope", "mcp.rest_parity"] {
+        assert!(stdout.contains(rule), "{stdout}");
+    }
+    // Only cancel's payload is optional; get takes none.
+    assert_eq!(stdout.matches(".payload_optional").count(), 1, "{stdout}");
+    assert!(!stdout.contains("session.create"), "{stdout}");
+
+    // A version without a binding says so.
+    let (code, _, stderr) = conformance(&[
+        "--version",
+        "2025-09-29",
+        "--transport",
+        "mcp",
+        "--list",
+        "--config",
+        EXAMPLE,
+    ]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("2025-09-29 has no MCP binding"), "{stderr}");
+}
+
 #[test]
 fn bad_input_is_a_clear_error() {
     let (code, _, stderr) = conformance(&[

@@ -445,6 +445,14 @@ fn mcp_binding(port: u16, config_path: &Path) {
     let url = format!("{base_url}/mcp");
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
+        // The discovery document lists the MCP transport beside REST.
+        let discovery: Value = reqwest::get(format!("{base_url}/.well-known/acp.json"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(discovery["transports"], serde_json::json!(["rest", "mcp"]));
         let rest = new_apis::core(&base_url, &config);
         let mut psp_config = config.clone();
         psp_config.merchant.api_key = config.payment.psp_key.clone().unwrap();
