@@ -68,8 +68,8 @@ impl McpOptions {
 /// Serves MCP beside the REST routes.
 pub struct McpEndpoint;
 
-/// Checks a request's credentials (the pipeline's bearer check), answering the refusal.
-pub(crate) type Guard = Arc<dyn Fn(&HeaderMap) -> Result<(), Response> + Send + Sync>;
+/// Checks a request's credentials (the pipeline's bearer check): the refusal, if refused.
+pub(crate) type Guard = Arc<dyn Fn(&HeaderMap) -> Option<Response> + Send + Sync>;
 
 impl McpEndpoint {
     /// `pipeline` (the ACP request pipeline) with the MCP endpoint of `options` in front of it:
@@ -106,8 +106,8 @@ impl McpEndpoint {
                         let guard = guard.clone();
                         async move {
                             match guard(request.headers()) {
-                                Ok(()) => next.run(request).await,
-                                Err(refused) => refused,
+                                None => next.run(request).await,
+                                Some(refused) => refused,
                             }
                         }
                     },

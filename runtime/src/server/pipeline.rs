@@ -271,7 +271,9 @@ impl AcpServerBuilder {
                 let error_type = shared.supported.first().map_or("invalid_request", |v| {
                     shared.rules(v).unauthorized_type_for(&path)
                 });
-                identity(&shared, headers, error_type).map(|_| ())
+                identity(&shared, headers, error_type)
+                    .err()
+                    .map(|refused| *refused)
             });
             return crate::mcp::McpEndpoint::mount(options, pipeline, guard, body_limit);
         }
@@ -533,40 +535,40 @@ fn identity(
     shared: &Shared,
     headers: &http::HeaderMap,
     error_type: &str,
-) -> Result<String, Response> {
+) -> Result<String, Box<Response>> {
     Ok(match (credentials(headers), &shared.verifier) {
         (Credentials::Absent, _) if shared.allow_anonymous => "anonymous".to_string(),
         (Credentials::Absent, _) => {
-            return Err(unauthorized(
+            return Err(Box::new(unauthorized(
                 error_type,
                 "unauthorized",
                 "Send the API key as `Authorization: Bearer <key>`.",
-            ))
+            )))
         }
         (Credentials::Malformed, _) => {
-            return Err(unauthorized(
+            return Err(Box::new(unauthorized(
                 error_type,
                 "unauthorized",
                 "The Authorization header must be `Bearer <key>`.",
-            ))
+            )))
         }
         (Credentials::Bearer(token), Some(verifier)) => match verifier.verify(token) {
             Some(identity) => identity,
             None => {
-                return Err(unauthorized(
+                return Err(Box::new(unauthorized(
                     error_type,
                     "invalid_api_key",
                     "The API key is not valid.",
-                ))
+                )))
             }
         },
         (Credentials::Bearer(_), None) if shared.allow_anonymous => "anonymous".to_string(),
         (Credentials::Bearer(_), None) => {
-            return Err(unauthorized(
+            return Err(Box::new(unauthorized(
                 error_type,
                 "invalid_api_key",
                 "The API key is not valid.",
-            ))
+            )))
         }
     })
 }
@@ -580,7 +582,7 @@ fn authenticate(shared: &Shared, mut request: Request) -> Stage {
     });
     let identity = match identity(shared, request.headers(), error_type) {
         Ok(identity) => identity,
-        Err(refused) => return Break(refused),
+        Err(refused) => return Break(*refused),
     };
     request.extensions_mut().insert(Identity(identity));
     Continue(request)
