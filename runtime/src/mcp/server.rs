@@ -215,8 +215,13 @@ fn rest_request(
     }
     let id = match (tool.takes_id, arguments.remove("id")) {
         (false, _) => None,
-        (true, Some(Value::String(id))) if !id.is_empty() => Some(id),
-        (true, Some(_)) => return Err(malformed("`id` must be a non-empty string".into())),
+        // `.` and `..` would not stay one path segment of the REST request.
+        (true, Some(Value::String(id))) if !matches!(id.as_str(), "" | "." | "..") => Some(id),
+        (true, Some(_)) => {
+            return Err(malformed(
+                "`id` must be a non-empty string other than `.` and `..`".into(),
+            ))
+        }
         (true, None) => return Err(malformed("`id` is required".into())),
     };
     let payload = match (tool.payload, arguments.remove("payload")) {
