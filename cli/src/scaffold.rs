@@ -678,12 +678,17 @@ mod tests {
         let manifest: toml::Table = file(&files, "Cargo.toml").parse().unwrap();
         let runtime = &manifest["dependencies"]["acp-runtime"];
         assert_eq!(runtime["version"].as_str(), Some("0.1"));
-        // The scaffold serves (server), calls the PSP (client) and can keep its data in
-        // PostgreSQL (postgres).
+        // The scaffold serves (server), calls the PSP (client), can keep its data in
+        // PostgreSQL (postgres) and, where the version has the binding, serves MCP.
         let features: Vec<&str> = (runtime["features"].as_array().unwrap().iter())
             .map(|f| f.as_str().unwrap())
             .collect();
-        assert_eq!(features, ["server", "client", "postgres"]);
+        assert_eq!(features, ["server", "client", "postgres", "mcp-server"]);
+        project.version = "2025-09-29".into();
+        let files = render(&project, &secrets()).unwrap();
+        let manifest: toml::Table = file(&files, "Cargo.toml").parse().unwrap();
+        let features = &manifest["dependencies"]["acp-runtime"]["features"];
+        assert_eq!(features.as_array().unwrap().len(), 3, "{features}");
     }
 
     #[test]

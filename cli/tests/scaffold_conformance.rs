@@ -317,7 +317,8 @@ fn scaffold_2026_04_17_passes_the_suite_and_the_emitted_tests_and_broken_servers
         ),
     )
     .unwrap();
-    let checks = suite.check_list().len();
+    let checks = suite.check_list().len() + suite.mcp_check_list().len();
+    assert!(suite.mcp_check_list().len() > 25);
     assert!(checks > CHECKS.len());
     let summary = format!("test result: ok. {checks} passed; 0 failed");
     assert!(stdout.contains(&summary), "{stdout}");

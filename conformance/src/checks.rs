@@ -371,9 +371,13 @@ impl Suite {
 
     /// Runs the check with this id; `None` when there is none.
     pub async fn run_id(&self, id: &str) -> Option<CheckResult> {
-        if self.options.transport == Transport::Mcp {
-            let check = self.mcp_checks.iter().find(|c| c.id == id)?;
+        // The MCP binding's checks run by id whatever the transport of the run (the emitted
+        // test crate has both).
+        if let Some(check) = self.mcp_checks.iter().find(|c| c.id == id) {
             return Some(self.run_mcp(check).await);
+        }
+        if self.options.transport == Transport::Mcp {
+            return None;
         }
         if let Some(check) = CHECKS.iter().find(|c| c.id == id) {
             return Some(self.run_check(check).await);
@@ -408,14 +412,19 @@ impl Suite {
     /// The ids and titles of every check of this run.
     pub fn check_list(&self) -> Vec<(String, String)> {
         if self.options.transport == Transport::Mcp {
-            return (self.mcp_checks.iter())
-                .map(|c| (c.id.clone(), c.title.clone()))
-                .collect();
+            return self.mcp_check_list();
         }
         CHECKS
             .iter()
             .map(|c| (c.id.to_string(), c.title.to_string()))
             .chain(self.derived.iter().map(|c| (c.id.clone(), c.title.clone())))
+            .collect()
+    }
+
+    /// The ids and titles of the MCP binding's checks (empty for a version without one).
+    pub fn mcp_check_list(&self) -> Vec<(String, String)> {
+        (self.mcp_checks.iter())
+            .map(|c| (c.id.clone(), c.title.clone()))
             .collect()
     }
 

@@ -71,8 +71,9 @@ fn test_name(id: &str) -> String {
     name
 }
 
-/// Every check of `spec`'s version: the checklist's and those derived from the spec for
-/// every API (an API the server does not serve is skipped at run time), with their titles.
+/// Every check of `spec`'s version: the checklist's, those derived from the spec for every API
+/// (an API the server does not serve is skipped at run time) and the MCP binding's where the
+/// version has one, with their titles.
 pub fn all_checks(spec: VersionSpec) -> Result<Vec<(String, String)>, crate::SetupError> {
     let example = MerchantConfig::parse(
         include_str!("../../templates/merchant.example.toml"),
@@ -80,7 +81,10 @@ pub fn all_checks(spec: VersionSpec) -> Result<Vec<(String, String)>, crate::Set
     )
     .expect("the shipped example configuration parses");
     let options = SuiteOptions::new("http://127.0.0.1", Profile::Spec, example);
-    Ok(Suite::new(spec, options)?.check_list())
+    let suite = Suite::new(spec, options)?;
+    let mut checks = suite.check_list();
+    checks.extend(suite.mcp_check_list());
+    Ok(checks)
 }
 
 /// `tests/conformance.rs`: the `checks` (ids and titles) of `version`.
@@ -104,7 +108,8 @@ pub fn tests_source(version: &str, checks: &[(String, String)]) -> Result<String
          `ACP_BASE_URL=https://sandbox.shop.example cargo test` runs them; the merchant's \
          fixtures and secrets come from `ACP_MERCHANT_CONFIG` (default: `merchant.toml` in this \
          crate; see `merchant.example.toml`), the expectations from `ACP_PROFILE` (`spec`, the \
-         default, or `launch-checklist`), the spec files from `ACP_SPEC_ROOT`. A failing check \
+         default, or `launch-checklist`), the spec files from `ACP_SPEC_ROOT`, the MCP endpoint \
+         from `ACP_MCP_URL` (default: `/mcp` under the base URL). A failing check \
          prints its request/response log with secrets masked.",
         env!("CARGO_PKG_VERSION")
     );
@@ -152,7 +157,8 @@ pub fn tests_source(version: &str, checks: &[(String, String)]) -> Result<String
                 let masker = Masker::from_config(&config);
                 let generator =
                     acp_conformance::acp_codegen::Generator::from_env().unwrap_or_else(|error| panic!("{error}"));
-                let options = SuiteOptions::new(base_url, profile, config);
+                let mut options = SuiteOptions::new(base_url, profile, config);
+                options.mcp_url = setting("ACP_MCP_URL");
                 let suite = Suite::load(&generator, API_VERSION, options)
                     .unwrap_or_else(|error| panic!("{error}"));
                 let runtime = tokio::runtime::Runtime::new()
@@ -196,7 +202,8 @@ pub fn readme(crate_name: &str, version: &str, checks: &[(String, String)]) -> S
          # then fill in your sandbox fixtures and secrets\nACP_BASE_URL=https://sandbox.shop.example \
          cargo test\nACP_PROFILE=launch-checklist cargo test   # the certification checklist's \
          expectations\n```\n\nThe same checks as `acp-codegen conformance --version {version}`, \
-         one test each:\n\n{checks}"
+         one test each (and, where the version has an MCP binding, those of `--transport mcp`, at \
+         `ACP_MCP_URL` or `/mcp` under the base URL):\n\n{checks}"
     )
 }
 
