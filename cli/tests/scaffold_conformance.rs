@@ -532,7 +532,7 @@ fn mcp_binding(port: u16, config_path: &Path) {
             mcp::McpFault::ErrorOutsideData => {
                 for id in [
                     "mcp.get_checkout_session.not_found",
-                    "mcp.create_checkout_session.invalid",
+                    "mcp.create_checkout_session.invalid.required",
                     "mcp.cancel_checkout_session.api_version",
                     "mcp.create_checkout_session.idempotency",
                     "mcp.complete_checkout_session.signature",

@@ -85,7 +85,8 @@ components:
 "##;
 
 fn openrpc() -> Value {
-    let meta = json!({"name": "meta", "required": true, "schema": {"$ref": "#/components/schemas/meta"}});
+    let meta =
+        json!({"name": "meta", "required": true, "schema": {"$ref": "#/components/schemas/meta"}});
     let id = json!({"name": "id", "required": true, "description": "The order id.", "schema": {"type": "string"}});
     let order = json!({"name": "order", "schema": {"$ref": "../openapi/openapi.shop.yaml#/components/schemas/Order"}});
     json!({
@@ -166,7 +167,9 @@ fn methods_bind_to_the_operation_of_their_name_and_misfits_are_reported() {
         "{unbound:#?}"
     );
     assert!(
-        unbound[1].contains("`delete_order` has a `payload` but `DELETE /orders/{order_id}` takes no body"),
+        unbound[1].contains(
+            "`delete_order` has a `payload` but `DELETE /orders/{order_id}` takes no body"
+        ),
         "{unbound:#?}"
     );
 }
@@ -216,7 +219,9 @@ fn tools_have_bundled_schemas_and_the_rest_operation_they_become() {
     let call = json!({"meta": {"api_version": VERSION}, "payload": {"lines": [{"sku": "a"}]}});
     assert!(validator.is_valid(&call));
     assert!(!validator.is_valid(&json!({"payload": {"lines": [{"sku": "a"}]}})));
-    assert!(!validator.is_valid(&json!({"meta": {"api_version": VERSION}, "payload": {"lines": []}})));
+    assert!(
+        !validator.is_valid(&json!({"meta": {"api_version": VERSION}, "payload": {"lines": []}}))
+    );
 }
 
 #[test]
@@ -229,7 +234,11 @@ fn the_emitted_code_has_the_tool_table_server_options_and_a_typed_client() {
         ..EmitOptions::default()
     };
     let code = emit::format(emit::version_tokens(&api, options)).unwrap();
-    assert_eq!(code.matches("acp_runtime::mcp::Tool {").count(), 3, "{code}");
+    assert_eq!(
+        code.matches("acp_runtime::mcp::Tool {").count(),
+        3,
+        "{code}"
+    );
     assert!(code.contains("pub fn mcp_options(path: &str)"));
     assert!(code.contains("pub struct McpClient"));
     let client = &code[code.find("impl McpClient").expect("the MCP client")..];
@@ -237,8 +246,14 @@ fn the_emitted_code_has_the_tool_table_server_options_and_a_typed_client() {
     let cancel = &client[client.find("pub async fn cancel_order(").unwrap()..];
     let cancel = &cancel[..cancel.find('{').unwrap()];
     assert!(cancel.contains("id: &str"), "{cancel}");
-    assert!(cancel.contains("payload: Option<&super::shop::CancelRequest>"), "{cancel}");
-    assert!(cancel.contains("McpResponse<super::shop::Order>"), "{cancel}");
+    assert!(
+        cancel.contains("payload: Option<&super::shop::CancelRequest>"),
+        "{cancel}"
+    );
+    assert!(
+        cancel.contains("McpResponse<super::shop::Order>"),
+        "{cancel}"
+    );
     let get = &client[client.find("pub async fn get_order(").unwrap()..];
     assert!(!get[..get.find('{').unwrap()].contains("payload"));
     assert!(!client.contains("refund_order") && !client.contains("delete_order"));

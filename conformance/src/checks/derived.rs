@@ -66,7 +66,7 @@ pub(super) enum Kind {
 }
 
 impl Kind {
-    fn name(self) -> &'static str {
+    pub(super) fn name(self) -> &'static str {
         match self {
             Kind::Auth => "auth",
             Kind::ApiVersion => "api_version",
@@ -176,6 +176,26 @@ pub struct DerivedCheck {
     pub(super) kind: Kind,
 }
 
+/// The kinds of invalid request a body of type `ty` allows at all (each with a case on the
+/// schema's smallest instance).
+pub(super) fn invalid_kinds(spec: &crate::VersionSpec, ty: &TypeRef) -> Vec<Kind> {
+    let smallest = instance::minimal(spec.ir(), ty);
+    [
+        Kind::Required,
+        Kind::Types,
+        Kind::Enums,
+        Kind::Closed,
+        Kind::Bounds,
+    ]
+    .into_iter()
+    .filter(|kind| {
+        let mut cases = Vec::new();
+        mutations(spec.ir(), ty, &smallest, &mut Vec::new(), *kind, &mut cases);
+        !cases.is_empty()
+    })
+    .collect()
+}
+
 /// The APIs a server receives requests for (the merchant sends the order webhooks).
 pub fn served_apis(spec: &crate::VersionSpec) -> Vec<Api> {
     spec.ir()
@@ -280,28 +300,7 @@ pub(super) fn catalog(
             .as_ref()
             .filter(|_| !op.has_path_parameters() || op.creator.is_some())
         {
-            // The kinds of invalid request the schema allows at all.
-            let smallest = instance::minimal(spec.ir(), &request.ty);
-            for kind in [
-                Kind::Required,
-                Kind::Types,
-                Kind::Enums,
-                Kind::Closed,
-                Kind::Bounds,
-            ] {
-                let mut cases = Vec::new();
-                mutations(
-                    spec.ir(),
-                    &request.ty,
-                    &smallest,
-                    &mut Vec::new(),
-                    kind,
-                    &mut cases,
-                );
-                if !cases.is_empty() {
-                    kinds.push(kind);
-                }
-            }
+            kinds.extend(invalid_kinds(spec, &request.ty));
         }
         for kind in kinds {
             checks.push(DerivedCheck {
@@ -324,7 +323,7 @@ impl Suite {
 }
 
 /// One invalid request made from a valid one.
-struct Case {
+pub(super) struct Case {
     /// What was done (`removed $.buyer.email`).
     what: String,
     body: Value,
@@ -335,6 +334,46 @@ struct Case {
     at: Vec<String>,
     /// `param` may also name the enclosing object (a missing or unknown member).
     parent_allowed: bool,
+}
+
+impl Case {
+    /// What the case was (`removed $.buyer.email`).
+    pub(super) fn what(&self) -> &str {
+        &self.what
+    }
+
+    /// The request body with the fault.
+    pub(super) fn body(&self) -> &Value {
+        &self.body
+    }
+
+    /// Whether the ACP `Error` of the refusal is `invalid_request` with a `param` at the
+    /// fault (or, for a missing or unknown member, its object; or deeper).
+    pub(super) fn judge_error(&self, error: &Value) -> Result<(), String> {
+        let kind = error.get("type").and_then(Value::as_str).unwrap_or("");
+        if kind != "invalid_request" {
+            return Err(format!("error type `{kind}`, not `invalid_request`"));
+        }
+        let expected = render_path(&self.at);
+        let Some(param) = error.get("param").and_then(Value::as_str) else {
+            return Err(format!("no `param`; it should be `{expected}`"));
+        };
+        let Some(got) = parse_path(param) else {
+            return Err(format!(
+                "param `{param}` is not an RFC 9535 JSONPath (`{expected}`)"
+            ));
+        };
+        let exact = got == self.at;
+        let parent = self.parent_allowed && got[..] == self.at[..self.at.len().saturating_sub(1)];
+        let deeper = got.len() > self.at.len() && got.starts_with(&self.at);
+        if exact || parent || deeper {
+            Ok(())
+        } else {
+            Err(format!(
+                "param `{param}` does not point at the fault `{expected}`"
+            ))
+        }
+    }
 }
 
 impl<'a> Ctx<'a> {
@@ -1329,7 +1368,9 @@ impl<'a> Ctx<'a> {
         Ok("404 in the declared error shape".into())
     }
 
-    async fn derived_invalid(&mut self, dop: &DerivedOp, kind: Kind) -> Step<String> {
+    /// The cases of `kind` for `dop`'s request body: each a valid request with one fault,
+    /// confirmed invalid (and its base valid) by the validator; at most `--max-examples`.
+    pub(super) fn invalid_cases(&self, dop: &DerivedOp, kind: Kind) -> Step<Vec<Case>> {
         let body = self.derived_body(dop)?.unwrap_or(Value::Null);
         let ty = dop.ir.request.as_ref().map(|b| b.ty.clone());
         let Some(ty) = ty else {
@@ -1360,6 +1401,11 @@ impl<'a> Ctx<'a> {
                 "the request schema gives no case of this kind for the body {body}"
             )));
         }
+        Ok(cases)
+    }
+
+    async fn derived_invalid(&mut self, dop: &DerivedOp, kind: Kind) -> Step<String> {
+        let cases = self.invalid_cases(dop, kind)?;
         let path = self.derived_live_path(dop).await?;
         let mut failures = Vec::new();
         for case in &cases {
@@ -1393,30 +1439,7 @@ impl<'a> Ctx<'a> {
         self.judge(dop, reply, &[400]).map_err(|stop| match stop {
             Stop::Fail(why) | Stop::Skip(why) | Stop::Blocked(_, why) | Stop::Unserved(why) => why,
         })?;
-        let error = reply.body();
-        let kind = error.get("type").and_then(Value::as_str).unwrap_or("");
-        if kind != "invalid_request" {
-            return Err(format!("error type `{kind}`, not `invalid_request`"));
-        }
-        let expected = render_path(&case.at);
-        let Some(param) = error.get("param").and_then(Value::as_str) else {
-            return Err(format!("no `param`; it should be `{expected}`"));
-        };
-        let Some(got) = parse_path(param) else {
-            return Err(format!(
-                "param `{param}` is not an RFC 9535 JSONPath (`{expected}`)"
-            ));
-        };
-        let exact = got == case.at;
-        let parent = case.parent_allowed && got[..] == case.at[..case.at.len().saturating_sub(1)];
-        let deeper = got.len() > case.at.len() && got.starts_with(&case.at);
-        if exact || parent || deeper {
-            Ok(())
-        } else {
-            Err(format!(
-                "param `{param}` does not point at the fault `{expected}`"
-            ))
-        }
+        case.judge_error(reply.body())
     }
 }
 

@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use acp_codegen::mcp::{bindings, has_ref, Presence};
 use acp_runtime::mcp::{ACP_ERROR_CODE, INVALID_PARAMS_CODE};
 
-use super::derived::DerivedOp;
+use super::derived::{invalid_kinds, DerivedOp, Kind as Invalid};
 use super::{fail, fresh_key, snippet, Ctx, Step, Stop, UNSUPPORTED_VERSION};
 use crate::http::{Key, Reply, Request, Signature};
 use crate::spec::{Api, VersionSpec};
@@ -35,7 +35,8 @@ pub(super) enum Kind {
     Parity,
     Valid,
     NotFound,
-    Invalid,
+    /// One of the REST checks' kinds of invalid request (`invalid.required`, ...).
+    Invalid(super::derived::Kind),
     ApiVersion,
     PayloadOptional,
     Idempotency,
@@ -51,7 +52,7 @@ impl Kind {
             Kind::Parity => "rest_parity",
             Kind::Valid => "valid",
             Kind::NotFound => "not_found",
-            Kind::Invalid => "invalid",
+            Kind::Invalid(kind) => kind.name(),
             Kind::ApiVersion => "api_version",
             Kind::PayloadOptional => "payload_optional",
             Kind::Idempotency => "idempotency",
@@ -67,7 +68,13 @@ impl Kind {
             Kind::Parity => "a session made over REST reads the same over MCP, and the reverse",
             Kind::Valid => "a valid call returns the REST body, valid against the result schema",
             Kind::NotFound => "an unknown id is an ACP error: -32000 with the Error as data",
-            Kind::Invalid => "a payload missing a required member: -32000, Error with param",
+            Kind::Invalid(kind) => match kind {
+                Invalid::Required => "each required payload member left out: -32000, param at it",
+                Invalid::Types => "each payload member of another JSON type: -32000, param at it",
+                Invalid::Enums => "each enum member outside its values: -32000, param at it",
+                Invalid::Closed => "an unknown member in a closed object: -32000, param at it",
+                _ => "each member just outside its bounds: -32000, param at it",
+            },
             Kind::ApiVersion => "an unsupported meta.api_version is an ACP error (-32000)",
             Kind::PayloadOptional => "the optional payload may be left out (never null)",
             Kind::Idempotency => "meta.idempotency_key: a replay returns the same result",
@@ -83,8 +90,8 @@ pub(super) struct Tool {
     operation: String,
     takes_id: bool,
     payload: Presence,
-    /// Whether the payload's type has required members (to leave one out).
-    payload_requires: bool,
+    /// The kinds of invalid payload its type allows.
+    invalid: Vec<Invalid>,
     /// `file#pointer` of the method's result schema.
     result_schema: String,
     location: String,
@@ -116,10 +123,11 @@ pub(super) fn catalog(spec: &VersionSpec) -> (Vec<Tool>, Vec<McpCheck>) {
                 operation: tool.operation.id.clone(),
                 takes_id: tool.takes_id(),
                 payload: tool.payload(),
-                payload_requires: tool.method.param("payload").is_some_and(|p| {
-                    super::derived::struct_of(api, &p.ty, &Value::Null)
-                        .is_some_and(|s| s.fields.iter().any(|f| f.required))
-                }),
+                invalid: tool
+                    .method
+                    .param("payload")
+                    .map(|p| invalid_kinds(spec, &p.ty))
+                    .unwrap_or_default(),
                 result_schema: format!("{}#{}/result/schema", origin.file, origin.pointer),
                 location: origin.to_string(),
                 post: tool.operation.method.eq_ignore_ascii_case("post"),
@@ -144,18 +152,16 @@ pub(super) fn catalog(spec: &VersionSpec) -> (Vec<Tool>, Vec<McpCheck>) {
         })
         .collect();
     for (index, tool) in tools.iter().enumerate() {
-        let kinds = [
-            (Kind::Valid, true),
-            (Kind::NotFound, tool.takes_id),
-            (
-                Kind::Invalid,
-                tool.payload == Presence::Required && tool.payload_requires,
-            ),
-            (Kind::ApiVersion, true),
-            (Kind::PayloadOptional, tool.payload == Presence::Optional),
-            (Kind::Idempotency, tool.post),
-            (Kind::Signature, true),
-        ];
+        let invalid = tool.invalid.iter().map(|kind| (Kind::Invalid(*kind), true));
+        let kinds = [(Kind::Valid, true), (Kind::NotFound, tool.takes_id)]
+            .into_iter()
+            .chain(invalid)
+            .chain([
+                (Kind::ApiVersion, true),
+                (Kind::PayloadOptional, tool.payload == Presence::Optional),
+                (Kind::Idempotency, tool.post),
+                (Kind::Signature, true),
+            ]);
         for (kind, applies) in kinds {
             if applies {
                 checks.push(McpCheck {
@@ -216,7 +222,7 @@ impl<'a> Ctx<'a> {
                 match kind {
                     Kind::Valid => self.mcp_valid(&mut rpc, tool).await,
                     Kind::NotFound => self.mcp_not_found(&mut rpc, tool).await,
-                    Kind::Invalid => self.mcp_invalid(&mut rpc, tool).await,
+                    Kind::Invalid(kind) => self.mcp_invalid(&mut rpc, tool, kind).await,
                     Kind::ApiVersion => self.mcp_api_version(&mut rpc, tool).await,
                     Kind::PayloadOptional => self.mcp_payload_optional(&mut rpc, tool).await,
                     Kind::Idempotency => self.mcp_idempotency(&mut rpc, tool).await,
@@ -742,44 +748,39 @@ impl<'a> Ctx<'a> {
         Ok(format!("-32000 with `{}`", error["code"]))
     }
 
-    async fn mcp_invalid(&mut self, rpc: &mut Rpc, tool: &Tool) -> Step<String> {
+    /// The REST checks' invalid cases of `kind`, each sent as the payload on a live resource:
+    /// each an ACP error (-32000) of type `invalid_request` with `param` at the fault.
+    async fn mcp_invalid(&mut self, rpc: &mut Rpc, tool: &Tool, kind: Invalid) -> Step<String> {
         let dop = self.mcp_op(tool)?;
-        let (id, payload) = self.live_call(tool).await?;
-        let Some(Value::Object(mut payload)) = payload else {
-            return Err(Stop::Skip("no payload object to break".into()));
-        };
-        let object = Value::Object(payload.clone());
-        let required = dop
-            .ir
-            .request
-            .as_ref()
-            .and_then(|r| super::derived::struct_of(self.spec().ir(), &r.ty, &object));
-        let Some(member) = required.and_then(|object| {
-            object
-                .fields
-                .iter()
-                .find(|f| f.required && payload.contains_key(&f.name))
-                .map(|f| f.name.clone())
-        }) else {
-            return Err(Stop::Skip("the payload has no required member".into()));
-        };
-        payload.remove(&member);
-        let answer = self
-            .call_plainly(rpc, tool, id.as_deref(), Some(Value::Object(payload)))
-            .await?;
-        let error = self.expect_acp_error(
-            &answer,
-            dop,
-            &format!("a payload without its required `{member}`"),
-        )?;
-        let expected = format!("$.{member}");
-        match error.get("param").and_then(Value::as_str) {
-            Some(param) if param == expected => Ok(format!("-32000 with param {param}")),
-            other => fail(format!(
-                "the Error of a payload without `{member}` has param {}, not `{expected}`",
-                other.map_or("none".into(), |p| format!("`{p}`"))
-            )),
+        let cases = self.invalid_cases(dop, kind)?;
+        let (id, _) = self.live_call(tool).await?;
+        let mut failures = Vec::new();
+        for case in &cases {
+            let answer = self
+                .call_plainly(rpc, tool, id.as_deref(), Some(case.body().clone()))
+                .await?;
+            let judged = match self.expect_acp_error(&answer, dop, case.what()) {
+                Ok(error) => case.judge_error(&error),
+                Err(Stop::Fail(why)) => Err(why),
+                Err(other) => return Err(other),
+            };
+            if let Err(why) = judged {
+                failures.push(format!("{}: {why}", case.what()));
+            }
         }
+        if failures.is_empty() {
+            return Ok(format!(
+                "{} cases, each -32000 invalid_request with param at the fault",
+                cases.len()
+            ));
+        }
+        let shown = failures.len().min(5);
+        fail(format!(
+            "{} of {} cases failed:\n{}",
+            failures.len(),
+            cases.len(),
+            failures[..shown].join("\n")
+        ))
     }
 
     async fn mcp_api_version(&mut self, rpc: &mut Rpc, tool: &Tool) -> Step<String> {
