@@ -278,3 +278,87 @@ fn check_of_a_conformance_crate() {
         ],
     );
 }
+
+/// Files in the folder that generation did not write (added by hand, or stale modules left
+/// behind) are drift, named; what cargo and git put there is not.
+#[test]
+fn files_that_were_not_generated_are_drift() {
+    let temp = tempfile::tempdir().unwrap();
+    let out = temp.path().join("models");
+    generate(&["--spec", "checkout"], &out);
+    // Build artefacts and version control are not the crate's content.
+    std::fs::create_dir_all(out.join("target/debug")).unwrap();
+    std::fs::write(out.join("target/debug/x"), "x").unwrap();
+    std::fs::write(out.join("Cargo.lock"), "# lock").unwrap();
+    std::fs::write(out.join(".gitignore"), "target\n").unwrap();
+    let clean = check(&out);
+    assert_eq!(clean.code, 0, "{}\n{}", clean.stdout, clean.stderr);
+    // A stale module, and one added by hand in a subfolder.
+    std::fs::write(out.join("src/v2025_09_29.rs"), "// stale").unwrap();
+    std::fs::create_dir_all(out.join("src/extra")).unwrap();
+    std::fs::write(out.join("src/extra/mod.rs"), "// mine").unwrap();
+    let outcome = check(&out);
+    assert_drift(
+        &outcome,
+        &[
+            "src/v2025_09_29.rs: not generated",
+            "src/extra/mod.rs: not generated",
+        ],
+    );
+}
+
+/// The regenerate command `check` suggests reproduces the original invocation: a spec root
+/// given with `--spec-root` and `--allow-unpinned` are recorded and repeated.
+#[test]
+fn the_regenerate_command_keeps_the_spec_root_and_allow_unpinned() {
+    let temp = tempfile::tempdir().unwrap();
+    // The version's real spec files, copied to a spec root of their own (in the temp dir).
+    let real = acp_specs::resolve_spec_root(None).unwrap();
+    let root = temp.path().join("elsewhere");
+    copy_tree(
+        &real.join("spec").join(VERSION),
+        &root.join("spec").join(VERSION),
+    );
+    let out = temp.path().join("models");
+    let root_text = root.display().to_string();
+    let mut args = vec!["generate", "--version", VERSION, "--spec", "checkout"];
+    args.extend(["--spec-root", &root_text, "--allow-unpinned"]);
+    let outcome = run(&args, &out);
+    assert_eq!(outcome.code, 0, "{}", outcome.stderr);
+    edit(&out.join("src/lib.rs"), "pub mod", "pub  mod");
+    let outcome = run(&["check", "--spec-root", &root_text], &out);
+    assert_drift(&outcome, &[]);
+    let command = outcome
+        .stdout
+        .lines()
+        .find_map(|l| l.split("regenerate with `").nth(1))
+        .expect("a regenerate command")
+        .trim_end_matches('`');
+    assert!(
+        command.contains(&format!("--spec-root {root_text}")),
+        "{command}"
+    );
+    assert!(command.contains("--allow-unpinned"), "{command}");
+    // Running it makes the folder up to date again.
+    let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+    let status = Command::new(env!("CARGO_BIN_EXE_acp-codegen"))
+        .args(&words)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let outcome = run(&["check", "--spec-root", &root_text], &out);
+    assert_eq!(outcome.code, 0, "{}\n{}", outcome.stdout, outcome.stderr);
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

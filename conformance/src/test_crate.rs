@@ -253,6 +253,8 @@ pub fn crate_files(
         server: false,
         client: false,
         borrowed: false,
+        spec_root: generator.recorded_spec_root(),
+        allow_unpinned: generator.allows_unpinned(),
         runtime: source.clone(),
         spec_hashes: set.file_hashes().into_iter().collect(),
     };

@@ -41,6 +41,12 @@ pub enum FileDrift {
         /// 1-based line of the first difference.
         line: usize,
     },
+    /// In the folder but not generated: added by hand, or stale (a module left behind after
+    /// its spec was removed looks the same).
+    Extra {
+        /// Path relative to the folder.
+        path: String,
+    },
     /// Present but cannot be read (a folder, no permission).
     Unreadable {
         /// Path relative to the folder.
@@ -55,6 +61,7 @@ impl FileDrift {
     pub fn path(&self) -> &str {
         match self {
             FileDrift::Missing { path }
+            | FileDrift::Extra { path }
             | FileDrift::Differs { path, .. }
             | FileDrift::Unreadable { path, .. } => path,
         }
@@ -64,6 +71,9 @@ impl FileDrift {
     pub fn problem(&self) -> String {
         match self {
             FileDrift::Missing { .. } => "missing".into(),
+            FileDrift::Extra { .. } => "not generated: added to the folder, or stale (left \
+                                        behind by an earlier generation); remove it"
+                .into(),
             FileDrift::Differs { line, .. } => {
                 format!("differs from a fresh generation (first difference at line {line})")
             }
@@ -213,6 +223,15 @@ pub fn check(
             drift.push(found);
         }
     }
+    let generated: std::collections::HashSet<&str> =
+        files.iter().map(|(path, _)| path.as_str()).collect();
+    let mut found = Vec::new();
+    files_in(dir, "", &mut found);
+    for path in found {
+        if !generated.contains(path.as_str()) {
+            drift.push(FileDrift::Extra { path });
+        }
+    }
     let current = current.expect("the generated files include the manifest");
     let generator_version = (recorded.generator_version != current.generator_version).then(|| {
         (
@@ -262,6 +281,29 @@ fn regenerate(generator: &Generator, manifest: &Manifest) -> Result<CrateFiles, 
     Ok(files)
 }
 
+/// The files under `dir` (relative paths with `/`), leaving out what building or version
+/// control put there: `target/`, `Cargo.lock` and hidden entries. Links are listed, not
+/// followed.
+fn files_in(dir: &Path, prefix: &str, out: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let top = prefix.is_empty();
+        if name.starts_with('.') || (top && (name == "target" || name == "Cargo.lock")) {
+            continue;
+        }
+        let path = format!("{prefix}{name}");
+        match entry.file_type() {
+            Ok(kind) if kind.is_dir() => files_in(&entry.path(), &format!("{path}/"), out),
+            _ => out.push(path),
+        }
+    }
+}
+
 fn compare_file(dir: &Path, path: &str, expected: &[u8]) -> Option<FileDrift> {
     let full = dir.join(path);
     if !full.exists() {
@@ -309,6 +351,8 @@ mod tests {
             server: false,
             client: false,
             borrowed: false,
+            spec_root: None,
+            allow_unpinned: false,
             runtime: RuntimeSource::Path("/nowhere".into()),
             spec_hashes: Default::default(),
         }

@@ -163,6 +163,26 @@ impl Generator {
         &self.load.spec_root
     }
 
+    /// The spec root to record in a manifest: `None` when it is the one acp-codegen finds by
+    /// itself here (`ACP_SPEC_ROOT`, else the default), so manifests stay the same across
+    /// machines; a `--spec-root` elsewhere is recorded for the regenerate command.
+    pub fn recorded_spec_root(&self) -> Option<String> {
+        let default = acp_specs::resolve_spec_root(None).ok();
+        let same = |a: &Path, b: &Path| match (a.canonicalize(), b.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a == b,
+        };
+        match default {
+            Some(default) if same(&default, &self.load.spec_root) => None,
+            _ => Some(self.load.spec_root.display().to_string()),
+        }
+    }
+
+    /// Whether spec files whose hashes differ from the pins are accepted.
+    pub fn allows_unpinned(&self) -> bool {
+        self.load.allow_unpinned
+    }
+
     /// The versions on disk.
     pub fn versions(&self) -> Result<Vec<String>, Error> {
         Ok(acp_specs::spec_versions(&self.load.spec_root)?)
@@ -287,6 +307,8 @@ impl Generator {
             server: self.emit.server,
             client: self.emit.client,
             borrowed: self.emit.borrowed,
+            spec_root: self.recorded_spec_root(),
+            allow_unpinned: self.load.allow_unpinned,
             runtime: runtime.clone(),
             spec_hashes,
         };

@@ -45,6 +45,13 @@ pub struct Manifest {
     /// `--borrowed` (absent in manifests written before it existed).
     #[serde(default)]
     pub borrowed: bool,
+    /// `--spec-root` (or `ACP_SPEC_ROOT`) when generation read the specs from a folder other
+    /// than the default one, so the regenerate command reads them from there again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec_root: Option<String>,
+    /// `--allow-unpinned`: spec files whose hashes differ from the pins were accepted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_unpinned: bool,
     /// Where the crate's dependency comes from: `acp-runtime`, or `acp-codegen` for a
     /// conformance crate (`--runtime-version`, else a path to this installation).
     pub runtime: RuntimeSource,
@@ -156,6 +163,12 @@ impl Manifest {
             if on {
                 args.push(flag.into());
             }
+        }
+        if let Some(root) = &self.spec_root {
+            args.push(format!("--spec-root {root}"));
+        }
+        if self.allow_unpinned {
+            args.push("--allow-unpinned".into());
         }
         args.push(format!("--name {}", self.crate_name));
         if let RuntimeSource::Version(requirement) = &self.runtime {
