@@ -207,6 +207,8 @@ mod tests {
             server: false,
             client: true,
             borrowed: true,
+            spec_root: Some("/specs/acp".into()),
+            allow_unpinned: true,
             runtime: RuntimeSource::Path("C:\\runtime".into()),
             spec_hashes: [(
                 "spec/2026-04-17/openapi/openapi.agentic_checkout.yaml".to_string(),
@@ -281,7 +283,7 @@ mod tests {
         assert_eq!(
             command,
             "acp-codegen generate --version all --spec checkout --tolerant --client --borrowed \
-             --name my \"acp\" --out out"
+             --spec-root /specs/acp --allow-unpinned --name my \"acp\" --out out"
         );
     }
 }
