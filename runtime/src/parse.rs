@@ -224,6 +224,9 @@ fn shape_error(
             };
         }
     }
+    if let Some(out_of_range) = integer_out_of_range(&message, text, inner.line(), inner.column()) {
+        message = out_of_range;
+    }
     let (nested, message) = split_nested_path(&message);
     path.0.extend(nested);
     // serde reports a repeated member at its object; point at the member itself.
@@ -239,6 +242,79 @@ fn shape_error(
         message,
         position,
     }
+}
+
+/// serde's message for a number an integer type cannot hold (`invalid type: floating point
+/// `1e+20`, expected i64`: serde_json reads an integer beyond 64 bits, or one written with an
+/// exponent, as a float; `invalid value: integer `12345678901234567890`, expected i64`), said as
+/// what it is: "number 1e20 is out of range for an integer (i64)". The number is quoted as the
+/// JSON text wrote it when there is text. A float the type could hold (1.5, 1e2) is left to
+/// serde's message.
+fn integer_out_of_range(
+    message: &str,
+    text: Option<&[u8]>,
+    line: usize,
+    column: usize,
+) -> Option<String> {
+    let (got, expected) = message.rsplit_once(", expected ")?;
+    let (signed, bits): (bool, i32) = match expected {
+        "i8" => (true, 8),
+        "i16" => (true, 16),
+        "i32" => (true, 32),
+        "i64" | "isize" => (true, 64),
+        "i128" => (true, 128),
+        "u8" => (false, 8),
+        "u16" => (false, 16),
+        "u32" => (false, 32),
+        "u64" | "usize" => (false, 64),
+        "u128" => (false, 128),
+        _ => return None,
+    };
+    // The range the type holds, as floats (exact: powers of two).
+    let max_exclusive = 2f64.powi(bits - i32::from(signed));
+    let min = if signed { -max_exclusive } else { 0.0 };
+    let unquote = |rest: &str| Some(rest.strip_prefix('`')?.strip_suffix('`')?.to_string());
+    let (value, rendered) = if let Some(rest) = got.strip_prefix("invalid type: floating point ") {
+        let value: f64 = unquote(rest)?.parse().ok()?;
+        if value.is_finite() && value >= min && value < max_exclusive {
+            return None;
+        }
+        // As serde_json writes it (serde's own `1e+20` style aside).
+        let rendered = serde_json::Number::from_f64(value)?.to_string();
+        (value, rendered)
+    } else if let Some(rest) = got.strip_prefix("invalid value: integer ") {
+        let rendered = unquote(rest)?;
+        (rendered.parse().ok()?, rendered)
+    } else {
+        return None;
+    };
+    let number = text
+        .and_then(|text| number_before(text, line, column))
+        .filter(|literal| literal.parse::<f64>().ok() == Some(value))
+        .unwrap_or(rendered);
+    Some(format!(
+        "number {number} is out of range for an integer ({expected})"
+    ))
+}
+
+/// The JSON number that ends at 1-based `line` and `column` of `text`: where serde_json reports
+/// a number of the wrong type.
+fn number_before(text: &[u8], line: usize, column: usize) -> Option<String> {
+    let start_of_line = if line <= 1 {
+        0
+    } else {
+        let mut newlines = memchr::memchr_iter(b'\n', text);
+        newlines.nth(line - 2)? + 1
+    };
+    let end = start_of_line.checked_add(column)?;
+    let before = text.get(start_of_line..end)?;
+    let length = before
+        .iter()
+        .rev()
+        .take_while(|b| matches!(b, b'0'..=b'9' | b'-' | b'+' | b'.' | b'e' | b'E'))
+        .count();
+    let literal = std::str::from_utf8(&before[before.len() - length..]).ok()?;
+    (!literal.is_empty()).then(|| literal.to_string())
 }
 
 fn convert_path(path: &serde_path_to_error::Path) -> JsonPath {

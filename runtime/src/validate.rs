@@ -98,6 +98,59 @@ pub enum Format {
     Date,
 }
 
+/// Why `text` is not an RFC 5321 `Mailbox` (JSON Schema's `format: email`): `email_address`
+/// checks the local part and the overall shape, but takes any domain (`a@exa_mple.com`) and a
+/// non-ASCII local part, which RFC 5321 (unlike RFC 6531's `idn-email`) does not.
+fn email_problem(text: &str) -> Option<String> {
+    // `email_address` rejects the empty quoted local part `""`, which RFC 5321's
+    // `Quoted-string` allows.
+    let nonempty;
+    let text = match text.strip_prefix("\"\"@") {
+        Some(domain) => {
+            nonempty = format!("\"a\"@{domain}");
+            nonempty.as_str()
+        }
+        None => text,
+    };
+    let address = match email_address::EmailAddress::parse_with_options(
+        text,
+        email_address::Options::default(),
+    ) {
+        Ok(address) => address,
+        Err(e) => return Some(e.to_string()),
+    };
+    if !address.local_part().is_ascii() {
+        return Some("the local part must be ASCII".to_string());
+    }
+    let domain = address.domain();
+    let valid = match domain.strip_prefix('[').and_then(|d| d.strip_suffix(']')) {
+        // An address literal: IPv4, or IPv6 after its (case-insensitive) tag.
+        Some(literal) => match literal.get(..5) {
+            Some(tag) if tag.eq_ignore_ascii_case("IPv6:") => {
+                literal[5..].parse::<std::net::Ipv6Addr>().is_ok()
+            }
+            _ => literal.parse::<std::net::Ipv4Addr>().is_ok(),
+        },
+        None => is_host_name(domain),
+    };
+    (!valid).then(|| format!("`{domain}` is not a domain name"))
+}
+
+/// RFC 5321's `Domain` (RFC 1123 host names): dot-separated labels of 1 to 63 letters, digits
+/// and hyphens, neither starting nor ending with a hyphen, at most 253 characters in all.
+fn is_host_name(text: &str) -> bool {
+    text.len() <= 253
+        && text.split('.').all(|label| {
+            let bytes = label.as_bytes();
+            (1..=63).contains(&bytes.len())
+                && bytes
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+                && bytes[0] != b'-'
+                && bytes[bytes.len() - 1] != b'-'
+        })
+}
+
 /// Whether `text` is an `http`/`https` URI of the plainest kind: a host of letters, digits,
 /// dots and hyphens, no port or user, then path, query and fragment characters that RFC 3986
 /// allows unescaped (no `%`). Every such text is a URI, so the check skips the full parser
@@ -320,21 +373,15 @@ impl Validator {
         }
         let format_error = match rules.format {
             Format::None => None,
-            Format::Email => email_address::EmailAddress::parse_with_options(
-                value,
-                email_address::Options::default(),
-            )
-            .err()
-            .map(|e| format!("`{value}` is not an email address ({e})")),
+            Format::Email => {
+                email_problem(value).map(|e| format!("`{value}` is not an email address ({e})"))
+            }
             Format::Uri if is_plain_http_uri(value) => None,
             Format::Uri => fluent_uri::Uri::parse(value)
                 .err()
                 .map(|e| format!("`{value}` is not a URI ({e})")),
             Format::DateTime => DateTime::parse(value).err().map(|e| e.to_string()),
-            Format::Date => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d")
-                .ok()
-                .filter(|_| value.len() == 10)
-                .is_none()
+            Format::Date => (!crate::datetime::is_full_date(value))
                 .then(|| format!("`{value}` is not an RFC 3339 full-date (YYYY-MM-DD)")),
         };
         if let Some(message) = format_error {
