@@ -182,6 +182,14 @@ pub enum ScaffoldError {
     /// The folder has files in it.
     #[error("{} exists and is not empty: choose another --dir or remove it", .0.display())]
     NotEmpty(PathBuf),
+    /// Something other than a folder (a file, a symbolic link to nothing or to a file) is at
+    /// the project's path.
+    #[error(
+        "{} exists and is not a folder (a file, or a symbolic link to a file or to nothing): \
+         choose another --dir",
+        .0.display()
+    )]
+    NotADirectory(PathBuf),
     /// Generating the `acp/` crate failed.
     #[error(transparent)]
     Generate(#[from] acp_codegen::Error),
@@ -410,8 +418,13 @@ pub fn create(generator: &Generator, project: &NewProject) -> Result<Created, Sc
         });
     }
     let dir = &project.dir;
-    let existed = dir.exists();
+    // Links are not followed here: a dangling symbolic link is something that exists.
+    let existed = std::fs::symlink_metadata(dir).is_ok();
     if existed {
+        // Follows a link: one to an (empty) folder is used as that folder.
+        if !dir.is_dir() {
+            return Err(ScaffoldError::NotADirectory(dir.clone()));
+        }
         let mut entries = std::fs::read_dir(dir).map_err(|source| ScaffoldError::Write {
             path: dir.clone(),
             source,
@@ -420,27 +433,50 @@ pub fn create(generator: &Generator, project: &NewProject) -> Result<Created, Sc
             return Err(ScaffoldError::NotEmpty(dir.clone()));
         }
     }
+    // The outermost folder this run will create (`dir` or a missing parent of it).
+    let made = if existed {
+        None
+    } else {
+        outermost_missing(dir)
+    };
     let secrets = Secrets::random().map_err(ScaffoldError::Random)?;
     let files = render(project, &secrets)?;
     let result = write_project(generator, project, &files);
     if result.is_err() {
-        // Leave nothing half-made behind (the folder was missing or empty).
+        // Leave nothing half-made behind, and remove only what this run made.
         if existed {
+            // The folder was empty: what is in it now was written by this run.
             if let Ok(entries) = std::fs::read_dir(dir) {
                 for entry in entries.flatten() {
                     let path = entry.path();
-                    let _ = if path.is_dir() {
-                        std::fs::remove_dir_all(&path)
-                    } else {
-                        std::fs::remove_file(&path)
+                    // `file_type` does not follow links.
+                    let _ = match entry.file_type() {
+                        Ok(ty) if ty.is_dir() => std::fs::remove_dir_all(&path),
+                        _ => std::fs::remove_file(&path),
                     };
                 }
             }
-        } else {
-            let _ = std::fs::remove_dir_all(dir);
+        } else if let Some(made) = made {
+            // Only if this run made it: something put there since (a link, say) is kept.
+            if std::fs::symlink_metadata(&made).is_ok_and(|m| m.is_dir()) {
+                let _ = std::fs::remove_dir_all(&made);
+            }
         }
     }
     result
+}
+
+/// The outermost of `dir` and its parents that does not exist (links not followed), the first
+/// folder `create_dir_all(dir)` would make; `None` when `dir` exists.
+fn outermost_missing(dir: &Path) -> Option<PathBuf> {
+    let mut missing = None;
+    for path in dir.ancestors() {
+        if path.as_os_str().is_empty() || std::fs::symlink_metadata(path).is_ok() {
+            break;
+        }
+        missing = Some(path.to_path_buf());
+    }
+    missing
 }
 
 fn write_project(
@@ -722,6 +758,66 @@ mod tests {
         assert_eq!(
             std::fs::read_to_string(project.dir.join("keep.txt")).unwrap(),
             "mine"
+        );
+    }
+
+    /// A failed `create` removes only what it made: never a `--dir` that was there before
+    /// (a dangling symbolic link, an empty folder), nor the parents it did not create.
+    #[test]
+    fn create_never_removes_what_it_did_not_make() {
+        let temp = tempfile::tempdir().unwrap();
+
+        #[cfg(unix)]
+        {
+            let generator = Generator::from_env().unwrap();
+            let mut project = NewProject::new("shop", "2026-04-17");
+            let missing = temp.path().join("missing");
+            project.dir = temp.path().join("link");
+            std::os::unix::fs::symlink(&missing, &project.dir).unwrap();
+            let error = create(&generator, &project).unwrap_err();
+            assert!(matches!(error, ScaffoldError::NotADirectory(_)), "{error}");
+            assert!(
+                error
+                    .to_string()
+                    .contains(&project.dir.display().to_string()),
+                "{error}"
+            );
+            let link = std::fs::symlink_metadata(&project.dir).expect("the link is kept");
+            assert!(link.file_type().is_symlink());
+            assert_eq!(std::fs::read_link(&project.dir).unwrap(), missing);
+            assert!(!missing.exists(), "nothing is made through the link");
+
+            // A link to a file is not a folder either; the file is kept.
+            let file = temp.path().join("file.txt");
+            std::fs::write(&file, "mine").unwrap();
+            project.dir = temp.path().join("file-link");
+            std::os::unix::fs::symlink(&file, &project.dir).unwrap();
+            let error = create(&generator, &project).unwrap_err();
+            assert!(matches!(error, ScaffoldError::NotADirectory(_)), "{error}");
+            assert!(std::fs::symlink_metadata(&project.dir).is_ok());
+            assert_eq!(std::fs::read_to_string(&file).unwrap(), "mine");
+        }
+
+        // Generation fails (the version folder has no spec files) after the checks pass.
+        let root = temp.path().join("specs");
+        std::fs::create_dir_all(root.join("spec/2026-04-17")).unwrap();
+        let generator = Generator::new(&root);
+        let mut project = NewProject::new("shop", "2026-04-17");
+
+        project.dir = temp.path().join("empty");
+        std::fs::create_dir(&project.dir).unwrap();
+        create(&generator, &project).unwrap_err();
+        assert!(project.dir.is_dir(), "an existing empty folder is kept");
+        assert_eq!(std::fs::read_dir(&project.dir).unwrap().count(), 0);
+
+        let parent = temp.path().join("parent");
+        std::fs::create_dir(&parent).unwrap();
+        project.dir = parent.join("a/b/shop");
+        create(&generator, &project).unwrap_err();
+        assert!(parent.is_dir(), "an existing parent is kept");
+        assert!(
+            !parent.join("a").exists(),
+            "folders this run made are removed"
         );
     }
 

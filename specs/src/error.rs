@@ -78,6 +78,21 @@ pub enum Error {
         /// Why it cannot be used.
         reason: String,
     },
+
+    /// The source of [`sync`](crate::sync) holds a symbolic link where spec files are copied
+    /// from. Links are refused, not followed: one could point anywhere on this machine (outside
+    /// the source), and its target's content would end up in the spec root.
+    #[error(
+        "cannot sync from {from}: {} is a symbolic link; sync copies only regular files and \
+         directories, so replace the link with what it points to",
+        path.display()
+    )]
+    SymlinkInSource {
+        /// The source as given (a directory, path or URL).
+        from: String,
+        /// The link, relative to the source's root.
+        path: PathBuf,
+    },
 }
 
 impl Error {

@@ -69,34 +69,6 @@ pub(crate) fn rel_key(base: &Path, path: &Path) -> Result<String, Error> {
     Ok(parts.join("/"))
 }
 
-/// Copies the tree (or single file) at `src` to `dst`, returning the number of files copied.
-#[cfg(feature = "sync")]
-pub(crate) fn copy_tree(src: &Path, dst: &Path) -> Result<usize, Error> {
-    if src.is_file() {
-        copy_file(src, dst)?;
-        return Ok(1);
-    }
-    let files = collect_files(src)?;
-    fs::create_dir_all(dst).map_err(|e| Error::io("create directory", dst, e))?;
-    for file in &files {
-        let rel = file.strip_prefix(src).map_err(|_| Error::UnsupportedPath {
-            path: file.clone(),
-            reason: "outside the tree being copied",
-        })?;
-        copy_file(file, &dst.join(rel))?;
-    }
-    Ok(files.len())
-}
-
-#[cfg(feature = "sync")]
-fn copy_file(src: &Path, dst: &Path) -> Result<(), Error> {
-    if let Some(parent) = dst.parent() {
-        fs::create_dir_all(parent).map_err(|e| Error::io("create directory", parent, e))?;
-    }
-    fs::copy(src, dst).map_err(|e| Error::io("copy", src, e))?;
-    Ok(())
-}
-
 /// Whether anything (file, directory or dangling link) exists at `path`.
 #[cfg(feature = "sync")]
 pub(crate) fn exists_no_follow(path: &Path) -> bool {

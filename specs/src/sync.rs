@@ -2,10 +2,11 @@
 
 use std::ffi::OsStr;
 use std::fs;
-use std::path::Path;
+use std::io;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::fsutil::{copy_tree, exists_no_follow};
+use crate::fsutil::exists_no_follow;
 use crate::{spec_versions, Error};
 
 /// The entries of a spec root that `sync` mirrors.
@@ -33,6 +34,11 @@ pub struct SyncReport {
 /// version, or removed when the source has none, so no stale files from an earlier sync
 /// survive. Everything is copied into a staging directory inside `to` first and then
 /// renamed into place, so a failed copy never leaves a half-copied tree.
+///
+/// Only regular files and directories are copied. A symbolic link anywhere in what is synced
+/// (`spec/`, `examples/` or `SOURCE.md` themselves included) is refused with
+/// [`Error::SymlinkInSource`] before anything is written, since it could point to any file on
+/// this machine; other special files are refused with [`Error::UnsupportedPath`].
 pub fn sync(from: &str, rev: Option<&str>, to: &Path) -> Result<SyncReport, Error> {
     let bad = |reason: &str| Error::BadSyncSource {
         from: from.to_owned(),
@@ -68,7 +74,7 @@ pub fn sync(from: &str, rev: Option<&str>, to: &Path) -> Result<SyncReport, Erro
     };
 
     if !use_git {
-        let files = install(dir, to)?;
+        let files = install(dir, to, from)?;
         return Ok(SyncReport {
             files,
             commit: None,
@@ -111,7 +117,7 @@ pub fn sync(from: &str, rev: Option<&str>, to: &Path) -> Result<SyncReport, Erro
             "revision {rev} ({commit}) has no spec/ folder"
         )));
     }
-    let files = install(&checkout, to)?;
+    let files = install(&checkout, to, from)?;
     Ok(SyncReport {
         files,
         commit: Some(commit),
@@ -152,7 +158,9 @@ fn git(args: &[&OsStr]) -> Result<String, Error> {
 }
 
 /// Stages a copy of the synced entries of `src_root` inside `to`, then swaps it in.
-fn install(src_root: &Path, to: &Path) -> Result<usize, Error> {
+fn install(src_root: &Path, to: &Path, from: &str) -> Result<usize, Error> {
+    // Checked before `to` is touched, so a refused source leaves nothing behind.
+    let files = source_files(src_root, from)?;
     fs::create_dir_all(to).map_err(|e| Error::io("create directory", to, e))?;
     // Inside `to`, so the final renames stay on one filesystem.
     let stage = tempfile::Builder::new()
@@ -164,19 +172,18 @@ fn install(src_root: &Path, to: &Path) -> Result<usize, Error> {
     for d in [&new, &old] {
         fs::create_dir(d).map_err(|e| Error::io("create directory", d, e))?;
     }
-
-    let mut files = 0;
-    for name in SYNCED {
-        let src = src_root.join(name);
-        let wanted = if name == "SOURCE.md" {
-            src.is_file()
-        } else {
-            src.is_dir()
-        };
-        if wanted {
-            files += copy_tree(&src, &new.join(name))?;
+    for entry in &files {
+        let dst = new.join(&entry.rel);
+        match entry.kind {
+            Kind::Dir => fs::create_dir_all(&dst),
+            Kind::File => dst
+                .parent()
+                .map_or(Ok(()), fs::create_dir_all)
+                .and_then(|()| copy_regular_file(&src_root.join(&entry.rel), &dst)),
         }
+        .map_err(|e| Error::io("copy", src_root.join(&entry.rel), e))?;
     }
+    let files = files.iter().filter(|e| e.kind == Kind::File).count();
 
     let mut moved_out = Vec::new();
     let mut moved_in = Vec::new();
@@ -214,4 +221,123 @@ fn swap(
         }
     }
     Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Dir,
+    File,
+}
+
+/// One directory or regular file to copy, relative to the source root.
+struct Entry {
+    rel: PathBuf,
+    kind: Kind,
+}
+
+/// What the synced entries of `src_root` hold: the `spec/` and `examples/` folders and
+/// every regular file, sorted. Links are never
+/// followed: a symbolic link is [`Error::SymlinkInSource`], any other special file
+/// [`Error::UnsupportedPath`].
+fn source_files(src_root: &Path, from: &str) -> Result<Vec<Entry>, Error> {
+    let mut out = Vec::new();
+    for name in SYNCED {
+        let path = src_root.join(name);
+        let meta = match fs::symlink_metadata(&path) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(Error::io("inspect", &path, e)),
+        };
+        let ty = meta.file_type();
+        if ty.is_symlink() {
+            return Err(symlink_error(from, name.into()));
+        }
+        // As before: `SOURCE.md` is taken when it is a file, `spec/` and `examples/` when
+        // they are directories; anything else under those names is ignored.
+        if name == "SOURCE.md" && ty.is_file() {
+            out.push(Entry {
+                rel: name.into(),
+                kind: Kind::File,
+            });
+        } else if name != "SOURCE.md" && ty.is_dir() {
+            // The folder itself is created even when empty; folders below it only when
+            // they hold files.
+            out.push(Entry {
+                rel: name.into(),
+                kind: Kind::Dir,
+            });
+            walk_source(src_root, Path::new(name), from, &mut out)?;
+        }
+    }
+    Ok(out)
+}
+
+fn walk_source(root: &Path, rel: &Path, from: &str, out: &mut Vec<Entry>) -> Result<(), Error> {
+    let dir = root.join(rel);
+    let mut children = Vec::new();
+    for entry in fs::read_dir(&dir).map_err(|e| Error::io("read directory", &dir, e))? {
+        let entry = entry.map_err(|e| Error::io("read directory", &dir, e))?;
+        // `DirEntry::file_type` does not follow links.
+        let ty = entry
+            .file_type()
+            .map_err(|e| Error::io("inspect", entry.path(), e))?;
+        children.push((rel.join(entry.file_name()), ty));
+    }
+    children.sort_by(|a, b| a.0.cmp(&b.0));
+    for (child, ty) in children {
+        if ty.is_symlink() {
+            return Err(symlink_error(from, child));
+        } else if ty.is_dir() {
+            walk_source(root, &child, from, out)?;
+        } else if ty.is_file() {
+            out.push(Entry {
+                rel: child,
+                kind: Kind::File,
+            });
+        } else {
+            return Err(Error::UnsupportedPath {
+                path: root.join(child),
+                reason: "not a regular file or directory",
+            });
+        }
+    }
+    Ok(())
+}
+
+fn symlink_error(from: &str, path: PathBuf) -> Error {
+    Error::SymlinkInSource {
+        from: from.to_owned(),
+        path,
+    }
+}
+
+/// Copies the regular file `src` to the new file `dst`. `src` is checked again as it is
+/// opened, so a file swapped for a link after [`source_files`] looked at it is not followed.
+fn copy_regular_file(src: &Path, dst: &Path) -> io::Result<()> {
+    let before = fs::symlink_metadata(src)?;
+    let mut input = fs::File::open(src)?;
+    let opened = input.metadata()?;
+    let same = before.file_type().is_file() && opened.is_file() && same_file(&before, &opened);
+    if !same {
+        return Err(io::Error::other(
+            "changed while being copied (no longer a regular file)",
+        ));
+    }
+    let mut output = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(dst)?;
+    io::copy(&mut input, &mut output)?;
+    Ok(())
+}
+
+#[cfg(unix)]
+fn same_file(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(_: &fs::Metadata, _: &fs::Metadata) -> bool {
+    true
 }

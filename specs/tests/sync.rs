@@ -210,3 +210,134 @@ fn rejects_unusable_sources() {
 
     assert!(!to.exists(), "nothing is created for a rejected source");
 }
+
+/// Every file under `dir` (links not followed), to check that no outside content got in.
+#[cfg(unix)]
+fn all_contents(dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let entry = entry.unwrap();
+        let ty = entry.file_type().unwrap();
+        let path = entry.path();
+        if ty.is_dir() {
+            all_contents(&path, out);
+        } else if ty.is_symlink() {
+            out.push((path.display().to_string(), b"<symlink>".to_vec()));
+        } else {
+            out.push((path.display().to_string(), fs::read(&path).unwrap()));
+        }
+    }
+}
+
+/// Asserts `err` refuses the symbolic link `link` (relative to the source) and that nothing of
+/// the outside content reached `to`, whose earlier content is untouched.
+#[cfg(unix)]
+fn assert_refused(err: &Error, link: &str, to: &Path, secret: &str) {
+    let Error::SymlinkInSource { path, .. } = err else {
+        panic!("unexpected error {err:?}");
+    };
+    assert_eq!(path, Path::new(link));
+    let message = err.to_string();
+    assert!(message.contains(link), "{message}");
+    assert!(message.contains("symbolic link"), "{message}");
+
+    let mut contents = Vec::new();
+    all_contents(to, &mut contents);
+    for (path, bytes) in &contents {
+        assert!(
+            !String::from_utf8_lossy(bytes).contains(secret),
+            "{path} holds the link target's content"
+        );
+    }
+    assert_eq!(
+        entries(to),
+        ["spec", "unrelated.txt"],
+        "no staging leftovers"
+    );
+    assert_eq!(read(to, "spec/2025-01-01/kept.json"), "kept\n");
+    assert_eq!(read(to, "unrelated.txt"), "kept\n");
+}
+
+#[cfg(unix)]
+#[test]
+fn refuses_symbolic_links_in_a_local_source() {
+    use std::os::unix::fs::symlink;
+    use std::path::PathBuf;
+
+    const SECRET: &str = "outside-secret-7f3a";
+    let tmp = tempfile::tempdir().unwrap();
+    // Outside the source tree: a file and a directory holding one.
+    let outside = tmp.path().join("outside");
+    write(&outside, "secret.txt", &format!("{SECRET}\n"));
+    write(&outside, "dir/schema.y.json", &format!("{SECRET}\n"));
+
+    let links: [(&str, PathBuf); 5] = [
+        // A file link, deep in spec/.
+        (
+            "spec/2030-01-01/json-schema/schema.x.json",
+            outside.join("secret.txt"),
+        ),
+        // A relative link climbing out of the source.
+        (
+            "spec/2030-01-01/openapi/openapi.x.yaml",
+            PathBuf::from("../../../../outside/secret.txt"),
+        ),
+        // A directory link inside spec/.
+        ("spec/2030-01-01/json-schema", outside.join("dir")),
+        // Links as the synced entries themselves.
+        ("examples", outside.join("dir")),
+        ("SOURCE.md", outside.join("secret.txt")),
+    ];
+    for (i, (link, target)) in links.iter().enumerate() {
+        let src = tmp.path().join(format!("checkout-{i}"));
+        write(&src, "spec/2030-01-01/openapi/openapi.a.yaml", "a: 1\n");
+        write(&src, "spec/2030-01-01/json-schema/schema.a.json", "{}\n");
+        let at = src.join(link);
+        if at.is_dir() {
+            fs::remove_dir_all(&at).unwrap();
+        }
+        fs::create_dir_all(at.parent().unwrap()).unwrap();
+        symlink(target, &at).unwrap();
+        assert!(fs::read_to_string(&at).is_ok() || at.is_dir(), "{link}");
+
+        let to = tmp.path().join(format!("out-{i}"));
+        write(&to, "spec/2025-01-01/kept.json", "kept\n");
+        write(&to, "unrelated.txt", "kept\n");
+        let err = sync(src.to_str().unwrap(), None, &to).unwrap_err();
+        assert_refused(&err, link, &to, SECRET);
+
+        // Nothing is created for a refused source either.
+        let fresh = tmp.path().join(format!("fresh-{i}"));
+        sync(src.to_str().unwrap(), None, &fresh).unwrap_err();
+        assert!(!fresh.exists(), "{link}");
+    }
+    assert_eq!(read(&outside, "secret.txt"), format!("{SECRET}\n"));
+}
+
+#[cfg(unix)]
+#[test]
+fn refuses_symbolic_links_committed_to_a_git_source() {
+    use std::os::unix::fs::symlink;
+
+    const SECRET: &str = "outside-secret-c41d";
+    let tmp = tempfile::tempdir().unwrap();
+    let outside = tmp.path().join("secret.txt");
+    fs::write(&outside, format!("{SECRET}\n")).unwrap();
+
+    let repo = tmp.path().join("upstream");
+    fs::create_dir(&repo).unwrap();
+    git(&repo, &["init", "--quiet"]);
+    write(&repo, "spec/2030-01-01/openapi/openapi.a.yaml", "a: 1\n");
+    let link = "spec/2030-01-01/json-schema/schema.x.json";
+    fs::create_dir_all(repo.join(link).parent().unwrap()).unwrap();
+    symlink(&outside, repo.join(link)).unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "--quiet", "-m", "with a link"]);
+
+    let to = tmp.path().join("out");
+    write(&to, "spec/2025-01-01/kept.json", "kept\n");
+    write(&to, "unrelated.txt", "kept\n");
+    let url = format!("file://{}", repo.display());
+    let err = sync(&url, None, &to).unwrap_err();
+    assert_refused(&err, link, &to, SECRET);
+    assert!(err.to_string().contains(&url), "{err}");
+}
