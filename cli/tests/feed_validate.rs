@@ -759,3 +759,44 @@ fn change_bytes(path: &Path) {
     text.push('\n');
     std::fs::write(path, text).unwrap();
 }
+
+/// The duplicate-id table used to be sized from the file's size: a sparse file of 100 GiB with
+/// a few hundred KB of lines asked for gigabytes up front and aborted where memory is limited
+/// (here: 4 GB of address space). The table is sized from the lines read, with a cap. The run
+/// stops at the invalid line after the first 512 KiB chunk, so the NUL bytes are never read.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_huge_sparse_file_does_not_size_the_id_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = example_products().swap_remove(0);
+    let mut text = String::new();
+    let mut lines = 0;
+    while text.len() < 700 << 10 {
+        let mut product = template.clone();
+        product["id"] = json!(format!("p{lines}"));
+        if let Some(variants) = product.get_mut("variants").and_then(Value::as_array_mut) {
+            for (j, variant) in variants.iter_mut().enumerate() {
+                variant["id"] = json!(format!("p{lines}-v{j}"));
+            }
+        }
+        text.push_str(&format!("{product}\n"));
+        lines += 1;
+    }
+    text.push_str("{}\n");
+    let path = write(dir.path(), "products.jsonl", &text);
+    let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+    file.set_len(100 << 30).unwrap();
+    drop(file);
+    let output = Command::new("sh")
+        .args(["-c", "ulimit -v 4000000 && exec \"$0\" \"$@\"", BIN])
+        .args(["feed", "validate", "--version", VERSION])
+        .args(["--jobs", "1", "--max-errors", "1", "--format", "json"])
+        .arg(&path)
+        .output()
+        .expect("run acp-codegen");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let (problems, summary) = json_report(&output);
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["line"], lines + 1, "{problems:?}");
+    assert_eq!(summary["stopped_early"], true, "{summary}");
+}

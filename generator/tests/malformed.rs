@@ -106,6 +106,30 @@ fn invalid_json_is_a_syntax_error_with_file_and_position() {
     assert!(e.message.contains("EOF"), "{e}");
 }
 
+/// 100k nested `[` (or `{a: `) used to keep the YAML scanner busy for a minute before it gave
+/// up; nesting past 128 levels is now a syntax error where the 129th level starts, and 64 levels
+/// load.
+#[test]
+fn deep_nesting_is_a_syntax_error_where_the_limit_is_passed() {
+    for unit in ["[", "{a: "] {
+        let text = format!("openapi: 3.1.0\nx: {}\n", unit.repeat(100_000));
+        let LoadError::Syntax(e) = load_error(OPENAPI, &text) else {
+            panic!("not a syntax error")
+        };
+        // The mapping at the root is the first level, so the 128th collection after `x: ` is
+        // the first too deep.
+        assert_eq!(e.line_col, Some((2, 4 + 127 * unit.len())), "{e}");
+        assert!(e.message.contains("nested deeper than 128 levels"), "{e}");
+        assert!(e.to_string().starts_with(&format!("{OPENAPI}:2:")), "{e}");
+    }
+    let text = format!("openapi: 3.1.0\nx: {}1{}\n", "[".repeat(63), "]".repeat(63));
+    let set = SpecSet::from_sources(V, &[(OPENAPI, text.as_str())])
+        .unwrap_or_else(|e| panic!("64 levels must load: {e}"));
+    assert!(set.files[0]
+        .get(&format!("/x{}", "/0".repeat(63)))
+        .is_some());
+}
+
 #[test]
 fn syntax_errors_from_disk_name_the_file_relative_to_the_spec_root() {
     let root = temp_spec_root(&[(

@@ -853,12 +853,23 @@ impl IdTable {
         }
     }
 
-    /// Makes room for `ids` ids in all.
+    /// Makes room for `ids` ids in all, as far as memory allows: what cannot be had now is had
+    /// by growing later (or not at all, if the ids never come).
     fn reserve(&mut self, ids: usize) {
         let per_partition = ids.div_ceil(ID_PARTITIONS);
         for partition in &mut self.partitions {
-            partition.reserve(per_partition.saturating_sub(partition.len()));
+            if partition
+                .try_reserve(per_partition.saturating_sub(partition.len()))
+                .is_err()
+            {
+                break;
+            }
         }
+    }
+
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.partitions.iter().map(HashMap::capacity).sum()
     }
 
     /// Records the id's first line; for an id seen before, the line it was first seen on.
@@ -909,6 +920,26 @@ impl Hasher for Prehashed {
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
     }
+}
+
+/// How much of the input is read before the id table is sized from its ids per byte.
+const ID_SAMPLE_BYTES: u64 = 256 << 10;
+
+/// The most ids the id table is sized for up front (about 55 MB); past that it grows as ids
+/// come, a partition at a time.
+const MAX_RESERVED_IDS: usize = 2 << 20;
+
+/// The ids to make room for in an input of `size` bytes, of which the first `bytes` held `ids`:
+/// as many per byte, a tenth more for lines that hold more ids than the first ones, at most
+/// [`MAX_RESERVED_IDS`]. The size is only a hint (a sparse file of 100 GB may hold 300 KB of
+/// lines, the rest NUL bytes), so it never decides more than the cap.
+fn id_reservation(ids: u64, bytes: u64, size: u64) -> usize {
+    if bytes == 0 {
+        return 0;
+    }
+    let estimate = ids as f64 / bytes as f64 * size as f64 * 1.1;
+    // `as` saturates (and NaN gives 0).
+    (estimate as usize).min(MAX_RESERVED_IDS)
 }
 
 struct Collector<F> {
@@ -987,17 +1018,16 @@ impl<F: FnMut(Problem) -> Flow> Collector<F> {
     }
 
     /// Once enough of the input is read to tell its ids per byte, reserves the id table for the
-    /// whole input (a tenth more, for lines that hold more ids than the first ones).
+    /// whole input: see [`id_reservation`].
     fn size_id_table(&mut self) {
-        const SAMPLE_BYTES: u64 = 256 << 10;
         let Some(size) = self.size_hint else { return };
         let summary = &self.summary;
-        if summary.bytes < SAMPLE_BYTES.min(size) {
+        if summary.bytes < ID_SAMPLE_BYTES.min(size) {
             return;
         }
         self.size_hint = None;
-        let per_byte = summary.ids as f64 / summary.bytes as f64;
-        self.seen.reserve((per_byte * size as f64 * 1.1) as usize);
+        self.seen
+            .reserve(id_reservation(summary.ids, summary.bytes, size));
     }
 
     /// Reports one problem; whether to stop.
@@ -1104,6 +1134,43 @@ impl<'a> LineIndex<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_id_table_reservation_is_capped_whatever_the_size_hint() {
+        // A plain file: as many ids per byte as the first 300 KB, a tenth more.
+        assert_eq!(id_reservation(1_000, 300_000, 3_000_000), 11_000);
+        assert_eq!(id_reservation(0, 300_000, 3_000_000), 0);
+        assert_eq!(id_reservation(0, 0, 3_000_000), 0);
+        // A sparse file of 100 GiB with 300 KB of lines (2000 ids) would have asked for 800
+        // million ids (over 10 GB); a size hint of u64::MAX for far more.
+        assert_eq!(id_reservation(2_000, 300_000, 100 << 30), MAX_RESERVED_IDS);
+        assert_eq!(id_reservation(u64::MAX, 1, u64::MAX), MAX_RESERVED_IDS);
+    }
+
+    #[test]
+    fn a_huge_size_hint_does_not_size_the_id_table() {
+        let mut collector = Collector {
+            on_problem: |_: Problem| Flow::Continue,
+            max_errors: None,
+            seen: IdTable::new(),
+            size_hint: Some(100 << 30),
+            summary: Summary {
+                ids: 2_000,
+                bytes: 300_000,
+                ..Summary::default()
+            },
+            last_invalid: 0,
+            next_line: 1,
+        };
+        collector.size_id_table();
+        assert!(collector.size_hint.is_none(), "sized once");
+        let capacity = collector.seen.capacity();
+        // Each partition rounds up to a power of two, and at most doubles.
+        assert!(
+            (MAX_RESERVED_IDS..=2 * MAX_RESERVED_IDS).contains(&capacity),
+            "{capacity}"
+        );
+    }
 
     #[test]
     fn serde_messages_are_sorted_into_kinds() {
