@@ -459,28 +459,14 @@ impl Suite {
             log: Vec::new(),
         };
         let outcome = ctx.mcp(check).await;
-        let mut blocked_by = None;
-        let (outcome, message) = match outcome {
-            Ok(note) => (Outcome::Pass, note),
-            Err(Stop::Fail(message) | Stop::Unserved(message)) => (Outcome::Fail, message),
-            Err(Stop::Skip(message)) => (Outcome::Skip, message),
-            Err(Stop::Blocked(by, why)) => {
-                let message = format!("blocked by {by}: {why}");
-                blocked_by = Some(by);
-                (Outcome::Blocked, message)
-            }
-        };
-        CheckResult {
-            id: check.id.clone(),
-            title: check.title.clone(),
-            checklist_item: None,
+        spec_check_result(
+            &check.id,
+            &check.title,
+            &check.spec_location,
             outcome,
-            message,
-            exchanges: ctx.log,
-            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            spec_location: Some(check.spec_location.clone()),
-            blocked_by,
-        }
+            ctx.log,
+            started,
+        )
     }
 
     /// The MCP endpoint of the run.
@@ -507,29 +493,14 @@ impl Suite {
         };
         let outcome = ctx.derived(check).await;
         let not_served = matches!(outcome, Err(Stop::Unserved(_)));
-        let mut blocked_by = None;
-        let (outcome, message) = match outcome {
-            Ok(note) => (Outcome::Pass, note),
-            Err(Stop::Fail(message)) => (Outcome::Fail, message),
-            Err(Stop::Skip(message)) => (Outcome::Skip, message),
-            Err(Stop::Unserved(message)) => (Outcome::Fail, message),
-            Err(Stop::Blocked(by, why)) => {
-                let message = format!("blocked by {by}: {why}");
-                blocked_by = Some(by);
-                (Outcome::Blocked, message)
-            }
-        };
-        let result = CheckResult {
-            id: check.id.clone(),
-            title: check.title.clone(),
-            checklist_item: None,
+        let result = spec_check_result(
+            &check.id,
+            &check.title,
+            &check.spec_location,
             outcome,
-            message,
-            exchanges: ctx.log,
-            duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
-            spec_location: Some(check.spec_location.clone()),
-            blocked_by,
-        };
+            ctx.log,
+            started,
+        );
         (result, not_served)
     }
 
@@ -694,6 +665,40 @@ impl Suite {
             .and_then(|rest| rest.split(['/', ':']).next())
             .unwrap_or("merchant")
             .to_string()
+    }
+}
+
+/// The result of a check made from the spec (derived or MCP): its outcome (blocked by the
+/// check named, where one failed first), exchanges and time, at its spec location.
+fn spec_check_result(
+    id: &str,
+    title: &str,
+    spec_location: &str,
+    outcome: Step<String>,
+    exchanges: Vec<Exchange>,
+    started: Instant,
+) -> CheckResult {
+    let mut blocked_by = None;
+    let (outcome, message) = match outcome {
+        Ok(note) => (Outcome::Pass, note),
+        Err(Stop::Fail(message) | Stop::Unserved(message)) => (Outcome::Fail, message),
+        Err(Stop::Skip(message)) => (Outcome::Skip, message),
+        Err(Stop::Blocked(by, why)) => {
+            let message = format!("blocked by {by}: {why}");
+            blocked_by = Some(by);
+            (Outcome::Blocked, message)
+        }
+    };
+    CheckResult {
+        id: id.to_string(),
+        title: title.to_string(),
+        checklist_item: None,
+        outcome,
+        message,
+        exchanges,
+        duration_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        spec_location: Some(spec_location.to_string()),
+        blocked_by,
     }
 }
 

@@ -3,6 +3,7 @@
 //! sessions), and the official Python MCP SDK as an independent client.
 
 use acp::v2026_04_17::{checkout, checkout_mcp, delegate_payment};
+use acp_codegen::mcp::has_ref;
 use acp_conformance::{requests, MerchantConfig};
 use acp_runtime::client::{CallOptions, ClientCore};
 use acp_runtime::mcp::McpCallError;
@@ -25,14 +26,6 @@ pub fn openrpc_methods() -> Vec<String> {
         .collect();
     names.sort();
     names
-}
-
-fn has_ref(value: &Value) -> bool {
-    match value {
-        Value::Object(o) => o.contains_key("$ref") || o.values().any(has_ref),
-        Value::Array(items) => items.iter().any(has_ref),
-        _ => false,
-    }
 }
 
 async fn connect(url: &str, config: &MerchantConfig) -> checkout_mcp::McpClient {

@@ -428,7 +428,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// The path of `dop` with `id` in its parameters.
-    fn derived_path(dop: &DerivedOp, id: &str) -> String {
+    pub(super) fn derived_path(dop: &DerivedOp, id: &str) -> String {
         let mut path = dop.ir.path.clone();
         for parameter in dop.ir.path_parameters() {
             path = path.replace(&format!("{{{}}}", parameter.name), id);

@@ -697,11 +697,7 @@ impl<'a> Ctx<'a> {
         let made = self.expect_result(&answer, "creating a session over MCP")?;
         let id = Self::session_id(&made)?;
         let read_op = self.mcp_op(read)?;
-        let path = read_op.ir.path.replace(
-            &read_op.ir.path
-                [read_op.ir.path.find('{').unwrap_or(0)..=read_op.ir.path.find('}').unwrap_or(0)],
-            &id,
-        );
+        let path = Self::derived_path(read_op, &id);
         let request = self.suite.request(read_op.op, &path, None);
         let reply = self.send_request(request).await?;
         for member in same {

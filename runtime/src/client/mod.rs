@@ -621,7 +621,7 @@ fn header_value(name: &str, value: &str) -> Result<HeaderValue, ClientError> {
 }
 
 /// The current time as RFC 3339 in UTC, to the second: `2026-04-17T12:00:00Z`.
-fn rfc3339_now() -> String {
+pub(crate) fn rfc3339_now() -> String {
     chrono::DateTime::<chrono::Utc>::from(SystemTime::now())
         .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }

@@ -195,7 +195,7 @@ impl McpClientCore {
             }
         }
         if let Some(key) = &self.signer {
-            let timestamp = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+            let timestamp = crate::client::rfc3339_now();
             let body = payload
                 .as_ref()
                 .map(|p| p.to_string().into_bytes())
