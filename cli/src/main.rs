@@ -251,7 +251,7 @@ fn generator(args: &SpecArgs) -> Result<Generator, String> {
 /// read without the pin check: it is meant for local edits).
 fn version_diff(pair: &VersionPair) -> Result<acp_codegen::diff::Diff, String> {
     let (from, to, only) = (pair.from.as_str(), pair.to.as_str(), pair.spec.as_deref());
-    let load = |argument: &str| -> Result<acp_codegen::Api, String> {
+    let load = |argument: &str| -> Result<acp_codegen::diff::Views, String> {
         let folder = std::path::Path::new(argument);
         let api = if folder.is_dir() {
             let version = folder
@@ -265,24 +265,25 @@ fn version_diff(pair: &VersionPair) -> Result<acp_codegen::diff::Diff, String> {
                 .ok_or_else(|| {
                     format!("{argument}: a version folder must be <root>/spec/<version>")
                 })?;
-            Generator::new(root.to_path_buf()).pins(None).api(version)
+            acp_codegen::diff::Views::load(&Generator::new(root.to_path_buf()).pins(None), version)
         } else {
-            generator(&pair.specs)?.api(argument)
+            acp_codegen::diff::Views::load(&generator(&pair.specs)?, argument)
         };
         api.map_err(|e| e.to_string())
     };
     let (old, new) = (load(from)?, load(to)?);
     if let Some(name) = only {
         if !old
+            .merged
             .modules
             .iter()
-            .chain(&new.modules)
+            .chain(&new.merged.modules)
             .any(|m| m.name == name || m.spec == name)
         {
             return Err(format!("neither version has a spec `{name}`"));
         }
     }
-    Ok(acp_codegen::diff::diff(&old, &new, from, to, only))
+    Ok(acp_codegen::diff::diff_views(&old, &new, from, to, only))
 }
 
 fn versions(generator: &Generator, version: &str) -> Result<Vec<String>, String> {

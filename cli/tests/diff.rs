@@ -19,8 +19,11 @@ fn versions() -> Vec<String> {
 
 fn diff_of(from: &str, to: &str) -> Diff {
     let generator = Generator::from_env().unwrap();
-    let (old, new) = (generator.api(from).unwrap(), generator.api(to).unwrap());
-    diff::diff(&old, &new, from, to, None)
+    let (old, new) = (
+        diff::Views::load(&generator, from).unwrap(),
+        diff::Views::load(&generator, to).unwrap(),
+    );
+    diff::diff_views(&old, &new, from, to, None)
 }
 
 fn find<'a>(diff: &'a Diff, spec: &str, location: &str, kind: &str) -> &'a Change {
@@ -101,7 +104,25 @@ fn items_and_fulfillment_address_give_way_to_line_items_and_capabilities() {
         "CheckoutSessionCreateRequest.fulfillment_address",
         "property-removed",
     );
+    // A request member: the servers that read it lose it; clients simply stop sending it.
+    assert_impact(removed, Impact::NonBreaking, Impact::Breaking);
+    // The same member removed from the session (a response): clients that read it lose it.
+    let removed = find(
+        &diff,
+        "checkout",
+        "CheckoutSessionBase.fulfillment_address",
+        "property-removed",
+    );
     assert_impact(removed, Impact::Breaking, Impact::NonBreaking);
+    // delegate_payment's card `iin` limit changed in the OpenAPI file alone (the JSON Schema
+    // already said 6).
+    let iin = find(
+        &diff,
+        "delegate_payment",
+        "PaymentMethodCard.iin",
+        "constraint-changed",
+    );
+    assert_eq!(iin.format, Some(diff::SpecFormat::Openapi), "{iin:?}");
     let added = find(
         &diff,
         "checkout",
@@ -127,7 +148,7 @@ fn items_and_fulfillment_address_give_way_to_line_items_and_capabilities() {
         "CheckoutSessionCreateRequest.items",
         "property-removed",
     );
-    assert_impact(items, Impact::Breaking, Impact::NonBreaking);
+    assert_impact(items, Impact::NonBreaking, Impact::Breaking);
     for member in ["line_items", "capabilities", "currency"] {
         let location = format!("CheckoutSessionCreateRequest.{member}");
         let change = find(&diff, "checkout", &location, "property-added-required");
@@ -169,6 +190,29 @@ fn an_optional_response_member_breaks_nobody_and_a_new_enum_value_breaks_readers
     );
     assert!(iin.detail.contains("maxLength 6 → 8"), "{iin:?}");
     assert_impact(iin, Impact::NonBreaking, Impact::Breaking);
+    // A newly declared required response header: servers must send it.
+    let retry_after = diff
+        .changes
+        .iter()
+        .find(|c| c.kind == "response-header-added-required" && c.detail.contains("Retry-After"))
+        .unwrap_or_else(|| panic!("no required Retry-After added"));
+    assert!(
+        retry_after.detail.starts_with("409 response"),
+        "{retry_after:?}"
+    );
+    assert_impact(retry_after, Impact::NonBreaking, Impact::Breaking);
+    // Webhook events travel from the merchant (the webhook's client) to the agent: a member
+    // removed from one breaks the agent that reads it.
+    let refunds = find(
+        &diff,
+        "webhooks",
+        "EventDataOrder.refunds",
+        "property-removed",
+    );
+    assert_impact(refunds, Impact::NonBreaking, Impact::Breaking);
+    // The order type's enum moved to a shared schema with the same values: nothing changes.
+    let order_type = find(&diff, "webhooks", "EventDataOrder.type", "type-replaced");
+    assert_impact(order_type, Impact::NonBreaking, Impact::NonBreaking);
 }
 
 #[test]

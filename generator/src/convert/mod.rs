@@ -22,13 +22,34 @@ use crate::source::escape_token;
 
 /// Converts a loaded version into the IR.
 pub fn convert(set: &SpecSet) -> Api {
+    convert_reading(set, Reading::Merged)
+}
+
+/// Which copy defines a schema that an OpenAPI component and a JSON Schema definition both
+/// define.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    /// The JSON Schema definition, with members only the OpenAPI copy declares kept (as
+    /// optional) and the differences reported: what generation uses.
+    Merged,
+    /// The OpenAPI component alone.
+    Openapi,
+    /// The JSON Schema definition alone.
+    JsonSchema,
+}
+
+/// Converts a loaded version reading mirrored schemas as `reading` says (the single-format
+/// readings let a version diff tell which format a change was made in).
+pub fn convert_reading(set: &SpecSet, reading: Reading) -> Api {
     let mut converter = Converter::new(set);
+    converter.reading = reading;
     converter.run();
     converter.finish()
 }
 
 pub(crate) struct Converter<'a> {
     set: &'a SpecSet,
+    reading: Reading,
     module_of_file: Vec<ModuleId>,
     modules: Modules,
     types: Types,
@@ -78,6 +99,7 @@ impl<'a> Converter<'a> {
         }
         Converter {
             set,
+            reading: Reading::Merged,
             module_of_file,
             modules,
             types: Types::new(),
@@ -110,10 +132,14 @@ impl<'a> Converter<'a> {
             if let (Some(defs), Some(components)) = (defs, components) {
                 for name in components.keys().filter(|n| defs.contains_key(*n)) {
                     let token = escape_token(name);
-                    self.aliases.insert(
-                        (openapi, format!("/components/schemas/{token}")),
-                        (json, format!("/$defs/{token}")),
-                    );
+                    let component = (openapi, format!("/components/schemas/{token}"));
+                    let definition = (json, format!("/$defs/{token}"));
+                    match self.reading {
+                        Reading::Openapi => self.aliases.insert(definition, component),
+                        Reading::Merged | Reading::JsonSchema => {
+                            self.aliases.insert(component, definition)
+                        }
+                    };
                 }
             }
         }
@@ -147,7 +173,9 @@ impl<'a> Converter<'a> {
                 self.modules[module].methods = methods;
             }
         }
-        self.compare_aliases();
+        if self.reading == Reading::Merged {
+            self.compare_aliases();
+        }
         self.bind_methods();
     }
 

@@ -8,10 +8,13 @@
 //! rule on a request body breaks clients, the same rule on a response breaks servers.
 //! [`render`] prints the result as text, markdown, JSON or a changelog section.
 
+mod formats;
 pub mod render;
 mod types;
 
-use std::collections::{BTreeMap, HashMap};
+pub use formats::{diff_views, SpecFormat, Views};
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -46,6 +49,10 @@ pub struct Change {
     pub client: Impact,
     /// For servers.
     pub server: Impact,
+    /// Set when only one of the spec's formats has the change (the other copy of the schema
+    /// did not change, or already said so).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<SpecFormat>,
 }
 
 /// All changes from one version to another.
@@ -91,9 +98,11 @@ enum Effect {
     Looser,
     /// Different values: old and new do not fit each other.
     Incompatible,
-    /// Something that was there is gone: clients lose it (or send what is no longer
-    /// understood).
-    Removed,
+    /// A member, header, body or result no longer travels: the side that reads it loses
+    /// what it may rely on (clients for responses, servers for requests).
+    Dropped,
+    /// An operation, tool or spec is gone: the clients that call it break.
+    Withdrawn,
     /// Breaks nobody (an optional member added, a new spec).
     Neutral,
 }
@@ -154,16 +163,17 @@ fn impacts(effect: Effect, usage: Usage) -> (Impact, Impact) {
         Effect::Tighter => (usage.input, usage.output),
         Effect::Looser => (usage.output, usage.input),
         Effect::Incompatible => (true, true),
-        Effect::Removed => (true, false),
+        Effect::Dropped => (usage.output, usage.input),
+        Effect::Withdrawn => (true, false),
         Effect::Neutral => (false, false),
     };
     (breaking(client), breaking(server))
 }
 
 /// Which types each direction reaches, from the operations and MCP tools of each module (a
-/// tool's params travel in its request, its result in the response). Types neither reaches
-/// (JSON-Schema-only models such as the feed's offline `Product`) count as both.
-fn usages(api: &Api) -> Table<TypeId, Usage> {
+/// tool's params travel in its request, its result in the response). `None` for types neither
+/// reaches (JSON-Schema-only models such as the feed's offline `Product`), which count as both.
+fn usages(api: &Api) -> Table<TypeId, Option<Usage>> {
     let mut usage: Table<TypeId, Option<Usage>> = api.types.map(|_, _| None);
     let mut uses: Vec<(&TypeRef, Usage)> = Vec::new();
     for module in api.modules.iter() {
@@ -181,17 +191,20 @@ fn usages(api: &Api) -> Table<TypeId, Usage> {
             usage[id] = Some(usage[id].unwrap_or_default().or(how));
         }
     }
-    usage.map(|_, how| how.unwrap_or(Usage::BOTH))
+    usage
 }
 
 /// Both versions, with what the comparison needs to know about them.
 struct Pair<'a> {
     old: &'a Api,
     new: &'a Api,
-    old_usage: Table<TypeId, Usage>,
-    new_usage: Table<TypeId, Usage>,
+    old_usage: Table<TypeId, Option<Usage>>,
+    new_usage: Table<TypeId, Option<Usage>>,
     /// Old type → new type, by module and name, and for renames.
     matched: HashMap<TypeId, TypeId>,
+    /// Pairs of differently named types compared member by member where one replaced the
+    /// other in a use (each pair once).
+    replaced: HashSet<(TypeId, TypeId)>,
     changes: Vec<Change>,
 }
 
@@ -213,6 +226,7 @@ impl Pair<'_> {
             detail,
             client,
             server,
+            format: None,
         });
     }
 
@@ -246,6 +260,7 @@ pub fn diff(old: &Api, new: &Api, from: &str, to: &str, only: Option<&str>) -> D
         old_usage: usages(old),
         new_usage: usages(new),
         matched: types::match_types(old, new),
+        replaced: HashSet::new(),
         changes: Vec::new(),
     };
     let added_specs: Vec<String> = new_modules
@@ -294,7 +309,7 @@ pub fn diff(old: &Api, new: &Api, from: &str, to: &str, only: Option<&str>) -> D
             String::new(),
             "spec-removed",
             format!("spec `{}` removed", module.spec),
-            Effect::Removed,
+            Effect::Withdrawn,
             Usage::BOTH,
         );
     }
@@ -345,6 +360,7 @@ fn compare_operations(pair: &mut Pair<'_>, spec: &str, old_index: ModuleId, new_
                 ),
                 client,
                 server,
+                format: None,
             });
         }
     }
@@ -356,7 +372,7 @@ fn compare_operations(pair: &mut Pair<'_>, spec: &str, old_index: ModuleId, new_
                 location,
                 "operation-removed",
                 format!("operation `{}` removed", old_op.id),
-                Effect::Removed,
+                Effect::Withdrawn,
                 Usage::BOTH,
             );
             continue;
@@ -515,7 +531,7 @@ fn compare_body(pair: &mut Pair<'_>, spec: &str, at: &str, old: Option<&Body>, n
                 at.to_string(),
                 "request-body-removed",
                 "request body removed".into(),
-                Effect::Removed,
+                Effect::Dropped,
                 Usage::INPUT,
             );
         }
@@ -574,38 +590,14 @@ fn compare_responses(pair: &mut Pair<'_>, spec: &str, at: &str, old: &Operation,
             continue;
         };
         let status = &old_response.status;
-        for header in &new_response.headers {
-            if !old_response
-                .headers
-                .iter()
-                .any(|h| h.name.eq_ignore_ascii_case(&header.name))
-            {
-                pair.push(
-                    spec,
-                    at.to_string(),
-                    "response-header-added",
-                    format!("{status} response: new header `{}`", header.name),
-                    Effect::Neutral,
-                    Usage::OUTPUT,
-                );
-            }
-        }
-        for header in &old_response.headers {
-            if !new_response
-                .headers
-                .iter()
-                .any(|h| h.name.eq_ignore_ascii_case(&header.name))
-            {
-                pair.push(
-                    spec,
-                    at.to_string(),
-                    "response-header-removed",
-                    format!("{status} response: header `{}` removed", header.name),
-                    Effect::Removed,
-                    Usage::OUTPUT,
-                );
-            }
-        }
+        compare_response_headers(
+            pair,
+            spec,
+            at,
+            status,
+            &old_response.headers,
+            &new_response.headers,
+        );
         match (&old_response.body, &new_response.body) {
             (None, Some(_)) => pair.push(
                 spec,
@@ -620,7 +612,7 @@ fn compare_responses(pair: &mut Pair<'_>, spec: &str, at: &str, old: &Operation,
                 at.to_string(),
                 "response-body-removed",
                 format!("{status} response: body removed"),
-                Effect::Removed,
+                Effect::Dropped,
                 Usage::OUTPUT,
             ),
             (Some(old_body), Some(new_body)) => {
@@ -638,6 +630,76 @@ fn compare_responses(pair: &mut Pair<'_>, spec: &str, at: &str, old: &Operation,
             (None, None) => {}
         }
     }
+}
+
+/// Response headers travel as response members do: servers must send a new required one (and
+/// one made required), clients lose one removed or made optional.
+fn compare_response_headers(
+    pair: &mut Pair<'_>,
+    spec: &str,
+    at: &str,
+    status: &str,
+    old: &[Parameter],
+    new: &[Parameter],
+) {
+    for header in new {
+        if header_named(old, &header.name).is_some() {
+            continue;
+        }
+        let (effect, kind, detail) = if header.required {
+            (
+                Effect::Tighter,
+                "response-header-added-required",
+                format!("{status} response: new required header `{}`", header.name),
+            )
+        } else {
+            (
+                Effect::Neutral,
+                "response-header-added",
+                format!("{status} response: new optional header `{}`", header.name),
+            )
+        };
+        pair.push(spec, at.to_string(), kind, detail, effect, Usage::OUTPUT);
+    }
+    for old_header in old {
+        let Some(new_header) = header_named(new, &old_header.name) else {
+            pair.push(
+                spec,
+                at.to_string(),
+                "response-header-removed",
+                format!("{status} response: header `{}` removed", old_header.name),
+                Effect::Dropped,
+                Usage::OUTPUT,
+            );
+            continue;
+        };
+        let what = format!("{status} response: header `{}`", new_header.name);
+        if old_header.required != new_header.required {
+            let (effect, detail) = required_became(new_header.required, &format!("{what} is "));
+            pair.push(
+                spec,
+                at.to_string(),
+                "response-header-required-changed",
+                detail,
+                effect,
+                Usage::OUTPUT,
+            );
+        }
+        types::compare_refs(
+            pair,
+            spec,
+            at,
+            &what,
+            &old_header.ty,
+            &new_header.ty,
+            Usage::OUTPUT,
+        );
+    }
+}
+
+/// The header called `name` (header names are case-insensitive).
+fn header_named<'a>(headers: &'a [Parameter], name: &str) -> Option<&'a Parameter> {
+    headers.iter().find(|h| h.name.eq_ignore_ascii_case(name))
 }
 
 /// Where an MCP tool's changes are reported.
@@ -703,7 +765,7 @@ fn compare_methods(pair: &mut Pair<'_>, spec: &str, old_index: ModuleId, new_ind
                 location,
                 "tool-removed",
                 format!("MCP tool `{name}` removed"),
-                Effect::Removed,
+                Effect::Withdrawn,
                 Usage::BOTH,
             );
             continue;
@@ -734,8 +796,8 @@ fn compare_methods(pair: &mut Pair<'_>, spec: &str, old_index: ModuleId, new_ind
 
 /// A tool's params are the members of the arguments object an agent sends, so they follow the
 /// rules of request members: a new required one and one made required break clients, one made
-/// optional breaks servers (which may have relied on it), and one removed breaks clients (which
-/// send what is no longer understood).
+/// optional breaks servers (which may have relied on it), and so does one removed (servers read
+/// it).
 fn compare_method_params(
     pair: &mut Pair<'_>,
     spec: &str,
@@ -778,7 +840,7 @@ fn compare_method_params(
                     },
                     old_param.name
                 ),
-                Effect::Removed,
+                Effect::Dropped,
                 Usage::INPUT,
             );
             continue;
@@ -830,7 +892,7 @@ fn compare_method_result(
             at.to_string(),
             "tool-result-removed",
             "result removed".into(),
-            Effect::Removed,
+            Effect::Dropped,
             Usage::OUTPUT,
         ),
         (Some(old), Some(new)) => {
@@ -895,6 +957,7 @@ fn compare_binding(
         detail,
         client: Impact::NonBreaking,
         server: breaking(!renamed),
+        format: None,
     });
 }
 
@@ -1044,7 +1107,8 @@ mod tests {
             only(&changes(&optional, &base)),
             "tool-param-removed",
             "optional param `expand` removed",
-            (Breaking, NonBreaking),
+            // Merchants read params: the one that read `expand` loses it.
+            (NonBreaking, Breaking),
         );
     }
 

@@ -13,25 +13,48 @@ fn mark(impact: Impact) -> &'static str {
 }
 
 fn summary(diff: &Diff) -> String {
+    let one_format = diff.changes.iter().filter(|c| c.format.is_some()).count();
     format!(
-        "{} change(s): {} breaking for clients, {} breaking for servers",
+        "{} change(s): {} breaking for clients, {} breaking for servers{}",
         diff.changes.len(),
         diff.client_breaking(),
-        diff.server_breaking()
+        diff.server_breaking(),
+        if one_format > 0 {
+            format!(" ({one_format} in one format only)")
+        } else {
+            String::new()
+        }
     )
+}
+
+/// Who the sides are, since a spec's requests do not always travel from the agent.
+const ROLES: &str = "client: the side that sends a spec's requests and reads its responses \
+     (for order webhooks, the merchant); server: the side that answers them";
+
+/// The change in words, with the one format that has it when only one does.
+fn what(change: &Change) -> String {
+    match change.format {
+        Some(format) => format!("{} [{}]", change.detail, format.title()),
+        None => change.detail.clone(),
+    }
 }
 
 fn where_what(change: &Change) -> String {
     if change.location.is_empty() {
-        change.detail.clone()
+        what(change)
     } else {
-        format!("{}: {}", change.location, change.detail)
+        format!("{}: {}", change.location, what(change))
     }
 }
 
 /// One line per change, grouped by spec: `client BREAKING  server ok        where: what`.
 pub fn text(diff: &Diff) -> String {
-    let mut out = format!("{} → {}: {}\n", diff.from, diff.to, summary(diff));
+    let mut out = format!(
+        "{} → {}: {}\n({ROLES})\n",
+        diff.from,
+        diff.to,
+        summary(diff)
+    );
     let mut spec = "";
     for change in &diff.changes {
         if change.spec != spec {
@@ -55,7 +78,12 @@ fn cell(text: &str) -> String {
 
 /// A markdown table per spec.
 pub fn markdown(diff: &Diff) -> String {
-    let mut out = format!("# ACP {} → {}\n\n{}.\n", diff.from, diff.to, summary(diff));
+    let mut out = format!(
+        "# ACP {} → {}\n\n{}.\n\n{ROLES}.\n",
+        diff.from,
+        diff.to,
+        summary(diff)
+    );
     let mut spec = "";
     for change in &diff.changes {
         if change.spec != spec {
@@ -69,7 +97,7 @@ pub fn markdown(diff: &Diff) -> String {
             out,
             "| {} | {} | {} | {} |",
             cell(&change.location),
-            cell(&change.detail),
+            cell(&what(change)),
             mark(change.client),
             mark(change.server)
         );
@@ -98,11 +126,13 @@ pub fn changelog(diff: &Diff) -> String {
     );
     let line = |change: &Change| {
         if change.location.is_empty() {
-            format!("- **{}**: {}\n", change.spec, change.detail)
+            format!("- **{}**: {}\n", change.spec, what(change))
         } else {
             format!(
                 "- **{}** `{}`: {}\n",
-                change.spec, change.location, change.detail
+                change.spec,
+                change.location,
+                what(change)
             )
         }
     };

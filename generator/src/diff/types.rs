@@ -4,7 +4,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::{Effect, Pair, Usage};
 use crate::ir::{
-    Additional, Api, Format, ModuleId, Rules, Shape, Struct, TypeId, TypeKind, TypeRef,
+    Additional, Alternatives, Api, Condition, Format, MemberTest, ModuleId, Rules, Shape, Struct,
+    TypeId, TypeKind, TypeRef,
 };
 
 fn field_names(kind: &TypeKind) -> Option<BTreeSet<&str>> {
@@ -78,14 +79,30 @@ pub(super) fn compare_module_types(
         if old_ty.module != old_module {
             continue;
         }
-        let usage = pair.old_usage[old_id];
+        let reached = pair.old_usage[old_id];
+        let usage = reached.unwrap_or(Usage::BOTH);
         match pair.matched.get(&old_id).copied() {
+            // A schema some operation or tool used: what its removal changes on the wire is
+            // reported where it was used (a member removed, a type replaced), so the name going
+            // is only a change of generated names.
+            None if reached.is_some() => pair.push(
+                spec,
+                old_ty.name.clone(),
+                "schema-removed",
+                format!(
+                    "schema `{}` removed (its uses are compared where they are)",
+                    old_ty.name
+                ),
+                Effect::Neutral,
+                usage,
+            ),
+            // A model no operation uses (an offline file format): its readers lose it.
             None => pair.push(
                 spec,
                 old_ty.name.clone(),
                 "schema-removed",
                 format!("schema `{}` removed", old_ty.name),
-                Effect::Removed,
+                Effect::Dropped,
                 usage,
             ),
             Some(new_id) => {
@@ -104,7 +121,7 @@ pub(super) fn compare_module_types(
                         usage,
                     );
                 }
-                let usage = usage.or(pair.new_usage[new_id]);
+                let usage = usage.or(pair.new_usage[new_id].unwrap_or(Usage::BOTH));
                 compare_type(pair, spec, old_id, new_id, usage);
             }
         }
@@ -117,7 +134,7 @@ pub(super) fn compare_module_types(
                 "schema-added",
                 format!("new schema `{}`", new_ty.name),
                 Effect::Neutral,
-                pair.new_usage[new_id],
+                pair.new_usage[new_id].unwrap_or(Usage::BOTH),
             );
         }
     }
@@ -371,7 +388,7 @@ fn compare_struct(
                         "optional"
                     }
                 ),
-                Effect::Removed,
+                Effect::Dropped,
                 usage,
             );
             continue;
@@ -446,24 +463,39 @@ fn compare_struct(
             usage,
         ),
     }
+    // Each condition is a rule on the object: one added lets fewer values through, one
+    // removed more (a changed one is both).
     let conditions = |s: &Struct| -> Vec<String> {
         s.conditions
             .iter()
-            .map(|c| format!("{:?}", (&c.when, &c.then, &c.otherwise)))
-            .chain(
-                s.alternatives
-                    .iter()
-                    .map(|a| format!("{:?}", (a.exclusive, &a.branches))),
-            )
+            .map(condition_text)
+            .chain(s.alternatives.iter().map(alternatives_text))
             .collect()
     };
-    if conditions(old) != conditions(new) {
+    let (old_conditions, new_conditions) = (conditions(old), conditions(new));
+    for condition in new_conditions
+        .iter()
+        .filter(|c| !old_conditions.contains(c))
+    {
         pair.push(
             spec,
             at.to_string(),
-            "conditions-changed",
-            "conditional requirements (if/then/else, oneOf/anyOf over members) changed".into(),
-            Effect::Incompatible,
+            "condition-added",
+            format!("new condition: {condition}"),
+            Effect::Tighter,
+            usage,
+        );
+    }
+    for condition in old_conditions
+        .iter()
+        .filter(|c| !new_conditions.contains(c))
+    {
+        pair.push(
+            spec,
+            at.to_string(),
+            "condition-removed",
+            format!("condition removed: {condition}"),
+            Effect::Looser,
             usage,
         );
     }
@@ -484,6 +516,64 @@ fn compare_struct(
             usage,
         );
     }
+}
+
+/// `a.b` for a member path (`the object` for the empty path).
+fn path_text(path: &[String]) -> String {
+    if path.is_empty() {
+        "the object".to_string()
+    } else {
+        format!("`{}`", path.join("."))
+    }
+}
+
+/// A member test in words: `` `type` is "card" and `card` has `number` ``.
+fn test_text(test: &MemberTest) -> String {
+    let values = test.values.iter().map(|(path, values)| {
+        let values: Vec<String> = values.iter().map(|v| v.to_string()).collect();
+        format!("{} is {}", path_text(path), values.join(" or "))
+    });
+    let required = test.required.iter().map(|(path, members)| {
+        let members: Vec<String> = members.iter().map(|m| format!("`{m}`")).collect();
+        format!("{} has {}", path_text(path), members.join(", "))
+    });
+    let parts: Vec<String> = values.chain(required).collect();
+    if parts.is_empty() {
+        "always".to_string()
+    } else {
+        parts.join(" and ")
+    }
+}
+
+/// An `if`/`then`/`else` in words.
+fn condition_text(condition: &Condition) -> String {
+    let mut text = format!(
+        "if {} then {}",
+        test_text(&condition.when),
+        test_text(&condition.then)
+    );
+    if condition.otherwise != MemberTest::default() {
+        text.push_str(&format!(", else {}", test_text(&condition.otherwise)));
+    }
+    text
+}
+
+/// A `oneOf`/`anyOf` over member tests in words.
+fn alternatives_text(alternatives: &Alternatives) -> String {
+    let branches: Vec<String> = alternatives
+        .branches
+        .iter()
+        .map(|b| format!("({})", test_text(b)))
+        .collect();
+    format!(
+        "{} of {}",
+        if alternatives.exclusive {
+            "exactly one"
+        } else {
+            "at least one"
+        },
+        branches.join(", ")
+    )
 }
 
 impl Effect {
@@ -569,19 +659,15 @@ pub(super) fn compare_refs(
             usage,
         );
     }
+    // A constrained value (a newtype such as `Currency`) used where a plain value was, or the
+    // other way round: compare what it wraps, so only the constraints that changed show.
+    if let Some((old, new)) = unwrap_newtype(pair, old, new) {
+        return compare_refs(pair, spec, location, what, &old, &new, usage);
+    }
+    let kind_of = |api: &Api, id: &TypeId| api.types[*id].kind.clone();
     let shape_change = match (&old.shape, &new.shape) {
         (Shape::Named(a), Shape::Named(b)) => {
-            if pair.matched.get(a) == Some(b) {
-                None
-            } else {
-                match (
-                    string_values(&pair.old.types[*a].kind),
-                    string_values(&pair.new.types[*b].kind),
-                ) {
-                    (Some(Some(a)), Some(Some(b))) => Some(set_effect(&a, &b)),
-                    _ => Some(Effect::Incompatible),
-                }
-            }
+            replaced_type(pair, spec, location, &prefix, (*a, *b), usage)
         }
         // A closed set of strings opened to any string, or the other way round.
         (Shape::Named(a), Shape::String) if string_values(&pair.old.types[*a].kind).is_some() => {
@@ -589,6 +675,28 @@ pub(super) fn compare_refs(
         }
         (Shape::String, Shape::Named(b)) if string_values(&pair.new.types[*b].kind).is_some() => {
             Some(Effect::Tighter)
+        }
+        // An object schema opened to any object, or the other way round.
+        (Shape::Named(a), Shape::Object) if is_object(&kind_of(pair.old, a)) => {
+            Some(Effect::Looser)
+        }
+        (Shape::Object, Shape::Named(b)) if is_object(&kind_of(pair.new, b)) => {
+            Some(Effect::Tighter)
+        }
+        // A union narrowed to one of its variants, or a value widened to a union holding it.
+        (Shape::Named(a), _)
+            if union_variants(&kind_of(pair.old, a))
+                .iter()
+                .any(|variant| same_values(pair, variant, new)) =>
+        {
+            Some(Effect::Tighter)
+        }
+        (_, Shape::Named(b))
+            if union_variants(&kind_of(pair.new, b))
+                .iter()
+                .any(|variant| same_values(pair, old, variant)) =>
+        {
+            Some(Effect::Looser)
         }
         (Shape::Array(a), Shape::Array(b)) | (Shape::Map(a), Shape::Map(b)) => {
             let element = if matches!(old.shape, Shape::Array(_)) {
@@ -634,6 +742,190 @@ pub(super) fn compare_refs(
         }
     }
     compare_rules(pair, spec, location, &prefix, &old.rules, &new.rules, usage);
+}
+
+/// For a use of a newtype compared with a plain use (either way round), the two uses with the
+/// newtype replaced by what it wraps (carrying the use's nullability).
+fn unwrap_newtype(pair: &Pair<'_>, old: &TypeRef, new: &TypeRef) -> Option<(TypeRef, TypeRef)> {
+    let wrapped = |api: &Api, ty: &TypeRef| -> Option<TypeRef> {
+        let Shape::Named(id) = ty.shape else {
+            return None;
+        };
+        match &api.types[id].kind {
+            TypeKind::Newtype(inner) if ty.rules == Rules::default() => Some(TypeRef {
+                nullable: ty.nullable,
+                ..inner.clone()
+            }),
+            _ => None,
+        }
+    };
+    match (wrapped(pair.old, old), wrapped(pair.new, new)) {
+        (Some(_), Some(_)) | (None, None) => None,
+        (Some(old), None) => Some((old, new.clone())),
+        (None, Some(new)) => Some((old.clone(), new)),
+    }
+}
+
+/// Objects: a struct or a union told apart by a member.
+fn is_object(kind: &TypeKind) -> bool {
+    matches!(kind, TypeKind::Struct(_) | TypeKind::TaggedUnion(_))
+}
+
+/// The variants of an untagged union (none for other kinds).
+fn union_variants(kind: &TypeKind) -> Vec<TypeRef> {
+    match kind {
+        TypeKind::Untagged(variants) => variants.clone(),
+        _ => Vec::new(),
+    }
+}
+
+/// A use of old type `a` became a use of new type `b`. Matched types are compared as types
+/// (nothing to say here). A replacement of the same shape under another name (a named schema
+/// made inline, or renamed) changes nothing on the wire; one of the same kind is compared member
+/// by member; string sets by their values; anything else is incompatible.
+fn replaced_type(
+    pair: &mut Pair<'_>,
+    spec: &str,
+    location: &str,
+    prefix: &str,
+    (a, b): (TypeId, TypeId),
+    usage: Usage,
+) -> Option<Effect> {
+    if pair.matched.get(&a) == Some(&b) {
+        return None;
+    }
+    let names = format!("`{}` → `{}`", pair.name_of(false, a), pair.name_of(true, b));
+    if same_type(pair, a, b, &mut HashSet::new()) {
+        pair.push(
+            spec,
+            location.to_string(),
+            "type-replaced",
+            format!("{prefix}type {names}, the same values under another name"),
+            Effect::Neutral,
+            usage,
+        );
+        return None;
+    }
+    let (old_kind, new_kind) = (&pair.old.types[a].kind, &pair.new.types[b].kind);
+    if let (Some(Some(old_values)), Some(Some(new_values))) =
+        (string_values(old_kind), string_values(new_kind))
+    {
+        return Some(set_effect(&old_values, &new_values));
+    }
+    let comparable = matches!(
+        (old_kind, new_kind),
+        (TypeKind::Struct(_), TypeKind::Struct(_)) | (TypeKind::Newtype(_), TypeKind::Newtype(_))
+    );
+    // Each type compared once, and only when neither is compared with another type already.
+    let elsewhere =
+        pair.matched.contains_key(&a) || pair.matched.values().any(|&target| target == b);
+    if !comparable || elsewhere {
+        return Some(Effect::Incompatible);
+    }
+    pair.push(
+        spec,
+        location.to_string(),
+        "type-replaced",
+        format!(
+            "{prefix}type {names}; what differs is listed under `{}`",
+            pair.name_of(true, b)
+        ),
+        Effect::Neutral,
+        usage,
+    );
+    if pair.replaced.insert((a, b)) {
+        compare_type(pair, spec, a, b, usage);
+    }
+    None
+}
+
+/// Whether two uses (old, new) allow the same JSON values, whatever their types are called.
+fn same_values(pair: &Pair<'_>, old: &TypeRef, new: &TypeRef) -> bool {
+    same_ref(pair, old, new, &mut HashSet::new())
+}
+
+fn same_ref(
+    pair: &Pair<'_>,
+    old: &TypeRef,
+    new: &TypeRef,
+    assumed: &mut HashSet<(TypeId, TypeId)>,
+) -> bool {
+    if old.nullable != new.nullable || old.rules != new.rules {
+        return false;
+    }
+    match (&old.shape, &new.shape) {
+        (Shape::Named(a), Shape::Named(b)) => same_type(pair, *a, *b, assumed),
+        (Shape::Array(a), Shape::Array(b)) | (Shape::Map(a), Shape::Map(b)) => {
+            same_ref(pair, a, b, assumed)
+        }
+        (a, b) => a == b,
+    }
+}
+
+/// Whether old type `a` and new type `b` allow the same values. Matched types count as the
+/// same (their differences are reported on them); a pair met again while being compared is
+/// assumed the same (recursive types).
+fn same_type(
+    pair: &Pair<'_>,
+    a: TypeId,
+    b: TypeId,
+    assumed: &mut HashSet<(TypeId, TypeId)>,
+) -> bool {
+    if pair.matched.get(&a) == Some(&b) || !assumed.insert((a, b)) {
+        return true;
+    }
+    let (old, new) = (&pair.old.types[a], &pair.new.types[b]);
+    if old.nullable != new.nullable {
+        return false;
+    }
+    match (&old.kind, &new.kind) {
+        (TypeKind::Struct(x), TypeKind::Struct(y)) => {
+            let conditions = |s: &Struct| -> Vec<String> {
+                s.conditions
+                    .iter()
+                    .map(condition_text)
+                    .chain(s.alternatives.iter().map(alternatives_text))
+                    .collect()
+            };
+            let additional = match (&x.additional, &y.additional) {
+                (Additional::Typed(p), Additional::Typed(q)) => same_ref(pair, p, q, assumed),
+                (p, q) => std::mem::discriminant(p) == std::mem::discriminant(q),
+            };
+            x.fields.len() == y.fields.len()
+                && additional
+                && x.property_count == y.property_count
+                && conditions(x) == conditions(y)
+                && x.fields.iter().all(|f| {
+                    y.fields.iter().any(|g| {
+                        g.name == f.name
+                            && g.required == f.required
+                            && same_ref(pair, &f.ty, &g.ty, assumed)
+                    })
+                })
+        }
+        (TypeKind::Enum(_) | TypeKind::Const(_), TypeKind::Enum(_) | TypeKind::Const(_)) => {
+            match (string_values(&old.kind), string_values(&new.kind)) {
+                (Some(Some(p)), Some(Some(q))) => p == q,
+                _ => {
+                    matches!((&old.kind, &new.kind), (TypeKind::Const(p), TypeKind::Const(q)) if p == q)
+                }
+            }
+        }
+        (TypeKind::TaggedUnion(x), TypeKind::TaggedUnion(y)) => {
+            x.tag == y.tag
+                && x.variants.len() == y.variants.len()
+                && x.variants.iter().all(|(tag, p)| {
+                    y.variants
+                        .iter()
+                        .any(|(t, q)| t == tag && same_type(pair, *p, *q, assumed))
+                })
+        }
+        (TypeKind::Untagged(x), TypeKind::Untagged(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| same_ref(pair, p, q, assumed))
+        }
+        (TypeKind::Newtype(x), TypeKind::Newtype(y)) => same_ref(pair, x, y, assumed),
+        _ => false,
+    }
 }
 
 /// The strings a string-like named type allows: `Some(Some(values))` for an enum or string
@@ -864,8 +1156,9 @@ mod tests {
         let mut pair = Pair {
             old: &api,
             new: &api,
-            old_usage: api.types.map(|_, _| Usage::BOTH),
-            new_usage: api.types.map(|_, _| Usage::BOTH),
+            old_usage: api.types.map(|_, _| None),
+            new_usage: api.types.map(|_, _| None),
+            replaced: Default::default(),
             matched: HashMap::new(),
             changes: Vec::new(),
         };
