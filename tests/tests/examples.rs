@@ -4,12 +4,19 @@
 //! - invalid ones must be rejected with an error naming the offending path, or be accepted for a
 //!   reason listed in `KNOWN_GAPS` (a documented difference between types and validator).
 //!
+//! Example files are every JSON file under `examples/`, assigned to a version and mapped entry
+//! by entry to schemas by `acp_e2e::example_files` (a file or entry no rule covers, an ambiguous
+//! rule, or a file with no version fails the test; entries a rule declares not to be ACP instances
+//! are counted and listed).
+//!
 //! The counts per version are printed (`cargo test -p acp-e2e --test examples -- --nocapture`).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use acp_e2e::example_files::{example_files, rules_for, FILE_ANNOTATIONS};
+use acp_e2e::example_files::{
+    assign_example_files, entries, read_example_file, schema_named, Entry,
+};
 use acp_e2e::{
     api, explained_by_closed_allof, first_difference, json_eq, roundtrip, spec_root, versions,
     Oracle,
@@ -76,105 +83,28 @@ impl Run {
     }
 }
 
-fn schema_of(api: &acp_codegen::Api, spec: &str, name: &str) -> Option<String> {
-    api.types
-        .iter()
-        .find(|t| {
-            api.modules[t.module].spec == spec && t.origin.pointer.rsplit('/').next() == Some(name)
-        })
-        .map(|t| t.origin.to_string())
-}
-
 fn check_example_file(run: &mut Run, api: &acp_codegen::Api, path: &str) {
-    let text = std::fs::read(spec_root().join(path)).unwrap();
-    acp_specs::Pins::embedded()
-        .check(&run.version, path, &text)
-        .unwrap_or_else(|e| panic!("{e}"));
-    let document: Value = serde_json::from_slice(&text).unwrap();
-    let file_name = path.rsplit('/').next().unwrap();
-    let object = document.as_object().unwrap();
-    if let Some(Value::String(target)) = object.get("$schema") {
-        // A whole-file instance (orders/*) or request/response pairs (discount-extension/*).
-        let strip = |value: &Value| -> Value {
-            let mut value = value.clone();
-            if let Some(map) = value.as_object_mut() {
-                map.retain(|k, _| !FILE_ANNOTATIONS.contains(&k.as_str()));
-            }
-            value
-        };
-        if object.contains_key("request") {
-            let candidates = [
-                "CheckoutSessionCreateRequest",
-                "CheckoutSessionUpdateRequest",
-            ];
-            check_candidates(
-                run,
-                api,
-                &format!("{path}#/request"),
-                "agentic_checkout",
-                &candidates,
-                &object["request"],
-            );
-            check_candidates(
-                run,
-                api,
-                &format!("{path}#/response"),
-                "agentic_checkout",
-                &["CheckoutSession"],
-                &object["response"],
-            );
-        } else {
-            let name = target.rsplit('/').next().unwrap();
-            check_candidates(
-                run,
-                api,
-                path,
-                "agentic_checkout",
-                &[name],
-                &strip(&document),
-            );
+    let document = match read_example_file(&spec_root(), &run.version, path) {
+        Ok(document) => document,
+        Err(problem) => {
+            run.failures.push(problem);
+            return;
         }
-        return;
-    }
-    let Some(rules) = rules_for(file_name) else {
-        run.failures.push(format!(
-            "{path}: no rule says what its examples are instances of"
-        ));
-        return;
     };
-    for (key, entry) in object {
-        let origin = format!("{path}#/{key}");
-        // MCP requests also carry the binding's own `meta` (the HTTP headers as members).
-        if let Some(meta) = entry.pointer("/params/arguments/meta") {
-            check_candidates(
-                run,
-                api,
-                &format!("{origin}/params/arguments/meta"),
-                "agentic_checkout_mcp",
-                &["meta"],
-                meta,
-            );
-        }
-        let rule = rules
-            .iter()
-            .find(|(_, pattern, _, _)| match pattern.strip_prefix('=') {
-                Some(exact) => key == exact,
-                None => {
-                    key.starts_with(pattern) || (pattern.starts_with('_') && key.ends_with(pattern))
-                }
-            });
-        let Some((spec, _, pointer, candidates)) = rule else {
-            run.counts.not_an_instance += 1;
-            run.notes.push(format!("{origin}: not an instance of an ACP schema (no ACP payload, e.g. a JSON-RPC error or request without arguments)"));
-            continue;
-        };
-        match entry.pointer(pointer) {
-            Some(instance) => check_candidates(run, api, &origin, spec, candidates, instance),
-            None => {
+    for entry in entries(path, &document) {
+        match entry {
+            Entry::Instance {
+                origin,
+                spec,
+                candidates,
+                value,
+            } => check_candidates(run, api, &origin, &spec, &candidates, &value),
+            Entry::NotAnInstance { origin, reason } => {
                 run.counts.not_an_instance += 1;
                 run.notes
-                    .push(format!("{origin}: has no ACP payload at `{pointer}`"));
+                    .push(format!("{origin}: not an ACP instance: {reason}"));
             }
+            Entry::Problem(problem) => run.failures.push(problem),
         }
     }
 }
@@ -184,16 +114,27 @@ fn check_candidates(
     api: &acp_codegen::Api,
     origin: &str,
     spec: &str,
-    candidates: &[&str],
+    candidates: &[String],
     value: &Value,
 ) {
-    let schemas: Vec<String> = candidates
-        .iter()
-        .map(|name| {
-            schema_of(api, spec, name)
-                .unwrap_or_else(|| panic!("{}: no schema {spec}/{name}", run.version))
-        })
-        .collect();
+    if candidates.is_empty() {
+        run.failures
+            .push(format!("{origin}: its rule names no candidate schema"));
+        return;
+    }
+    let mut schemas = Vec::new();
+    for name in candidates {
+        match schema_named(api, spec, name) {
+            Some(schema) => schemas.push(schema),
+            None => {
+                run.failures.push(format!(
+                    "{origin}: no schema {spec}/{name} in {} (a candidate of its rule or `$schema`)",
+                    run.version
+                ));
+                return;
+            }
+        }
+    }
     let chosen = schemas
         .iter()
         .find(|s| run.oracle.errors(s, value).is_empty())
@@ -206,7 +147,9 @@ fn check_candidates(
 fn every_example_is_classified_and_valid_ones_round_trip() {
     let mut report = String::new();
     let mut failures = Vec::new();
-    for version in versions() {
+    let versions = versions();
+    let example_files = assign_example_files(&spec_root(), &versions);
+    for version in versions {
         let api = api(&version);
         let mut run = Run {
             version: version.clone(),
@@ -224,8 +167,8 @@ fn every_example_is_classified_and_valid_ones_round_trip() {
                 &example.value,
             );
         }
-        let files = example_files(&version);
-        for file in &files {
+        let files = &example_files.by_version[&version];
+        for file in files {
             check_example_file(&mut run, &api, file);
         }
         let c = &run.counts;
@@ -239,6 +182,12 @@ fn every_example_is_classified_and_valid_ones_round_trip() {
             writeln!(report, "  {note}").unwrap();
         }
         failures.extend(run.failures);
+    }
+    for file in &example_files.ignored {
+        writeln!(report, "ignored (not JSON): {file}").unwrap();
+    }
+    for file in &example_files.unassigned {
+        failures.push(format!("{file} (no version: not checked)"));
     }
     println!("{report}");
     let mut by_kind: BTreeMap<&str, usize> = BTreeMap::new();

@@ -12,17 +12,16 @@
 //! tests/examples.rs).
 //!
 //! Which schema an example is an instance of follows tests/examples.rs (the same rules: in-spec
-//! examples carry their schema; entries of example files are matched by key, the first candidate
-//! the oracle accepts wins). Counts are printed per version:
+//! examples carry their schema; entries of example files are mapped by `acp_e2e::example_files`,
+//! the first candidate the oracle accepts wins; what it cannot map fails this test too). Counts are printed per version:
 //! `cargo test -p acp-e2e --test schemars_examples -- --nocapture`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use acp_e2e::example_files::{example_files, rules_for, FILE_ANNOTATIONS};
-
-/// The checkout spec, whose schemas the example files name.
-const CHECKOUT: &str = "agentic_checkout";
+use acp_e2e::example_files::{
+    assign_example_files, entries, read_example_file, schema_named, Entry,
+};
 use acp_e2e::{api, explained_by_closed_allof, spec_root, versions, Oracle};
 use serde_json::{json, Map, Value};
 
@@ -58,102 +57,60 @@ struct Examples<'a> {
 }
 
 impl Examples<'_> {
-    fn schema_named(&self, spec: &str, name: &str) -> String {
-        self.api
-            .types
-            .iter()
-            .find(|t| {
-                self.api.modules[t.module].spec == spec
-                    && t.origin.pointer.rsplit('/').next() == Some(name)
-            })
-            .map(|t| t.origin.to_string())
-            .unwrap_or_else(|| panic!("{}: no schema {spec}/{name}", self.version))
-    }
-
     /// The first candidate the oracle accepts, else the first.
-    fn add(&mut self, origin: String, spec: &str, candidates: &[&str], value: &Value) {
-        let schemas: Vec<String> = candidates
-            .iter()
-            .map(|name| self.schema_named(spec, name))
-            .collect();
+    fn add(&mut self, origin: String, spec: &str, candidates: &[String], value: Value) {
+        let mut schemas = Vec::new();
+        for name in candidates {
+            match schema_named(self.api, spec, name) {
+                Some(schema) => schemas.push(schema),
+                None => {
+                    self.problems.push(format!(
+                        "{} {origin}: no schema {spec}/{name} (a candidate of its rule or `$schema`)",
+                        self.version
+                    ));
+                    return;
+                }
+            }
+        }
+        let Some(first) = schemas.first() else {
+            self.problems.push(format!(
+                "{} {origin}: its rule names no candidate schema",
+                self.version
+            ));
+            return;
+        };
         let schema = schemas
             .iter()
-            .find(|s| self.oracle.errors(s, value).is_empty())
-            .unwrap_or(&schemas[0])
+            .find(|s| self.oracle.errors(s, &value).is_empty())
+            .unwrap_or(first)
             .clone();
         self.found.push(Instance {
             origin,
             schema,
-            value: value.clone(),
+            value,
         });
     }
 
     fn file(&mut self, path: &str) {
-        let text = std::fs::read(spec_root().join(path)).unwrap();
-        acp_specs::Pins::embedded()
-            .check(self.version, path, &text)
-            .unwrap_or_else(|e| panic!("{e}"));
-        let document: Value = serde_json::from_slice(&text).unwrap();
-        let object = document.as_object().unwrap();
-        if let Some(Value::String(target)) = object.get("$schema") {
-            if object.contains_key("request") {
-                let requests = [
-                    "CheckoutSessionCreateRequest",
-                    "CheckoutSessionUpdateRequest",
-                ];
-                self.add(
-                    format!("{path}#/request"),
-                    CHECKOUT,
-                    &requests,
-                    &object["request"],
-                );
-                self.add(
-                    format!("{path}#/response"),
-                    CHECKOUT,
-                    &["CheckoutSession"],
-                    &object["response"],
-                );
-            } else {
-                let mut value = document.clone();
-                if let Some(map) = value.as_object_mut() {
-                    map.retain(|k, _| !FILE_ANNOTATIONS.contains(&k.as_str()));
-                }
-                let name = target.rsplit('/').next().unwrap();
-                self.add(path.to_string(), CHECKOUT, &[name], &value);
+        let document = match read_example_file(&spec_root(), self.version, path) {
+            Ok(document) => document,
+            Err(problem) => {
+                self.problems.push(format!("{} {problem}", self.version));
+                return;
             }
-            return;
-        }
-        let file_name = path.rsplit('/').next().unwrap();
-        let Some(rules) = rules_for(file_name) else {
-            self.problems.push(format!(
-                "{path}: no rule says what its examples are instances of"
-            ));
-            return;
         };
-        for (key, entry) in object {
-            let origin = format!("{path}#/{key}");
-            if let Some(meta) = entry.pointer("/params/arguments/meta") {
-                self.add(
-                    format!("{origin}/params/arguments/meta"),
-                    "agentic_checkout_mcp",
-                    &["meta"],
-                    meta,
-                );
-            }
-            let rule = rules
-                .iter()
-                .find(|(_, pattern, _, _)| match pattern.strip_prefix('=') {
-                    Some(exact) => key == exact,
-                    None => {
-                        key.starts_with(pattern)
-                            || (pattern.starts_with('_') && key.ends_with(pattern))
-                    }
-                });
-            match rule.and_then(|(spec, _, pointer, candidates)| {
-                Some((spec, candidates, entry.pointer(pointer)?))
-            }) {
-                Some((spec, candidates, instance)) => self.add(origin, spec, candidates, instance),
-                None => self.skipped += 1,
+        for entry in entries(path, &document) {
+            match entry {
+                Entry::Instance {
+                    origin,
+                    spec,
+                    candidates,
+                    value,
+                } => self.add(origin, &spec, &candidates, value),
+                Entry::NotAnInstance { .. } => self.skipped += 1,
+                Entry::Problem(problem) => {
+                    self.problems.push(format!("{} {problem}", self.version))
+                }
             }
         }
     }
@@ -222,7 +179,15 @@ struct Counts {
 fn schemars_schemas_accept_every_valid_example() {
     let mut report = String::new();
     let mut failures = Vec::new();
-    for version in versions() {
+    let versions = versions();
+    let example_files = assign_example_files(&spec_root(), &versions);
+    failures.extend(
+        example_files
+            .unassigned
+            .iter()
+            .map(|file| format!("{file} (no version: not checked)")),
+    );
+    for version in versions {
         let api = api(&version);
         let mut oracle = Oracle::new(&version);
         let mut examples = Examples {
@@ -240,8 +205,8 @@ fn schemars_schemas_accept_every_valid_example() {
                 value: example.value.clone(),
             });
         }
-        for file in example_files(&version) {
-            examples.file(&file);
+        for file in &example_files.by_version[&version] {
+            examples.file(file);
         }
         let Examples {
             found,
