@@ -4,7 +4,11 @@
 //! example in the spec files is also validated against its schema by an independent validator
 //! (the `jsonschema` crate), so a wrong example is reported where it is written.
 
-use crate::{Diagnostic, Error, Generator};
+use serde_json::Value;
+
+use crate::ir::Origin;
+use crate::source::escape_token;
+use crate::{Api, Diagnostic, Error, Generator, SpecSet};
 
 /// Every finding for one version, sorted by location.
 pub fn lint(generator: &Generator, version: &str) -> Result<Vec<Diagnostic>, Error> {
@@ -17,9 +21,283 @@ pub fn lint(generator: &Generator, version: &str) -> Result<Vec<Diagnostic>, Err
     Ok(findings)
 }
 
+/// An example written in a spec file and the schema `lint` validates it against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckedExample {
+    /// Where the example value is written.
+    pub origin: Origin,
+    /// The schema it is validated against.
+    pub schema: Origin,
+    /// The value.
+    pub value: Value,
+}
+
+/// Every example written in the version's files that `lint` validates, sorted by where it is
+/// written, each with the schema at the position where it is written:
+///
+/// - every `example` and `examples` element at a schema position: OpenAPI and OpenRPC
+///   `components/schemas` (also the OpenAPI components that mirror a JSON Schema definition,
+///   which the converter does not convert itself), JSON Schema bundles, the `schema` of
+///   parameters, headers, media types and content descriptors, and every subschema beneath them
+///   (`properties`, `items`, `allOf`/`oneOf`/`anyOf` parts, `additionalProperties`,
+///   `if`/`then`/`else`, `not`, `$defs`, ...), validated against that subschema;
+/// - `example` and the `examples` Example objects' `value` beside a schema (parameters,
+///   headers, media types), validated against that schema;
+/// - the param and result values of OpenRPC methods' example pairings, validated against the
+///   schema of the param of that name and of the result.
+///
+/// The converter's examples ([`Api::examples`], which generated code uses) come first; this adds
+/// the ones it does not record, so each example is listed once.
+pub fn checked_examples(set: &SpecSet, api: &Api) -> Vec<CheckedExample> {
+    let mut walk = Walk {
+        set,
+        file: 0,
+        found: api
+            .examples
+            .iter()
+            .map(|example| CheckedExample {
+                origin: example.origin.clone(),
+                schema: example.schema.clone(),
+                value: example.value.clone(),
+            })
+            .collect(),
+    };
+    for (index, file) in set.files.iter().enumerate() {
+        walk.file = index;
+        if set.specs.iter().any(|spec| spec.json_schema == Some(index)) {
+            walk.schema(&file.value, "");
+        } else {
+            walk.document(&file.value, "");
+            if file.value.get("openrpc").is_some() {
+                walk.pairings(&file.value);
+            }
+        }
+    }
+    let mut checked = walk.found;
+    // Stable: of two listings of one example, the converter's stays.
+    checked.sort_by(|a, b| a.origin.cmp(&b.origin));
+    checked.dedup_by(|a, b| a.origin == b.origin);
+    checked
+}
+
+/// The raw walk over one file at a time that finds the examples written in it.
+struct Walk<'a> {
+    set: &'a SpecSet,
+    file: usize,
+    found: Vec<CheckedExample>,
+}
+
+impl<'a> Walk<'a> {
+    fn origin(&self, file: usize, pointer: &str) -> Origin {
+        Origin {
+            file: self.set.files[file].path.clone(),
+            pointer: pointer.to_string(),
+        }
+    }
+
+    fn push(&mut self, origin: Origin, schema: Origin, value: &Value) {
+        self.found.push(CheckedExample {
+            origin,
+            schema,
+            value: value.clone(),
+        });
+    }
+
+    /// The node at `pointer` of `file`, its `$ref`s followed.
+    fn resolve(&self, file: usize, pointer: &str) -> Option<(usize, String)> {
+        let mut current = (file, pointer.to_string());
+        for _ in 0..16 {
+            let node = self.set.files[current.0].get(&current.1)?;
+            match node.get("$ref").and_then(Value::as_str) {
+                Some(reference) => {
+                    let target = self.set.resolve(current.0, reference).ok()?;
+                    current = (target.file, target.pointer);
+                }
+                None => return Some(current),
+            }
+        }
+        None
+    }
+
+    /// An OpenAPI or OpenRPC document outside schemas: schemas start at `components/schemas`
+    /// and at every `schema` member; Example objects are read where they are used, and example
+    /// values are not walked (their members are data).
+    fn document(&mut self, value: &Value, pointer: &str) {
+        match value {
+            Value::Object(map) => {
+                if let Some(schema) = map.get("schema") {
+                    let schema_at = format!("{pointer}/schema");
+                    self.schema(schema, &schema_at);
+                    self.beside(map, pointer, &schema_at);
+                }
+                for (key, child) in map {
+                    let at = format!("{pointer}/{}", escape_token(key));
+                    match key.as_str() {
+                        "schema" | "example" | "examples" | "examplePairings" => {}
+                        _ if key.starts_with("x-") => {}
+                        "schemas" if pointer == "/components" => {
+                            for (name, schema) in child.as_object().into_iter().flatten() {
+                                self.schema(schema, &format!("{at}/{}", escape_token(name)));
+                            }
+                        }
+                        _ => self.document(child, &at),
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    self.document(item, &format!("{pointer}/{i}"));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// `example` and the `examples` map of a parameter, header or media type at `pointer`,
+    /// instances of the schema at `schema_at`.
+    fn beside(&mut self, map: &serde_json::Map<String, Value>, pointer: &str, schema_at: &str) {
+        let schema = self.origin(self.file, schema_at);
+        if let Some(value) = map.get("example") {
+            let origin = self.origin(self.file, &format!("{pointer}/example"));
+            self.push(origin, schema.clone(), value);
+        }
+        for name in map
+            .get("examples")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flat_map(|named| named.keys())
+        {
+            let at = format!("{pointer}/examples/{}", escape_token(name));
+            let Some((file, at)) = self.resolve(self.file, &at) else {
+                continue;
+            };
+            let at = format!("{at}/value");
+            if let Some(value) = self.set.files[file].get(&at) {
+                self.push(self.origin(file, &at), schema.clone(), value);
+            }
+        }
+    }
+
+    /// A schema and every subschema beneath it (without following `$ref`: what it points at is
+    /// walked where it is written).
+    fn schema(&mut self, value: &Value, pointer: &str) {
+        let Value::Object(map) = value else {
+            return;
+        };
+        let here = self.origin(self.file, pointer);
+        if let Some(example) = map.get("example") {
+            let origin = self.origin(self.file, &format!("{pointer}/example"));
+            self.push(origin, here.clone(), example);
+        }
+        if let Some(Value::Array(examples)) = map.get("examples") {
+            for (i, example) in examples.iter().enumerate() {
+                let origin = self.origin(self.file, &format!("{pointer}/examples/{i}"));
+                self.push(origin, here.clone(), example);
+            }
+        }
+        for (key, child) in map {
+            let at = format!("{pointer}/{}", escape_token(key));
+            match (key.as_str(), child) {
+                (
+                    "properties" | "patternProperties" | "dependentSchemas" | "$defs"
+                    | "definitions",
+                    Value::Object(named),
+                ) => {
+                    for (name, schema) in named {
+                        self.schema(schema, &format!("{at}/{}", escape_token(name)));
+                    }
+                }
+                ("allOf" | "anyOf" | "oneOf" | "prefixItems" | "items", Value::Array(parts)) => {
+                    for (i, schema) in parts.iter().enumerate() {
+                        self.schema(schema, &format!("{at}/{i}"));
+                    }
+                }
+                (
+                    "items"
+                    | "additionalItems"
+                    | "unevaluatedItems"
+                    | "contains"
+                    | "additionalProperties"
+                    | "unevaluatedProperties"
+                    | "propertyNames"
+                    | "if"
+                    | "then"
+                    | "else"
+                    | "not"
+                    | "contentSchema",
+                    _,
+                ) => self.schema(child, &at),
+                _ => {}
+            }
+        }
+    }
+
+    /// The example pairings of an OpenRPC document's methods: each param value is an instance
+    /// of the schema of the method's param of that name, the result value of the result's.
+    fn pairings(&mut self, document: &Value) {
+        let file = self.file;
+        let count = |node: Option<&Value>, key: &str| {
+            node.and_then(|n| n.get(key))
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len)
+        };
+        let methods = document.get("methods").and_then(Value::as_array);
+        for (i, method) in methods.into_iter().flatten().enumerate() {
+            let at = format!("/methods/{i}");
+            let params: Vec<(Option<&str>, Origin)> = (0..count(Some(method), "params"))
+                .filter_map(|j| self.described(file, &format!("{at}/params/{j}")))
+                .collect();
+            let result = self.described(file, &format!("{at}/result"));
+            for j in 0..count(Some(method), "examples") {
+                let Some((file, pairing)) = self.resolve(file, &format!("{at}/examples/{j}"))
+                else {
+                    continue;
+                };
+                let node = self.set.files[file].get(&pairing);
+                for k in 0..count(node, "params") {
+                    let example = self.described(file, &format!("{pairing}/params/{k}"));
+                    let schema = params
+                        .iter()
+                        .find(|(name, _)| example.as_ref().is_some_and(|(n, _)| n == name))
+                        .map(|(_, schema)| schema.clone());
+                    self.push_pairing(example, schema);
+                }
+                if node.and_then(|n| n.get("result")).is_some() {
+                    let example = self.described(file, &format!("{pairing}/result"));
+                    let schema = result.as_ref().map(|(_, schema)| schema.clone());
+                    self.push_pairing(example, schema);
+                }
+            }
+        }
+    }
+
+    /// An OpenRPC Content Descriptor's or Example object's `name` and where its `schema` or
+    /// `value` is (whichever it has), its `$ref`s followed.
+    fn described(&self, file: usize, at: &str) -> Option<(Option<&'a str>, Origin)> {
+        let (file, at) = self.resolve(file, at)?;
+        let node = self.set.files[file].get(&at)?;
+        let member = ["schema", "value"]
+            .into_iter()
+            .find(|key| node.get(key).is_some())?;
+        let name = node.get("name").and_then(Value::as_str);
+        Some((name, self.origin(file, &format!("{at}/{member}"))))
+    }
+
+    /// A pairing's example value (`described`), with the schema of its param or result.
+    fn push_pairing(&mut self, example: Option<(Option<&str>, Origin)>, schema: Option<Origin>) {
+        let (Some((_, origin)), Some(schema)) = (example, schema) else {
+            return;
+        };
+        let file = self.set.file_index(&origin.file);
+        if let Some(value) = file.and_then(|f| self.set.files[f].get(&origin.pointer)) {
+            self.push(origin, schema, value);
+        }
+    }
+}
+
 /// Every in-spec example the independent validator rejects, located where it is written.
 #[cfg(feature = "lint")]
-fn invalid_examples(set: &crate::SpecSet, api: &crate::Api) -> Result<Vec<Diagnostic>, Error> {
+fn invalid_examples(set: &SpecSet, api: &Api) -> Result<Vec<Diagnostic>, Error> {
     let mut oracle = Oracle::new(set).map_err(|error| {
         Error::Invalid(vec![Diagnostic {
             severity: crate::Severity::Error,
@@ -33,7 +311,7 @@ fn invalid_examples(set: &crate::SpecSet, api: &crate::Api) -> Result<Vec<Diagno
         }])
     })?;
     let mut findings = Vec::new();
-    for example in &api.examples {
+    for example in checked_examples(set, api) {
         let errors = oracle.errors(&example.schema.to_string(), &example.value);
         let Some(file) = set.files.iter().find(|f| f.path == example.origin.file) else {
             continue;
