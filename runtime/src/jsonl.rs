@@ -820,6 +820,9 @@ fn shape_kind(message: &str) -> ProblemKind {
         || (message.starts_with("expected `") && message.contains("`, got `"))
     {
         ProblemKind::Value
+    } else if message.starts_with("number ") && message.contains(" is out of range for ") {
+        // A number, as the type wants, beyond what the integer type holds.
+        ProblemKind::Constraint
     } else {
         ProblemKind::Shape
     }
@@ -1189,6 +1192,10 @@ mod tests {
         );
         assert_eq!(shape_kind("expected `a`, got `b`"), ProblemKind::Value);
         assert_eq!(shape_kind("duplicate field `id`"), ProblemKind::Shape);
+        assert_eq!(
+            shape_kind("number 1e20 is out of range for an integer (i64)"),
+            ProblemKind::Constraint
+        );
     }
 
     #[test]
