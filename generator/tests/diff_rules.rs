@@ -366,3 +366,23 @@ fn a_change_made_in_one_format_only_is_reported_as_a_change_of_that_format() {
     });
     assert!(text.contains("[OpenAPI file only]"), "{text}");
 }
+
+#[test]
+fn a_new_error_status_breaks_nobody_and_a_new_success_status_breaks_clients() {
+    let with_status = |status: &str| {
+        let mut files = openapi_only(BASE_SCHEMAS, "");
+        files[0].1 = files[0].1.replace(
+            "        \"409\":",
+            &format!("        \"{status}\":\n          description: Another\n        \"409\":"),
+        );
+        files
+    };
+    let base = openapi_only(BASE_SCHEMAS, "");
+    let found = changes(&base, &with_status("422"));
+    let error = find(&found, "POST /orders", "status-added");
+    assert_eq!(error.detail, "new error response status 422");
+    assert_eq!(impact(error), (NonBreaking, NonBreaking));
+    let found = changes(&base, &with_status("202"));
+    let success = find(&found, "POST /orders", "status-added");
+    assert_eq!(impact(success), (Breaking, NonBreaking));
+}

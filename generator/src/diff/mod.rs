@@ -563,12 +563,26 @@ fn compare_body(pair: &mut Pair<'_>, spec: &str, at: &str, old: Option<&Body>, n
 fn compare_responses(pair: &mut Pair<'_>, spec: &str, at: &str, old: &Operation, new: &Operation) {
     for response in &new.responses {
         if !old.responses.iter().any(|r| r.status == response.status) {
+            // Clients already treat any 4xx/5xx as a failure carrying the spec's error; a new
+            // success (or other) status is an answer they may not know how to read.
+            let error = response.status.starts_with('4') || response.status.starts_with('5');
+            let (effect, detail) = if error {
+                (
+                    Effect::Neutral,
+                    format!("new error response status {}", response.status),
+                )
+            } else {
+                (
+                    Effect::Looser,
+                    format!("new response status {}", response.status),
+                )
+            };
             pair.push(
                 spec,
                 at.to_string(),
                 "status-added",
-                format!("new response status {}", response.status),
-                Effect::Looser,
+                detail,
+                effect,
                 Usage::OUTPUT,
             );
         }
