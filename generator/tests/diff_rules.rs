@@ -386,3 +386,37 @@ fn a_new_error_status_breaks_nobody_and_a_new_success_status_breaks_clients() {
     let success = find(&found, "POST /orders", "status-added");
     assert_eq!(impact(success), (Breaking, NonBreaking));
 }
+
+#[test]
+fn a_member_both_formats_remove_is_one_change_even_if_they_disagreed_on_it() {
+    // The OpenAPI copy requires `note`, the JSON Schema does not; then both drop it.
+    let old: Vec<(&str, String)> = both_formats(10, 10)
+        .into_iter()
+        .map(|(path, text)| {
+            (
+                path,
+                text.replace("required: [id]\n", "required: [id, note]\n"),
+            )
+        })
+        .collect();
+    let drop_note = |(path, text): (&'static str, String)| {
+        let text = text
+            .lines()
+            .filter(|line| !line.contains("note: {type: string, maxLength: 10}"))
+            .map(|line| format!("{line}\n"))
+            .collect::<String>()
+            .replace(
+                ",\n        \"note\": {\"type\": \"string\", \"maxLength\": 10}",
+                "",
+            );
+        (path, text)
+    };
+    let new: Vec<(&str, String)> = both_formats(10, 10).into_iter().map(drop_note).collect();
+    let found = changes(&old, &new);
+    let removed: Vec<&Change> = found
+        .iter()
+        .filter(|c| c.location == "Order.note" && c.kind == "property-removed")
+        .collect();
+    assert_eq!(removed.len(), 1, "{found:#?}");
+    assert_eq!(removed[0].format, None, "{found:#?}");
+}

@@ -109,12 +109,23 @@ pub fn diff_views(old: &Views, new: &Views, from: &str, to: &str, only: Option<&
 
 type ChangeKey = (String, String, &'static str, String);
 
+/// What makes two changes the same. For a member or schema removed or added, only that it was:
+/// its details (required or not before, its type's name) may differ between formats that both
+/// made the change.
 fn key(change: &Change) -> ChangeKey {
+    let presence = matches!(
+        change.kind,
+        "property-removed" | "schema-removed" | "schema-added"
+    );
     (
         change.spec.clone(),
         change.location.clone(),
         change.kind,
-        change.detail.clone(),
+        if presence {
+            String::new()
+        } else {
+            change.detail.clone()
+        },
     )
 }
 
