@@ -253,6 +253,19 @@ fn copy_version(version: &str) -> (tempfile::TempDir, std::path::PathBuf) {
     (work, folder)
 }
 
+/// `diff 2026-04-17 FOLDER --format json`, which must succeed, parsed.
+fn json_diff_against_the_pin(folder: &std::path::Path) -> serde_json::Value {
+    let (code, stdout, stderr) = cli(&[
+        "diff",
+        "2026-04-17",
+        folder.to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    serde_json::from_str(&stdout).unwrap()
+}
+
 #[test]
 fn a_local_edit_of_a_version_folder_shows_exactly_that_edit() {
     let (work, folder) = copy_version("2026-04-17");
@@ -274,15 +287,7 @@ fn a_local_edit_of_a_version_folder_shows_exactly_that_edit() {
         .retain(|r| r != "score");
     std::fs::write(&openapi, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
 
-    let (code, stdout, stderr) = cli(&[
-        "diff",
-        "2026-04-17",
-        folder.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    assert_eq!(code, 0, "{stderr}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let report = json_diff_against_the_pin(&folder);
     let changes = report["changes"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "{changes:#?}");
     assert_eq!(changes[0]["location"], "RiskSignal.score");
@@ -339,15 +344,7 @@ fn a_local_edit_of_a_tool_shows_exactly_that_edit() {
     payload["required"] = true.into();
     std::fs::write(&file, serde_json::to_string_pretty(&value).unwrap()).unwrap();
 
-    let (code, stdout, stderr) = cli(&[
-        "diff",
-        "2026-04-17",
-        folder.to_str().unwrap(),
-        "--format",
-        "json",
-    ]);
-    assert_eq!(code, 0, "{stderr}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let report = json_diff_against_the_pin(&folder);
     let changes = report["changes"].as_array().unwrap();
     assert_eq!(changes.len(), 1, "{changes:#?}");
     assert_eq!(changes[0]["spec"], "checkout_mcp");

@@ -10,9 +10,11 @@
 
 mod formats;
 pub mod render;
+mod slots;
 mod types;
 
 pub use formats::{diff_views, SpecFormat, Views};
+use slots::{compare_slots, Slot, SlotRules};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -202,6 +204,8 @@ struct Pair<'a> {
     new_usage: Table<TypeId, Option<Usage>>,
     /// Old type → new type, by module and name, and for renames.
     matched: HashMap<TypeId, TypeId>,
+    /// The new types of `matched`.
+    targets: HashSet<TypeId>,
     /// Pairs of differently named types compared member by member where one replaced the
     /// other in a use (each pair once).
     replaced: HashSet<(TypeId, TypeId)>,
@@ -254,12 +258,14 @@ pub fn diff(old: &Api, new: &Api, from: &str, to: &str, only: Option<&str>) -> D
         .filter(|(_, m)| wanted(m))
         .map(|(i, m)| (m.name.as_str(), i))
         .collect();
+    let matched = types::match_types(old, new);
     let mut pair = Pair {
         old,
         new,
         old_usage: usages(old),
         new_usage: usages(new),
-        matched: types::match_types(old, new),
+        targets: matched.values().copied().collect(),
+        matched,
         replaced: HashSet::new(),
         changes: Vec::new(),
     };
@@ -414,13 +420,26 @@ fn location_name(location: ParameterLocation) -> &'static str {
     }
 }
 
-fn parameter_key(parameter: &Parameter) -> (String, &'static str) {
-    (
-        parameter.name.to_ascii_lowercase(),
-        location_name(parameter.location),
-    )
+/// Parameters as slots: matched by location and name (ignoring case).
+fn parameter_slots(parameters: &[Parameter]) -> Vec<Slot<'_>> {
+    parameters
+        .iter()
+        .map(|p| Slot {
+            key: format!(
+                "{} {}",
+                location_name(p.location),
+                p.name.to_ascii_lowercase()
+            ),
+            noun: location_name(p.location),
+            name: &p.name,
+            required: p.required,
+            ty: &p.ty,
+        })
+        .collect()
 }
 
+/// Parameters travel in requests. One removed breaks servers only if it was required (they may
+/// have relied on it); a server ignores an optional one it no longer declares.
 fn compare_parameters(
     pair: &mut Pair<'_>,
     spec: &str,
@@ -428,75 +447,26 @@ fn compare_parameters(
     old: &[Parameter],
     new: &[Parameter],
 ) {
-    let old_by: BTreeMap<_, &Parameter> = old.iter().map(|p| (parameter_key(p), p)).collect();
-    let new_by: BTreeMap<_, &Parameter> = new.iter().map(|p| (parameter_key(p), p)).collect();
-    for (key, parameter) in &new_by {
-        if old_by.contains_key(key) {
-            continue;
-        }
-        let (effect, kind, detail) = if parameter.required {
-            (
-                Effect::Tighter,
-                "parameter-added-required",
-                format!("new required {} `{}`", key.1, parameter.name),
-            )
-        } else {
-            (
-                Effect::Neutral,
-                "parameter-added",
-                format!("new optional {} `{}`", key.1, parameter.name),
-            )
-        };
-        pair.push(spec, at.to_string(), kind, detail, effect, Usage::INPUT);
-    }
-    for (key, old_parameter) in &old_by {
-        let Some(new_parameter) = new_by.get(key) else {
-            let (effect, detail) = if old_parameter.required {
-                (
-                    Effect::Looser,
-                    format!("required {} `{}` removed", key.1, old_parameter.name),
-                )
+    let rules = SlotRules {
+        kinds: [
+            "parameter-added-required",
+            "parameter-added",
+            "parameter-removed",
+            "parameter-required-changed",
+        ],
+        prefix: String::new(),
+        usage: Usage::INPUT,
+        removed: |required| {
+            if required {
+                Effect::Looser
             } else {
-                (
-                    Effect::Neutral,
-                    format!("optional {} `{}` removed", key.1, old_parameter.name),
-                )
-            };
-            pair.push(
-                spec,
-                at.to_string(),
-                "parameter-removed",
-                detail,
-                effect,
-                Usage::INPUT,
-            );
-            continue;
-        };
-        if old_parameter.required != new_parameter.required {
-            let (effect, detail) = required_became(
-                new_parameter.required,
-                &format!("{} `{}` is ", key.1, new_parameter.name),
-            );
-            pair.push(
-                spec,
-                at.to_string(),
-                "parameter-required-changed",
-                detail,
-                effect,
-                Usage::INPUT,
-            );
-        }
-        let what = format!("{} `{}`", key.1, new_parameter.name);
-        types::compare_refs(
-            pair,
-            spec,
-            at,
-            &what,
-            &old_parameter.ty,
-            &new_parameter.ty,
-            Usage::INPUT,
-        );
-    }
+                Effect::Neutral
+            }
+        },
+        show_type: false,
+    };
+    let (old, new) = (parameter_slots(old), parameter_slots(new));
+    compare_slots(pair, spec, at, &old, &new, &rules);
 }
 
 fn compare_body(pair: &mut Pair<'_>, spec: &str, at: &str, old: Option<&Body>, new: Option<&Body>) {
@@ -656,64 +626,34 @@ fn compare_response_headers(
     old: &[Parameter],
     new: &[Parameter],
 ) {
-    for header in new {
-        if header_named(old, &header.name).is_some() {
-            continue;
-        }
-        let (effect, kind, detail) = if header.required {
-            (
-                Effect::Tighter,
-                "response-header-added-required",
-                format!("{status} response: new required header `{}`", header.name),
-            )
-        } else {
-            (
-                Effect::Neutral,
-                "response-header-added",
-                format!("{status} response: new optional header `{}`", header.name),
-            )
-        };
-        pair.push(spec, at.to_string(), kind, detail, effect, Usage::OUTPUT);
-    }
-    for old_header in old {
-        let Some(new_header) = header_named(new, &old_header.name) else {
-            pair.push(
-                spec,
-                at.to_string(),
-                "response-header-removed",
-                format!("{status} response: header `{}` removed", old_header.name),
-                Effect::Dropped,
-                Usage::OUTPUT,
-            );
-            continue;
-        };
-        let what = format!("{status} response: header `{}`", new_header.name);
-        if old_header.required != new_header.required {
-            let (effect, detail) = required_became(new_header.required, &format!("{what} is "));
-            pair.push(
-                spec,
-                at.to_string(),
-                "response-header-required-changed",
-                detail,
-                effect,
-                Usage::OUTPUT,
-            );
-        }
-        types::compare_refs(
-            pair,
-            spec,
-            at,
-            &what,
-            &old_header.ty,
-            &new_header.ty,
-            Usage::OUTPUT,
-        );
-    }
+    let rules = SlotRules {
+        kinds: [
+            "response-header-added-required",
+            "response-header-added",
+            "response-header-removed",
+            "response-header-required-changed",
+        ],
+        prefix: format!("{status} response: "),
+        usage: Usage::OUTPUT,
+        removed: |_| Effect::Dropped,
+        show_type: false,
+    };
+    let (old, new) = (header_slots(old), header_slots(new));
+    compare_slots(pair, spec, at, &old, &new, &rules);
 }
 
-/// The header called `name` (header names are case-insensitive).
-fn header_named<'a>(headers: &'a [Parameter], name: &str) -> Option<&'a Parameter> {
-    headers.iter().find(|h| h.name.eq_ignore_ascii_case(name))
+/// Response headers as slots: matched by name, ignoring case.
+fn header_slots(headers: &[Parameter]) -> Vec<Slot<'_>> {
+    headers
+        .iter()
+        .map(|h| Slot {
+            key: h.name.to_ascii_lowercase(),
+            noun: "header",
+            name: &h.name,
+            required: h.required,
+            ty: &h.ty,
+        })
+        .collect()
 }
 
 /// Where an MCP tool's changes are reported.
@@ -819,68 +759,34 @@ fn compare_method_params(
     old: &[MethodParam],
     new: &[MethodParam],
 ) {
-    for param in new {
-        if old.iter().any(|p| p.name == param.name) {
-            continue;
-        }
-        let shown = types::describe(pair, true, &param.ty);
-        let (effect, kind, detail) = if param.required {
-            (
-                Effect::Tighter,
-                "tool-param-added-required",
-                format!("new required param `{}` ({shown})", param.name),
-            )
-        } else {
-            (
-                Effect::Neutral,
-                "tool-param-added",
-                format!("new optional param `{}` ({shown})", param.name),
-            )
-        };
-        pair.push(spec, at.to_string(), kind, detail, effect, Usage::INPUT);
-    }
-    for old_param in old {
-        let Some(new_param) = new.iter().find(|p| p.name == old_param.name) else {
-            pair.push(
-                spec,
-                at.to_string(),
-                "tool-param-removed",
-                format!(
-                    "{} param `{}` removed",
-                    if old_param.required {
-                        "required"
-                    } else {
-                        "optional"
-                    },
-                    old_param.name
-                ),
-                Effect::Dropped,
-                Usage::INPUT,
-            );
-            continue;
-        };
-        let what = format!("param `{}`", new_param.name);
-        if old_param.required != new_param.required {
-            let (effect, detail) = required_became(new_param.required, &format!("{what} is "));
-            pair.push(
-                spec,
-                at.to_string(),
-                "tool-param-required-changed",
-                detail,
-                effect,
-                Usage::INPUT,
-            );
-        }
-        types::compare_refs(
-            pair,
-            spec,
-            at,
-            &what,
-            &old_param.ty,
-            &new_param.ty,
-            Usage::INPUT,
-        );
-    }
+    let rules = SlotRules {
+        kinds: [
+            "tool-param-added-required",
+            "tool-param-added",
+            "tool-param-removed",
+            "tool-param-required-changed",
+        ],
+        prefix: String::new(),
+        usage: Usage::INPUT,
+        removed: |_| Effect::Dropped,
+        show_type: true,
+    };
+    let (old, new) = (param_slots(old), param_slots(new));
+    compare_slots(pair, spec, at, &old, &new, &rules);
+}
+
+/// Tool params as slots: matched by name.
+fn param_slots(params: &[MethodParam]) -> Vec<Slot<'_>> {
+    params
+        .iter()
+        .map(|p| Slot {
+            key: p.name.clone(),
+            noun: "param",
+            name: &p.name,
+            required: p.required,
+            ty: &p.ty,
+        })
+        .collect()
 }
 
 /// A tool's result is what the merchant answers, compared as a response body is.

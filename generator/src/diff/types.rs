@@ -74,7 +74,6 @@ pub(super) fn compare_module_types(
     old_module: ModuleId,
     new_module: ModuleId,
 ) {
-    let targets: HashSet<TypeId> = pair.matched.values().copied().collect();
     for (old_id, old_ty) in pair.old.types.enumerate() {
         if old_ty.module != old_module {
             continue;
@@ -127,7 +126,7 @@ pub(super) fn compare_module_types(
         }
     }
     for (new_id, new_ty) in pair.new.types.enumerate() {
-        if new_ty.module == new_module && !targets.contains(&new_id) {
+        if new_ty.module == new_module && !pair.targets.contains(&new_id) {
             pair.push(
                 spec,
                 new_ty.name.clone(),
@@ -465,39 +464,28 @@ fn compare_struct(
     }
     // Each condition is a rule on the object: one added lets fewer values through, one
     // removed more (a changed one is both).
-    let conditions = |s: &Struct| -> Vec<String> {
-        s.conditions
-            .iter()
-            .map(condition_text)
-            .chain(s.alternatives.iter().map(alternatives_text))
-            .collect()
-    };
-    let (old_conditions, new_conditions) = (conditions(old), conditions(new));
-    for condition in new_conditions
-        .iter()
-        .filter(|c| !old_conditions.contains(c))
-    {
-        pair.push(
-            spec,
-            at.to_string(),
+    let (old_conditions, new_conditions) = (condition_texts(old), condition_texts(new));
+    let changed = [
+        (
+            &new_conditions,
+            &old_conditions,
             "condition-added",
-            format!("new condition: {condition}"),
+            "new condition",
             Effect::Tighter,
-            usage,
-        );
-    }
-    for condition in old_conditions
-        .iter()
-        .filter(|c| !new_conditions.contains(c))
-    {
-        pair.push(
-            spec,
-            at.to_string(),
+        ),
+        (
+            &old_conditions,
+            &new_conditions,
             "condition-removed",
-            format!("condition removed: {condition}"),
+            "condition removed",
             Effect::Looser,
-            usage,
-        );
+        ),
+    ];
+    for (these, others, kind, words, effect) in changed {
+        for condition in these.iter().filter(|c| !others.contains(c)) {
+            let detail = format!("{words}: {condition}");
+            pair.push(spec, at.to_string(), kind, detail, effect, usage);
+        }
     }
     if old.property_count != new.property_count {
         pair.push(
@@ -543,6 +531,15 @@ fn test_text(test: &MemberTest) -> String {
     } else {
         parts.join(" and ")
     }
+}
+
+/// Every condition of an object (`if`/`then`/`else`, `oneOf`/`anyOf` over members) in words.
+fn condition_texts(s: &Struct) -> Vec<String> {
+    s.conditions
+        .iter()
+        .map(condition_text)
+        .chain(s.alternatives.iter().map(alternatives_text))
+        .collect()
 }
 
 /// An `if`/`then`/`else` in words.
@@ -817,8 +814,7 @@ fn replaced_type(
         (TypeKind::Struct(_), TypeKind::Struct(_)) | (TypeKind::Newtype(_), TypeKind::Newtype(_))
     );
     // Each type compared once, and only when neither is compared with another type already.
-    let elsewhere =
-        pair.matched.contains_key(&a) || pair.matched.values().any(|&target| target == b);
+    let elsewhere = pair.matched.contains_key(&a) || pair.targets.contains(&b);
     if !comparable || elsewhere {
         return Some(Effect::Incompatible);
     }
@@ -880,13 +876,6 @@ fn same_type(
     }
     match (&old.kind, &new.kind) {
         (TypeKind::Struct(x), TypeKind::Struct(y)) => {
-            let conditions = |s: &Struct| -> Vec<String> {
-                s.conditions
-                    .iter()
-                    .map(condition_text)
-                    .chain(s.alternatives.iter().map(alternatives_text))
-                    .collect()
-            };
             let additional = match (&x.additional, &y.additional) {
                 (Additional::Typed(p), Additional::Typed(q)) => same_ref(pair, p, q, assumed),
                 (p, q) => std::mem::discriminant(p) == std::mem::discriminant(q),
@@ -894,7 +883,7 @@ fn same_type(
             x.fields.len() == y.fields.len()
                 && additional
                 && x.property_count == y.property_count
-                && conditions(x) == conditions(y)
+                && condition_texts(x) == condition_texts(y)
                 && x.fields.iter().all(|f| {
                     y.fields.iter().any(|g| {
                         g.name == f.name
@@ -1159,6 +1148,7 @@ mod tests {
             old_usage: api.types.map(|_, _| None),
             new_usage: api.types.map(|_, _| None),
             replaced: Default::default(),
+            targets: Default::default(),
             matched: HashMap::new(),
             changes: Vec::new(),
         };
